@@ -1,0 +1,139 @@
+// Package api is Body Double's REST API: the handlers under /api/, one
+// resource per file, with problem+json errors (problem.go) and the
+// middleware every request passes through (middleware.go). Handlers call
+// the domain services (auth, rooms, users) and never the store, so a change
+// made here is the same change the WebSocket makes.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/users"
+)
+
+// Options configure the API handler.
+type Options struct {
+	Auth  *auth.Service
+	Rooms *rooms.Service
+	Users *users.Service
+	// Logger gets one Debug line per request and every internal error.
+	Logger *slog.Logger
+	// PublicOrigin is the origin people use (https://focus.example.org),
+	// without a trailing slash. It drives the Origin check and Secure
+	// cookies; "" means each request's own scheme and host.
+	PublicOrigin string
+	// Proxies are the proxies whose X-Forwarded-* headers are believed.
+	Proxies httpx.Proxies
+	// RateLimit turns on per-client rate limits.
+	RateLimit bool
+	// OnLogout is called after a token is revoked, so that the sockets
+	// opened with it close (4401). It may be nil.
+	OnLogout func(ctx context.Context, id auth.Identity)
+	// Now is the clock for cookie lifetimes and rate limits; it must be the
+	// clock Auth uses. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// access says what a route needs from the caller.
+type access int
+
+const (
+	// public routes need no session.
+	public access = iota
+	// session routes need a valid session, which is renewed when old.
+	session
+	// sessionNoRenew routes need a valid session and never renew it
+	// (logout: renewing a token about to be revoked is pointless).
+	sessionNoRenew
+)
+
+// handlerFunc is a route handler: it writes a success itself and returns
+// any failure, which becomes a problem response.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one endpoint. Path is written as in openapi.json
+// (/api/rooms/{id}); the test keeps the two in step.
+type route struct {
+	method string
+	path   string
+	access access
+	handle handlerFunc
+}
+
+// catchAll answers every /api/ path no route matches: 404, 405 or 401.
+const catchAll = "/api/"
+
+// server holds the dependencies of the handlers.
+type server struct {
+	auth         *auth.Service
+	rooms        *rooms.Service
+	users        *users.Service
+	log          *slog.Logger
+	publicOrigin string
+	proxies      httpx.Proxies
+	onLogout     func(ctx context.Context, id auth.Identity)
+	now          func() time.Time
+	limiter      *limiter // nil when rate limiting is off
+	mux          *http.ServeMux
+	ids          requestIDs
+}
+
+// New returns the handler of everything under /api/. Mount it at "/api/".
+func New(o Options) http.Handler {
+	s := &server{
+		auth: o.Auth, rooms: o.Rooms, users: o.Users, log: o.Logger,
+		publicOrigin: o.PublicOrigin, proxies: o.Proxies, onLogout: o.OnLogout, now: o.Now,
+		mux: http.NewServeMux(), ids: newRequestIDs(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if o.RateLimit {
+		s.limiter = newLimiter(defaultLimits, s.now)
+	}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	s.mux.HandleFunc(catchAll, s.unmatched)
+	return s
+}
+
+// routes lists every endpoint. ServeMux picks the most specific pattern, so
+// /api/rooms/quick-join and /api/sessions/history win over the {id} routes.
+func (s *server) routes() []route {
+	return []route{
+		{http.MethodPost, "/api/auth/anonymous", public, s.anonymous},
+		{http.MethodGet, "/api/auth/session", session, s.session},
+		{http.MethodPost, "/api/auth/logout", sessionNoRenew, s.logout},
+
+		{http.MethodGet, "/api/rooms", session, s.listRooms},
+		{http.MethodPost, "/api/rooms", session, s.createRoom},
+		{http.MethodPost, "/api/rooms/quick-join", session, s.quickJoin},
+		{http.MethodGet, "/api/rooms/{id}", session, s.getRoom},
+		{http.MethodPost, "/api/rooms/{id}/join", session, s.joinRoom},
+		{http.MethodPost, "/api/rooms/{id}/leave", session, s.leaveRoom},
+
+		{http.MethodGet, "/api/users/profile", session, s.getProfile},
+		{http.MethodPut, "/api/users/profile", session, s.putProfile},
+		{http.MethodGet, "/api/users/preferences", session, s.getPreferences},
+		{http.MethodPut, "/api/users/preferences", session, s.putPreferences},
+
+		{http.MethodPost, "/api/sessions", session, s.startSession},
+		{http.MethodGet, "/api/sessions/history", session, s.history},
+		{http.MethodGet, "/api/sessions/stats", session, s.stats},
+		{http.MethodGet, "/api/sessions/{id}", session, s.getSession},
+		{http.MethodPut, "/api/sessions/{id}", session, s.updateSession},
+		{http.MethodPost, "/api/sessions/{id}/complete", session, s.completeSession},
+
+		{http.MethodGet, "/api/openapi.json", public, s.openAPI},
+	}
+}

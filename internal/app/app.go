@@ -1,0 +1,212 @@
+// Package app is the composition root: it builds every part of bodydouble
+// from one config.Config, starts them, and shuts them down in order under
+// one deadline. Nothing here is global, so tests start as many servers as
+// they like.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/api"
+	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/realtime"
+	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
+	"github.com/bodydouble/bodydouble/internal/users"
+	"github.com/bodydouble/bodydouble/web"
+)
+
+// App is a running bodydouble.
+type App struct {
+	cfg    config.Config
+	log    *slog.Logger
+	store  store.Store
+	broker broker.Broker
+	rooms  *rooms.Service
+	hub    *realtime.Hub
+	server *http.Server
+	ln     net.Listener
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New builds everything from cfg: store (SQLite, or PostgreSQL with
+// --database-url), secret, starter rooms, broker (in-process, or Redis
+// with --redis-url), domain services and the HTTP handlers. It does not
+// listen yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.closeBackends()
+		}
+	}()
+	postgres := cfg.DatabaseURL != ""
+	if postgres {
+		a.store, err = sqlstore.OpenPostgres(ctx, cfg.DatabaseURL)
+	} else {
+		a.store, err = sqlstore.OpenSQLite(ctx, cfg.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	secret, err := loadSecret(ctx, cfg.Secret, cfg.DataDir, postgres, a.store)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.store.SeedRooms(ctx, rooms.StarterRooms()); err != nil {
+		return nil, fmt.Errorf("app: starter rooms: %w", err)
+	}
+	if cfg.RedisURL != "" {
+		a.broker, err = broker.NewRedis(ctx, broker.RedisOptions{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		a.broker = broker.NewMemory()
+	}
+	authSvc, err := auth.NewService(a.store, secret, nil)
+	if err != nil {
+		return nil, err
+	}
+	a.rooms = rooms.New(rooms.Options{Store: a.store, Broker: a.broker, Logger: log})
+	proxies := httpx.Proxies(cfg.TrustedProxies)
+	a.hub = realtime.New(realtime.Options{
+		Auth: authSvc, Rooms: a.rooms, Broker: a.broker, Logger: log,
+		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.New(api.Options{
+		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil), Logger: log,
+		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
+		OnLogout: a.hub.CloseToken,
+	}))
+	mux.Handle("/ws", a.hub)
+	if web.Dist != nil {
+		mux.Handle("/", web.Handler(web.Dist))
+	}
+	a.server = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// Start listens on the configured address and serves in the background
+// until Shutdown. It returns once the listener is open.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("app: listen: %w", err)
+	}
+	scheme := "http"
+	if a.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("app: tls: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
+		scheme = "https"
+	}
+	a.ln = ln
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.goRun(func() { _ = a.rooms.Run(bg) })
+	a.goRun(func() { a.hub.Run(bg) })
+	a.goRun(func() {
+		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("app: serve", "err", err)
+		}
+	})
+	a.log.Info("bodydouble listening", "url", scheme+"://"+ln.Addr().String(), "database", a.databaseKind(), "broker", a.brokerKind())
+	return nil
+}
+
+func (a *App) goRun(f func()) {
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); f() }()
+}
+
+// Addr is the address the server listens on (after Start).
+func (a *App) Addr() net.Addr { return a.ln.Addr() }
+
+// Handler is the whole HTTP handler, for tests that bring their own server.
+func (a *App) Handler() http.Handler { return a.server.Handler }
+
+// Shutdown stops in order within ctx's deadline: sockets are told to
+// reconnect elsewhere (1012), HTTP stops, background work ends, then the
+// broker and the store close.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.hub.Shutdown(ctx)
+	err := a.server.Shutdown(ctx)
+	if a.cancel != nil {
+		a.cancel()
+	}
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, ctx.Err())
+	}
+	return errors.Join(err, a.closeBackends())
+}
+
+func (a *App) closeBackends() error {
+	var errs []error
+	if a.broker != nil {
+		errs = append(errs, a.broker.Close())
+	}
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) databaseKind() string {
+	if a.cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite:" + a.cfg.DataDir
+}
+
+func (a *App) brokerKind() string {
+	if a.cfg.RedisURL != "" {
+		return "redis"
+	}
+	return "memory"
+}
+
+// Run starts the app and blocks until ctx ends, then shuts down within the
+// configured grace period.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		a.closeBackends()
+		return err
+	}
+	<-ctx.Done()
+	log.Info("bodydouble shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	return a.Shutdown(sctx)
+}

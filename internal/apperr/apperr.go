@@ -1,0 +1,111 @@
+// Package apperr is the one error vocabulary of both transports (REST and
+// WebSocket): a stable code, the HTTP status that goes with it, a message
+// safe to show, optional field errors, and the cause kept for the log only.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// Stable error codes, shared by REST problems and socket `error` events.
+const (
+	Invalid       = "invalid"
+	Unauthorized  = "unauthorized"
+	Forbidden     = "forbidden"
+	NotFound      = "not_found"
+	RoomFull      = "room_full"
+	SessionActive = "session_active"
+	NotInRoom     = "not_in_room"
+	TooLarge      = "too_large"
+	RateLimited   = "rate_limited"
+	Internal      = "internal"
+	UnknownEvent  = "unknown_event"
+)
+
+var statuses = map[string]int{
+	Invalid:       http.StatusBadRequest,
+	Unauthorized:  http.StatusUnauthorized,
+	Forbidden:     http.StatusForbidden,
+	NotFound:      http.StatusNotFound,
+	RoomFull:      http.StatusConflict,
+	SessionActive: http.StatusConflict,
+	NotInRoom:     http.StatusConflict,
+	TooLarge:      http.StatusRequestEntityTooLarge,
+	RateLimited:   http.StatusTooManyRequests,
+	Internal:      http.StatusInternalServerError,
+	UnknownEvent:  http.StatusBadRequest,
+}
+
+// FieldError names one invalid input by dotted path (`goals.3`).
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a client-visible failure. Message is safe to show; Cause is logged only.
+type Error struct {
+	Code      string
+	Message   string
+	Fields    []FieldError
+	SessionID string // for session_active: the open session
+	Cause     error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Code + ": " + e.Message + ": " + e.Cause.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Status is the HTTP status of e's code.
+func (e *Error) Status() int {
+	if s, ok := statuses[e.Code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// New returns an Error with code and message.
+func New(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Fields returns an `invalid` error listing the given field problems.
+func Fields(fields ...FieldError) *Error {
+	return &Error{Code: Invalid, Message: "Some fields need another look.", Fields: fields}
+}
+
+// Field returns an `invalid` error about one field.
+func Field(field, message string) *Error {
+	return Fields(FieldError{Field: field, Message: message})
+}
+
+// From turns any error into an *Error: an *Error is returned as is, store
+// sentinels get their codes, anything else is `internal` with the cause kept.
+func From(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var active *store.SessionActiveError
+	switch {
+	case errors.As(err, &active):
+		return &Error{Code: SessionActive, Message: "You already have a focus session running.", SessionID: active.SessionID, Cause: err}
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Code: NotFound, Message: "Not found.", Cause: err}
+	case errors.Is(err, store.ErrRoomFull):
+		return &Error{Code: RoomFull, Message: "This room is full.", Cause: err}
+	case errors.Is(err, store.ErrNotInRoom):
+		return &Error{Code: NotInRoom, Message: "You are not in that room.", Cause: err}
+	case errors.Is(err, store.ErrRoomInactive):
+		return &Error{Code: NotFound, Message: "This room is closed.", Cause: err}
+	}
+	return &Error{Code: Internal, Message: "Something went wrong on our side.", Cause: err}
+}

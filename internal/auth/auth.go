@@ -1,0 +1,148 @@
+// Package auth issues and checks the anonymous identities of Body Double:
+// signed JWTs (HS256) naming a user, revocable on the server, carried in the
+// bd_session cookie or an Authorization: Bearer header.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// Token lifetimes: a token lives TokenTTL and is renewed once less than
+// RenewBelow of its life is left, because it is the person's only key to
+// their history.
+const (
+	TokenTTL   = 30 * 24 * time.Hour
+	RenewBelow = TokenTTL / 2
+)
+
+// ErrUnauthorized means a token is missing, malformed, forged, expired or revoked.
+var ErrUnauthorized = errors.New("auth: unauthorized")
+
+// Identity is a verified session.
+type Identity struct {
+	UserID    string
+	TokenID   string
+	Token     string
+	ExpiresAt time.Time
+}
+
+// Service signs, verifies and revokes tokens and creates anonymous users.
+type Service struct {
+	store  store.Store
+	secret []byte
+	now    func() time.Time
+}
+
+// NewService returns a Service signing with secret (at least 32 bytes).
+func NewService(st store.Store, secret string, now func() time.Time) (*Service, error) {
+	if len(secret) < 32 {
+		return nil, errors.New("auth: secret must be at least 32 bytes")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, secret: []byte(secret), now: now}, nil
+}
+
+// GenerateSecret returns a fresh random 32-byte secret, base64url encoded.
+func GenerateSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("auth: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateAnonymous makes a new user with a random anonymous id and a
+// generated display name, and a token for them.
+func (s *Service) CreateAnonymous(ctx context.Context) (store.User, Identity, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	u := store.User{
+		ID:          uuid.NewString(),
+		AnonymousID: GenerateSecret(),
+		DisplayName: RandomName(),
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return store.User{}, Identity{}, fmt.Errorf("auth: create user: %w", err)
+	}
+	id, err := s.Issue(u.ID)
+	return u, id, err
+}
+
+// Issue signs a new token for userID.
+func (s *Service) Issue(userID string) (Identity, error) {
+	now := s.now()
+	exp := now.Add(TokenTTL).Truncate(time.Second)
+	jti := uuid.NewString()
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
+		Subject:   userID,
+		ID:        jti,
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(exp),
+	})
+	signed, err := tok.SignedString(s.secret)
+	if err != nil {
+		return Identity{}, fmt.Errorf("auth: sign: %w", err)
+	}
+	return Identity{UserID: userID, TokenID: jti, Token: signed, ExpiresAt: exp.UTC()}, nil
+}
+
+// Verify checks a token's signature, algorithm, expiry and revocation.
+func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.now),
+	)
+	if err != nil || claims.Subject == "" || claims.ID == "" {
+		return Identity{}, ErrUnauthorized
+	}
+	revoked, err := s.store.TokenRevoked(ctx, claims.ID)
+	if err != nil {
+		return Identity{}, fmt.Errorf("auth: revocation check: %w", err)
+	}
+	if revoked {
+		return Identity{}, ErrUnauthorized
+	}
+	return Identity{UserID: claims.Subject, TokenID: claims.ID, Token: token, ExpiresAt: claims.ExpiresAt.UTC()}, nil
+}
+
+// NeedsRenewal reports whether id is in the second half of its life.
+func (s *Service) NeedsRenewal(id Identity) bool {
+	return id.ExpiresAt.Sub(s.now()) < RenewBelow
+}
+
+// Revoke kills id's token everywhere: it is recorded in the database, which
+// every instance consults.
+func (s *Service) Revoke(ctx context.Context, id Identity) error {
+	if err := s.store.RevokeToken(ctx, id.TokenID, id.ExpiresAt); err != nil {
+		return fmt.Errorf("auth: revoke: %w", err)
+	}
+	return nil
+}
+
+type ctxKey struct{}
+
+// WithIdentity returns ctx carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// FromContext returns the identity put in ctx by the middleware.
+func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(ctxKey{}).(Identity)
+	return id, ok
+}

@@ -1,0 +1,39 @@
+// Package broker fans room events out to subscribers: within one process
+// (Memory) or across every process that shares a Redis server (Redis).
+//
+// Delivery is at most once and best effort: a subscriber that falls far behind
+// loses messages (see Memory), and messages published while Redis is
+// unreachable reach only the publishing process. Callers that need state, not
+// just events, read it from the store; events carry versions so that a client
+// can tell what it missed.
+package broker
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrClosed is returned (wrapped) by Publish and Subscribe after Close.
+var ErrClosed = errors.New("broker: closed")
+
+// Handler receives one message published on a channel the handler subscribed to.
+// Handlers are called from one goroutine per subscription, in publish order per publisher; they must not block for long.
+//
+// The payload is shared by every subscriber of the message: a Handler must
+// not modify it, and may keep it.
+type Handler func(payload []byte)
+
+// Broker is a publish/subscribe bus keyed by channel name. Channel names are
+// opaque strings (for example "room:<id>"); they are not patterns.
+//
+// All methods are safe for concurrent use. A Handler may call Publish,
+// Subscribe and the cancel func of any subscription (its own included), but
+// not Close.
+type Broker interface {
+	// Publish sends payload to every subscriber of channel, in this process and (for Redis) in every other process.
+	Publish(ctx context.Context, channel string, payload []byte) error
+	// Subscribe registers h for channel until the returned cancel func is called (idempotent).
+	Subscribe(ctx context.Context, channel string, h Handler) (cancel func(), err error)
+	// Close stops delivery and releases resources.
+	Close() error
+}

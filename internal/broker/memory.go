@@ -1,0 +1,59 @@
+package broker
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+var _ Broker = (*Memory)(nil)
+
+// Memory is the in-process Broker of the embedded mode: one process, no
+// other services.
+//
+// Each subscription has its own goroutine and a queue that grows on demand
+// up to 10,000 undelivered messages; past that, new messages for that
+// subscription are dropped and the drop is logged (through slog.Default).
+// Publish therefore never waits for a handler, and one stuck handler costs
+// bounded memory and delays nobody else.
+type Memory struct {
+	f *fanout
+}
+
+// NewMemory returns a ready in-process Broker.
+func NewMemory() *Memory {
+	return &Memory{f: newFanout(slog.Default(), nil)}
+}
+
+// Publish queues a copy of payload for every current subscriber of channel
+// and returns without waiting for handlers. Messages published by one
+// goroutine reach each subscriber in order.
+func (m *Memory) Publish(ctx context.Context, channel string, payload []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("broker: publish %q: %w", channel, err)
+	}
+	return m.f.publish(channel, bytes.Clone(payload))
+}
+
+// Subscribe registers h for channel; messages published after Subscribe
+// returns reach h. After cancel returns, h is not called again, except for a
+// call already in progress.
+func (m *Memory) Subscribe(ctx context.Context, channel string, h Handler) (cancel func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("broker: subscribe %q: %w", channel, err)
+	}
+	s, err := m.f.subscribe(channel, h)
+	if err != nil {
+		return nil, err
+	}
+	return func() { m.f.unsubscribe(s) }, nil
+}
+
+// Close stops delivery, drops undelivered messages and waits until no
+// handler is running, so it must not be called from a Handler. Later calls
+// to Publish and Subscribe return ErrClosed; Close itself is idempotent.
+func (m *Memory) Close() error {
+	m.f.close()
+	return nil
+}

@@ -1,0 +1,185 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/rooms"
+)
+
+// Client event names.
+const (
+	evJoinRoom       = "join-room"
+	evLeaveRoom      = "leave-room"
+	evUpdatePresence = "update-presence"
+	evStartSession   = "start-focus-session"
+	evUpdateProgress = "update-progress"
+	evCompleteSess   = "complete-session"
+	evStartTimer     = "start-timer"
+	evPauseTimer     = "pause-timer"
+	evResumeTimer    = "resume-timer"
+	evResetTimer     = "reset-timer"
+)
+
+type roomOnly struct {
+	RoomID string `json:"roomId"`
+}
+
+type joinRoom struct {
+	RoomID string `json:"roomId"`
+	// UserPreferences is the seed's field; accepted and ignored.
+	UserPreferences json.RawMessage `json:"userPreferences"`
+}
+
+type presence struct {
+	RoomID string `json:"roomId"`
+	Status string `json:"status"`
+}
+
+type progress struct {
+	SessionID string `json:"sessionId"`
+	Progress  *int   `json:"progress"`
+}
+
+type complete struct {
+	SessionID string `json:"sessionId"`
+	rooms.CompleteSessionInput
+}
+
+// handle runs one client event. Its reply is either sent here (room-joined,
+// errors) or is the sender's copy of the room broadcast the change causes.
+func (c *conn) handle(ctx context.Context, f frame) {
+	o := rooms.Origin{Conn: c.id, Ref: f.Ref}
+	var err error
+	switch f.Event {
+	case evJoinRoom:
+		var in joinRoom
+		if err = decode(f.Data, &in); err == nil {
+			err = c.join(ctx, in.RoomID, f.Ref)
+		}
+	case evLeaveRoom:
+		var in roomOnly
+		if err = decode(f.Data, &in); err == nil {
+			err = c.leaveRoom(ctx, in.RoomID, f.Ref)
+		}
+	case evUpdatePresence:
+		var in presence
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				err = c.hub.rooms.SetStatus(ctx, c.user.UserID, in.RoomID, in.Status, o)
+			}
+		}
+	case evStartSession:
+		var in rooms.StartSessionInput
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				_, err = c.hub.rooms.StartSession(ctx, c.user.UserID, in, o)
+			}
+		}
+	case evUpdateProgress:
+		var in progress
+		if err = decode(f.Data, &in); err == nil {
+			if in.Progress == nil {
+				err = apperr.Field("progress", "is required")
+			} else {
+				_, err = c.hub.rooms.UpdateSession(ctx, c.user.UserID, in.SessionID, rooms.UpdateSessionInput{Progress: in.Progress}, o)
+			}
+		}
+	case evCompleteSess:
+		var in complete
+		if err = decode(f.Data, &in); err == nil {
+			_, err = c.hub.rooms.CompleteSession(ctx, c.user.UserID, in.SessionID, in.CompleteSessionInput, o)
+		}
+	case evStartTimer:
+		var in rooms.StartTimerInput
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				_, err = c.hub.rooms.StartTimer(ctx, c.user.UserID, in, o)
+			}
+		}
+	case evPauseTimer, evResumeTimer, evResetTimer:
+		var in roomOnly
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				action := map[string]rooms.TimerAction{evPauseTimer: rooms.Pause, evResumeTimer: rooms.Resume, evResetTimer: rooms.Reset}[f.Event]
+				_, err = c.hub.rooms.ControlTimer(ctx, c.user.UserID, in.RoomID, action, o)
+			}
+		}
+	default:
+		err = apperr.New(apperr.UnknownEvent, "Unknown event %s.", quote(f.Event))
+	}
+	if err != nil {
+		c.fail(f.Ref, apperr.From(err))
+	}
+}
+
+// decode parses event data; a nil *apperr.Error must become a nil error.
+func decode(data json.RawMessage, v any) error {
+	if e := decodeData(data, v); e != nil {
+		return e
+	}
+	return nil
+}
+
+// inRoom checks that this connection is in roomID.
+func (c *conn) inRoom(roomID string) error {
+	if roomID == "" {
+		return apperr.Field("roomId", "is required")
+	}
+	if c.hub.roomOf(c) != roomID {
+		return apperr.New(apperr.NotInRoom, "Join the room first.")
+	}
+	return nil
+}
+
+// join enters a room through the same service call as REST, then sends the
+// snapshot as the reply.
+func (c *conn) join(ctx context.Context, roomID, ref string) error {
+	if roomID == "" {
+		return apperr.Field("roomId", "is required")
+	}
+	if err := c.hub.enter(ctx, c, roomID); err != nil {
+		return err
+	}
+	snap, err := c.joinAndSnapshot(ctx, roomID)
+	if err != nil {
+		c.hub.leave(c)
+		return err
+	}
+	b, err := json.Marshal(snap)
+	if err != nil {
+		c.hub.leave(c)
+		return err
+	}
+	c.hub.ready(c, encodeFrame(rooms.EvRoomJoined, b, ref, nowMillis()))
+	return nil
+}
+
+func (c *conn) joinAndSnapshot(ctx context.Context, roomID string) (rooms.Snapshot, error) {
+	if _, err := c.hub.rooms.Join(ctx, c.user.UserID, roomID, rooms.Origin{Conn: c.id}); err != nil {
+		return rooms.Snapshot{}, err
+	}
+	return c.hub.rooms.Snapshot(ctx, roomID)
+}
+
+// leaveRoom leaves through the service; the participant-left broadcast
+// comes back as this connection's room-left. When there was nothing to
+// leave, room-left is sent directly so the ref still gets its reply.
+func (c *conn) leaveRoom(ctx context.Context, roomID, ref string) error {
+	if roomID == "" {
+		return apperr.Field("roomId", "is required")
+	}
+	_, announced, err := c.hub.rooms.Leave(ctx, c.user.UserID, roomID, rooms.Origin{Conn: c.id, Ref: ref})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if !announced {
+		if c.hub.roomOf(c) == roomID {
+			c.hub.leave(c)
+		}
+		c.reply(ref, rooms.EvRoomLeft, []byte(`{"roomId":`+quote(roomID)+`}`))
+	}
+	return nil
+}

@@ -1,0 +1,375 @@
+// Package realtime is the WebSocket side of Body Double: the /ws endpoint,
+// one reader and one writer goroutine per connection, the protocol codec,
+// and the hub that delivers room events from the broker to the local
+// connections in each room. Changes go through rooms.Service, exactly as
+// REST changes do; the hub only relays what the service publishes.
+package realtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/rooms"
+)
+
+// Limits and intervals of the socket (DESIGN.md "WebSocket contract").
+const (
+	MaxConnsPerUser = 5
+	pingEvery       = 25 * time.Second
+	pongWait        = 30 * time.Second
+	holdEvery       = 10 * time.Second
+	writeWait       = 10 * time.Second
+	sendQueue       = 256
+)
+
+// Close codes.
+const (
+	CloseAbuse      websocket.StatusCode = 1008
+	CloseTooBig     websocket.StatusCode = 1009
+	CloseRestarting websocket.StatusCode = 1012
+	CloseTooSlow    websocket.StatusCode = 1013
+	CloseSignedOut  websocket.StatusCode = 4401
+)
+
+// tokensChannel carries logouts to every instance.
+const tokensChannel = "tokens"
+
+// Options configure a Hub.
+type Options struct {
+	Auth         *auth.Service
+	Rooms        *rooms.Service
+	Broker       broker.Broker
+	Logger       *slog.Logger
+	PublicOrigin string
+	Proxies      httpx.Proxies
+}
+
+// Hub owns this instance's connections and which rooms they are in.
+type Hub struct {
+	auth    *auth.Service
+	rooms   *rooms.Service
+	broker  broker.Broker
+	log     *slog.Logger
+	origin  string
+	proxies httpx.Proxies
+
+	instance string
+	nextID   atomic.Uint64
+
+	mu       sync.Mutex
+	closing  bool
+	conns    map[*conn]struct{}
+	byUser   map[string]map[*conn]struct{}
+	inRoom   map[string]*roomSub // room id → local members
+	tokenSub func()
+	wg       sync.WaitGroup
+}
+
+// roomSub is a room with local members and its broker subscription.
+type roomSub struct {
+	members map[*conn]struct{}
+	cancel  func()
+}
+
+// New returns a Hub; call Run for its background work.
+func New(o Options) *Hub {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return &Hub{
+		auth: o.Auth, rooms: o.Rooms, broker: o.Broker, log: o.Logger,
+		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
+		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, inRoom: map[string]*roomSub{},
+	}
+}
+
+// Run keeps the seats of users with live sockets held and listens for
+// logouts from every instance, until ctx ends.
+func (h *Hub) Run(ctx context.Context) {
+	cancel, err := h.broker.Subscribe(ctx, tokensChannel, h.onLogout)
+	if err != nil {
+		h.log.Error("realtime: subscribe to logouts", "err", err)
+	} else {
+		defer cancel()
+	}
+	t := time.NewTicker(holdEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := h.rooms.Hold(ctx, h.seated()); err != nil {
+				h.log.Warn("realtime: hold seats", "err", err)
+			}
+		}
+	}
+}
+
+// seated lists the users with a local socket in a room.
+func (h *Hub) seated() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[string]struct{}{}
+	var ids []string
+	for _, sub := range h.inRoom {
+		for c := range sub.members {
+			if _, ok := seen[c.user.UserID]; !ok {
+				seen[c.user.UserID] = struct{}{}
+				ids = append(ids, c.user.UserID)
+			}
+		}
+	}
+	return ids
+}
+
+// ServeHTTP upgrades an authenticated request to a WebSocket.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	token, fromCookie := httpx.Token(r)
+	id, err := h.auth.Verify(r.Context(), token)
+	if err != nil {
+		httpError(w, apperr.New(apperr.Unauthorized, "Sign in first."))
+		return
+	}
+	if fromCookie && !h.proxies.SameOrigin(r, h.origin) {
+		httpError(w, apperr.New(apperr.Forbidden, "This origin may not open a socket."))
+		return
+	}
+	c := &conn{hub: h, user: id, id: h.instance + "-" + itoa(h.nextID.Add(1)), send: make(chan []byte, sendQueue), done: make(chan struct{})}
+	if e := h.register(c); e != nil {
+		httpError(w, e)
+		return
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		h.unregister(c)
+		return
+	}
+	ws.SetReadLimit(MaxFrame)
+	c.ws = ws
+	h.wg.Add(1)
+	defer h.wg.Done()
+	c.serve(context.WithoutCancel(r.Context()))
+}
+
+// register adds c, refusing a user's sixth connection and new ones during shutdown.
+func (h *Hub) register(c *conn) *apperr.Error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return apperr.New(apperr.Internal, "Restarting; try again in a moment.")
+	}
+	if len(h.byUser[c.user.UserID]) >= MaxConnsPerUser {
+		return apperr.New(apperr.RateLimited, "You have too many tabs open here.")
+	}
+	h.conns[c] = struct{}{}
+	if h.byUser[c.user.UserID] == nil {
+		h.byUser[c.user.UserID] = map[*conn]struct{}{}
+	}
+	h.byUser[c.user.UserID][c] = struct{}{}
+	return nil
+}
+
+// unregister removes c. When c was the user's last socket in its room, the
+// seat's grace period starts now.
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	room := c.room
+	h.leaveLocked(c)
+	delete(h.conns, c)
+	delete(h.byUser[c.user.UserID], c)
+	if len(h.byUser[c.user.UserID]) == 0 {
+		delete(h.byUser, c.user.UserID)
+	}
+	last := room != "" && !h.userInRoomLocked(c.user.UserID, room)
+	h.mu.Unlock()
+	if last {
+		if err := h.rooms.Hold(context.Background(), []string{c.user.UserID}); err != nil {
+			h.log.Warn("realtime: start grace", "err", err)
+		}
+	}
+}
+
+func (h *Hub) userInRoomLocked(userID, room string) bool {
+	for c := range h.byUser[userID] {
+		if c.room == room {
+			return true
+		}
+	}
+	return false
+}
+
+// enter makes c a local member of room (leaving its previous one), in the
+// pending state: events are buffered until the snapshot is sent.
+func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.room == room {
+		c.pending = true
+		return nil
+	}
+	h.leaveLocked(c)
+	sub, ok := h.inRoom[room]
+	if !ok {
+		sub = &roomSub{members: map[*conn]struct{}{}}
+		cancel, err := h.broker.Subscribe(ctx, rooms.RoomChannel(room), func(b []byte) { h.deliver(room, b) })
+		if err != nil {
+			return err
+		}
+		sub.cancel = cancel
+		h.inRoom[room] = sub
+	}
+	sub.members[c] = struct{}{}
+	c.room, c.pending, c.buffered = room, true, nil
+	return nil
+}
+
+// ready ends c's pending state: first the snapshot, then what arrived meanwhile.
+func (h *Hub) ready(c *conn, snapshot []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c.enqueue(snapshot)
+	for _, b := range c.buffered {
+		c.enqueue(b)
+	}
+	c.pending, c.buffered = false, nil
+}
+
+// leave removes c from its room locally.
+func (h *Hub) leave(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.leaveLocked(c)
+}
+
+func (h *Hub) leaveLocked(c *conn) {
+	if c.room == "" {
+		return
+	}
+	if sub, ok := h.inRoom[c.room]; ok {
+		delete(sub.members, c)
+		if len(sub.members) == 0 {
+			sub.cancel()
+			delete(h.inRoom, c.room)
+		}
+	}
+	c.room, c.pending, c.buffered = "", false, nil
+}
+
+// roomOf returns the room c is in locally.
+func (h *Hub) roomOf(c *conn) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return c.room
+}
+
+// deliver sends one room event from the broker to the local members.
+func (h *Hub) deliver(room string, b []byte) {
+	var ev rooms.Event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		h.log.Warn("realtime: bad event", "err", err)
+		return
+	}
+	now := time.Now().UnixMilli()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	sub, ok := h.inRoom[room]
+	if !ok {
+		return
+	}
+	var left []*conn
+	for c := range sub.members {
+		name, data := ev.Name, ev.Data
+		self := ev.Subject != "" && ev.Subject == c.user.UserID
+		switch {
+		case ev.Name == rooms.EvParticipantJoined && self:
+			continue // a joiner gets room-joined, never participant-joined about itself
+		case ev.Name == rooms.EvParticipantLeft && self:
+			name, data = rooms.EvRoomLeft, json.RawMessage(`{"roomId":`+quote(room)+`}`)
+			left = append(left, c)
+		case ev.To != "" && ev.To != c.user.UserID:
+			continue
+		case ev.Owner != "" && ev.Owner == c.user.UserID && ev.OwnerData != nil:
+			data = ev.OwnerData
+		}
+		ref := ""
+		if ev.Origin.Conn == c.id {
+			ref = ev.Origin.Ref
+		}
+		out := encodeFrame(name, data, ref, now)
+		if c.pending {
+			c.buffered = append(c.buffered, out)
+		} else {
+			c.enqueue(out)
+		}
+	}
+	for _, c := range left {
+		h.leaveLocked(c)
+	}
+}
+
+// CloseToken ends every socket of a logged-out token, on every instance.
+func (h *Hub) CloseToken(ctx context.Context, id auth.Identity) {
+	if err := h.broker.Publish(ctx, tokensChannel, []byte(id.TokenID)); err != nil {
+		h.log.Warn("realtime: publish logout", "err", err)
+	}
+}
+
+func (h *Hub) onLogout(b []byte) {
+	tokenID := string(b)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		if c.user.TokenID == tokenID {
+			c.closeWith(CloseSignedOut, "signed out")
+		}
+	}
+}
+
+// Shutdown tells every client to reconnect (1012) and waits for the
+// connections to end, or for ctx.
+func (h *Hub) Shutdown(ctx context.Context) {
+	h.mu.Lock()
+	h.closing = true
+	for c := range h.conns {
+		c.closeWith(CloseRestarting, "server restarting")
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// Conns reports the number of open connections, for tests and metrics.
+func (h *Hub) Conns() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+func httpError(w http.ResponseWriter, e *apperr.Error) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(e.Status())
+	b, _ := json.Marshal(map[string]any{"type": "about:blank", "title": http.StatusText(e.Status()), "status": e.Status(), "code": e.Code, "message": e.Message})
+	_, _ = w.Write(b)
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -1,0 +1,251 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/wire"
+)
+
+// JoinResult is what Join did.
+type JoinResult struct {
+	Room store.Room
+	// AlreadyIn is true when the user was in the room already; nothing was broadcast.
+	AlreadyIn bool
+}
+
+// Join puts userID in roomID, leaving their current room first, with exact
+// capacity. The seat is held for Grace until a socket claims it. The other
+// participants get participant-joined; the joiner's own copy is their reply
+// (the transport sends room-joined to it instead).
+func (s *Service) Join(ctx context.Context, userID, roomID string, o Origin) (JoinResult, error) {
+	now := s.clock()
+	res, err := s.store.JoinRoom(ctx, roomID, userID, now, now.Add(s.grace))
+	if err != nil {
+		return JoinResult{}, apperr.From(err)
+	}
+	return s.afterJoin(ctx, userID, res, o)
+}
+
+// QuickJoin is "Find me a room": the open room with the most people, the
+// person's preferred categories first among occupied rooms, and a new room
+// only when every room is full.
+func (s *Service) QuickJoin(ctx context.Context, userID string, o Origin) (JoinResult, error) {
+	prefs, err := s.store.GetPreferences(ctx, userID)
+	if err != nil {
+		return JoinResult{}, apperr.From(err)
+	}
+	category := "deep-work"
+	if len(prefs.PreferredRoomCategories) > 0 {
+		category = prefs.PreferredRoomCategories[0]
+	}
+	now := s.clock()
+	fallback := store.Room{
+		Name:        "Focus room",
+		Description: ptr("Opened because every other room was full."),
+		Category:    category,
+		MaxCapacity: DefaultCapacity,
+		MicPolicy:   "muted",
+		IsActive:    true,
+		CreatedAt:   now,
+	}
+	res, err := s.store.QuickJoin(ctx, userID, prefs.PreferredRoomCategories, fallback, now, now.Add(s.grace))
+	if err != nil {
+		return JoinResult{}, apperr.From(err)
+	}
+	return s.afterJoin(ctx, userID, res, o)
+}
+
+func (s *Service) afterJoin(ctx context.Context, userID string, res store.JoinResult, o Origin) (JoinResult, error) {
+	if res.Left != nil {
+		s.announceLeave(ctx, userID, *res.Left, Origin{})
+	}
+	if !res.AlreadyIn {
+		p, err := s.participant(ctx, res.Room.ID, userID)
+		if err != nil {
+			return JoinResult{}, err
+		}
+		ev := newEvent(res.Room.ID, EvParticipantJoined, struct {
+			RoomID      string           `json:"roomId"`
+			Participant wire.Participant `json:"participant"`
+		}{res.Room.ID, p}, o)
+		ev.Subject = userID
+		s.publish(ctx, ev)
+	}
+	return JoinResult{Room: res.Room, AlreadyIn: res.AlreadyIn}, nil
+}
+
+// participant returns one active participant as the room sees them.
+func (s *Service) participant(ctx context.Context, roomID, userID string) (wire.Participant, error) {
+	ps, err := s.Participants(ctx, roomID)
+	if err != nil {
+		return wire.Participant{}, err
+	}
+	for _, p := range ps {
+		if p.ID == userID {
+			return p, nil
+		}
+	}
+	return wire.Participant{}, apperr.From(store.ErrNotInRoom)
+}
+
+// Leave takes userID out of roomID and ends their open session there.
+// Leaving a room one is not in succeeds and changes nothing. announced
+// reports whether participant-left was broadcast (carrying o's ref).
+func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (room store.Room, announced bool, err error) {
+	res, err := s.store.LeaveRoom(ctx, roomID, userID, s.clock())
+	if err != nil {
+		return store.Room{}, false, apperr.From(err)
+	}
+	if res.WasIn {
+		s.announceLeave(ctx, userID, res, o)
+	}
+	return res.Room, res.WasIn, nil
+}
+
+// announceLeave broadcasts a departure: the ended session first, then participant-left.
+func (s *Service) announceLeave(ctx context.Context, userID string, res store.LeaveResult, o Origin) {
+	if res.EndedSession != nil {
+		s.publishSession(ctx, EvSessionUpdated, *res.EndedSession, Origin{})
+	}
+	ev := newEvent(res.Room.ID, EvParticipantLeft, struct {
+		RoomID        string `json:"roomId"`
+		ParticipantID string `json:"participantId"`
+	}{res.Room.ID, userID}, o)
+	ev.Subject = userID
+	s.publish(ctx, ev)
+}
+
+// CurrentRoom returns the id of the room userID is in, or "".
+func (s *Service) CurrentRoom(ctx context.Context, userID string) (string, error) {
+	id, err := s.store.CurrentRoom(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", apperr.From(err)
+	}
+	return id, nil
+}
+
+// Statuses a participant can have.
+var Statuses = []string{"working", "break", "away"}
+
+// SetStatus changes userID's status in roomID and tells the room.
+func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, o Origin) error {
+	if !slices.Contains(Statuses, status) {
+		return apperr.Field("status", "must be working, break or away")
+	}
+	if err := s.store.SetStatus(ctx, roomID, userID, status); err != nil {
+		return apperr.From(err)
+	}
+	s.publish(ctx, newEvent(roomID, EvPresenceUpdated, struct {
+		RoomID        string `json:"roomId"`
+		ParticipantID string `json:"participantId"`
+		Status        string `json:"status"`
+	}{roomID, userID, status}, o))
+	return nil
+}
+
+// Hold keeps the seats of userIDs for another Grace period. The real-time
+// hub calls it periodically for users with a live socket in a room, and once
+// more when a user's last socket goes, which starts their grace period.
+func (s *Service) Hold(ctx context.Context, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	if err := s.store.TouchParticipants(ctx, userIDs, s.clock().Add(s.grace)); err != nil {
+		return fmt.Errorf("rooms: hold: %w", err)
+	}
+	return nil
+}
+
+// graceAll gives every seat in the database a grace period.
+func (s *Service) graceAll(ctx context.Context) error {
+	ps, err := s.store.AllParticipants(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		ids = append(ids, p.UserID)
+	}
+	return s.Hold(ctx, ids)
+}
+
+// sweep ends the seats whose grace period ran out.
+func (s *Service) sweep(ctx context.Context) {
+	now := s.clock()
+	expired, err := s.store.ExpiredParticipants(ctx, now)
+	if err != nil {
+		s.log.Warn("rooms: sweep", "err", err)
+		return
+	}
+	for _, p := range expired {
+		res, err := s.store.ExpireParticipant(ctx, p.RoomID, p.UserID, now)
+		if err != nil {
+			s.log.Warn("rooms: expire", "room", p.RoomID, "err", err)
+			continue
+		}
+		if res.WasIn {
+			s.announceLeave(ctx, p.UserID, res, Origin{})
+		}
+	}
+}
+
+// Participants lists a room's participants with their focus; media state is
+// filled in by the real-time layer.
+func (s *Service) Participants(ctx context.Context, roomID string) ([]wire.Participant, error) {
+	ps, err := s.store.Participants(ctx, roomID)
+	if err != nil {
+		return nil, apperr.From(err)
+	}
+	open, err := s.store.OpenSessions(ctx, roomID)
+	if err != nil {
+		return nil, apperr.From(err)
+	}
+	focus := make(map[string]store.Session, len(open))
+	for _, sess := range open {
+		focus[sess.UserID] = sess
+	}
+	out := make([]wire.Participant, 0, len(ps))
+	for _, p := range ps {
+		w := wire.FromParticipant(p)
+		if sess, ok := focus[p.UserID]; ok {
+			w.Focus = wire.FocusOf(sess)
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// Snapshot is the full state of a room, sent as room-joined.
+type Snapshot struct {
+	Room         wire.Room          `json:"room"`
+	Participants []wire.Participant `json:"participants"`
+	Timer        wire.Timer         `json:"timer"`
+}
+
+// Snapshot reads a room's full state.
+func (s *Service) Snapshot(ctx context.Context, roomID string) (Snapshot, error) {
+	room, err := s.store.GetRoom(ctx, roomID)
+	if err != nil {
+		return Snapshot{}, apperr.From(err)
+	}
+	ps, err := s.Participants(ctx, roomID)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	t, err := s.store.GetTimer(ctx, roomID)
+	if err != nil {
+		return Snapshot{}, apperr.From(err)
+	}
+	return Snapshot{Room: wire.FromRoom(room), Participants: ps, Timer: wire.FromTimer(t, s.clock())}, nil
+}
+
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,146 @@
+package rooms
+
+import (
+	"context"
+	"encoding/base64"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/wire"
+)
+
+// Room limits (DESIGN.md "Shared vocabulary").
+const (
+	DefaultCapacity = 8
+	MinCapacity     = 2
+	MaxCapacity     = 50
+	maxNameLen      = 100
+	maxDescLen      = 500
+)
+
+// MicPolicies are the allowed values of a room's micPolicy.
+var MicPolicies = []string{"muted", "open"}
+
+// CreateRoomInput is a new room as a person asks for it.
+type CreateRoomInput struct {
+	Name        string  `json:"name"`
+	Description *string `json:"description"`
+	Category    string  `json:"category"`
+	MaxCapacity *int    `json:"maxCapacity"`
+	MicPolicy   *string `json:"micPolicy"`
+}
+
+// CreateRoom validates in and creates the room. Creating does not join.
+func (s *Service) CreateRoom(ctx context.Context, userID string, in CreateRoomInput) (store.Room, error) {
+	var errs []apperr.FieldError
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > maxNameLen || !wire.ValidText(name) {
+		errs = append(errs, apperr.FieldError{Field: "name", Message: "Give the room a name of 1 to 100 characters."})
+	}
+	var desc *string
+	if in.Description != nil {
+		d := strings.TrimSpace(*in.Description)
+		if utf8.RuneCountInString(d) > maxDescLen || !wire.ValidText(d) {
+			errs = append(errs, apperr.FieldError{Field: "description", Message: "Keep the description under 500 characters."})
+		} else if d != "" {
+			desc = &d
+		}
+	}
+	if !slices.Contains(store.Categories, in.Category) {
+		errs = append(errs, apperr.FieldError{Field: "category", Message: "Pick one of: " + strings.Join(store.Categories, ", ") + "."})
+	}
+	capacity := DefaultCapacity
+	if in.MaxCapacity != nil {
+		capacity = *in.MaxCapacity
+		if capacity < MinCapacity || capacity > MaxCapacity {
+			errs = append(errs, apperr.FieldError{Field: "maxCapacity", Message: "Rooms hold 2 to 50 people."})
+		}
+	}
+	mic := "muted"
+	if in.MicPolicy != nil {
+		mic = *in.MicPolicy
+		if !slices.Contains(MicPolicies, mic) {
+			errs = append(errs, apperr.FieldError{Field: "micPolicy", Message: "Choose muted or open."})
+		}
+	}
+	if len(errs) > 0 {
+		return store.Room{}, apperr.Fields(errs...)
+	}
+	r, err := s.store.CreateRoom(ctx, store.Room{
+		ID: uuid.NewString(), Name: name, Description: desc, Category: in.Category,
+		MaxCapacity: capacity, MicPolicy: mic, IsActive: true, CreatedBy: &userID, CreatedAt: s.clock(),
+	})
+	if err != nil {
+		return store.Room{}, apperr.From(err)
+	}
+	return r, nil
+}
+
+// GetRoom returns one room.
+func (s *Service) GetRoom(ctx context.Context, id string) (store.Room, error) {
+	r, err := s.store.GetRoom(ctx, id)
+	if err != nil {
+		return store.Room{}, apperr.From(err)
+	}
+	return r, nil
+}
+
+// ListRooms returns a page of rooms and the cursor of the next page ("" on
+// the last). The cursor is opaque to clients.
+func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit int) ([]store.Room, string, error) {
+	if category != "" && !slices.Contains(store.Categories, category) {
+		return nil, "", apperr.Field("category", "Unknown category.")
+	}
+	after := ""
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || uuid.Validate(string(b)) != nil {
+			return nil, "", apperr.Field("cursor", "This cursor is not one we gave out.")
+		}
+		after = string(b)
+	}
+	rooms, err := s.store.ListRooms(ctx, store.ListRoomsOptions{Category: category, After: after, Limit: limit + 1})
+	if err != nil {
+		return nil, "", apperr.From(err)
+	}
+	next := ""
+	if len(rooms) > limit {
+		rooms = rooms[:limit]
+		next = base64.RawURLEncoding.EncodeToString([]byte(rooms[limit-1].ID))
+	}
+	return rooms, next, nil
+}
+
+// StarterRooms are seeded into every database so the lobby is never empty:
+// one per category, with fixed ids so concurrent start-ups insert them once.
+func StarterRooms() []store.Room {
+	names := map[string][2]string{
+		"deep-work": {"Deep Work", "Long, quiet stretches on one hard thing."},
+		"study":     {"Study Hall", "Reading, revision and coursework."},
+		"creative":  {"Creative Studio", "Writing, drawing, music, making."},
+		"admin":     {"Admin Hour", "Email, forms, bills: the small stuff."},
+		"chores":    {"Chores Together", "Dishes, laundry, tidying, away from the desk."},
+	}
+	out := make([]store.Room, 0, len(store.Categories))
+	for i, c := range store.Categories {
+		n := names[c]
+		out = append(out, store.Room{
+			ID:          uuid.NewSHA1(uuid.NameSpaceURL, []byte("bodydouble:starter:"+c)).String(),
+			Name:        n[0],
+			Description: ptr(n[1]),
+			Category:    c,
+			MaxCapacity: DefaultCapacity,
+			MicPolicy:   "muted",
+			IsActive:    true,
+			// Fixed, ordered creation times keep the lobby order stable.
+			CreatedAt: time.Date(2024, 1, 1, 0, 0, i, 0, time.UTC),
+		})
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+// Package rooms is the domain of Body Double's rooms: creating and listing
+// them, joining and leaving, presence, focus sessions and the shared timer.
+// Both transports (REST in package api, WebSocket in package realtime) call
+// this one Service, so a change made over either is stored and broadcast the
+// same way. It imports the store and the broker, never HTTP code.
+package rooms
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// Presence timing (DESIGN.md "Presence and lifetimes").
+const (
+	// Grace is how long a seat is held without a live socket by default:
+	// after a REST join, a dropped connection, or a restart.
+	Grace = 30 * time.Second
+	// sweepEvery is how often expired seats are looked for.
+	sweepEvery = 2 * time.Second
+	// timerResync is how often running timers are reloaded from the store,
+	// in case a broker message was lost.
+	timerResync = 30 * time.Second
+)
+
+// Options configure a Service.
+type Options struct {
+	Store  store.Store
+	Broker broker.Broker
+	Logger *slog.Logger
+	Now    func() time.Time // defaults to time.Now
+	// Grace overrides the presence grace period (tests shorten it).
+	Grace time.Duration
+}
+
+// Service implements every room operation. It is safe for concurrent use.
+type Service struct {
+	store  store.Store
+	broker broker.Broker
+	log    *slog.Logger
+	now    func() time.Time
+	grace  time.Duration
+
+	mu     sync.Mutex
+	timers map[string]*scheduled // room id → pending completion
+}
+
+// New returns a Service. Call Run to start its background work.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Grace <= 0 {
+		o.Grace = Grace
+	}
+	return &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace, timers: map[string]*scheduled{}}
+}
+
+// clock returns the current time in the store's precision.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// Run does the background work until ctx ends: expiring seats whose grace
+// ran out and completing timers. Every instance runs it; the store's
+// conditional updates make sure each expiry and completion happens once.
+func (s *Service) Run(ctx context.Context) error {
+	cancel, err := s.broker.Subscribe(ctx, timersChannel, s.onTimerMessage)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	// Seats found at start-up (left over from a stop or another instance)
+	// get a grace period rather than vanishing or staying forever.
+	if err := s.graceAll(ctx); err != nil {
+		s.log.Warn("rooms: grace at start-up", "err", err)
+	}
+	s.resyncTimers(ctx)
+	sweep := time.NewTicker(min(sweepEvery, s.grace/4))
+	defer sweep.Stop()
+	resync := time.NewTicker(timerResync)
+	defer resync.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.stopTimers()
+			return nil
+		case <-sweep.C:
+			s.sweep(ctx)
+		case <-resync.C:
+			s.resyncTimers(ctx)
+		}
+	}
+}

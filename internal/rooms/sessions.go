@@ -1,0 +1,252 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/wire"
+)
+
+// Focus session limits (DESIGN.md "Shared vocabulary").
+const (
+	MaxGoals   = 10
+	MaxGoalLen = 200
+)
+
+// StartSessionInput opens a focus session.
+type StartSessionInput struct {
+	RoomID     string   `json:"roomId"`
+	Goals      []string `json:"goals"`
+	ShareGoals *bool    `json:"shareGoals"`
+}
+
+// UpdateSessionInput is a partial update of an open session.
+type UpdateSessionInput struct {
+	Goals      []string `json:"goals"`
+	Progress   *int     `json:"progress"`
+	ShareGoals *bool    `json:"shareGoals"`
+}
+
+// CompleteSessionInput ends a session with what got done.
+type CompleteSessionInput struct {
+	Achievements []string `json:"achievements"`
+	Rating       *int     `json:"rating"`
+}
+
+// StartSession opens a focus session in the room userID is in and tells the room.
+func (s *Service) StartSession(ctx context.Context, userID string, in StartSessionInput, o Origin) (store.Session, error) {
+	goals, errs := checkList("goals", in.Goals, true)
+	if in.RoomID == "" {
+		errs = append(errs, apperr.FieldError{Field: "roomId", Message: "Say which room the session is in."})
+	}
+	if len(errs) > 0 {
+		return store.Session{}, apperr.Fields(errs...)
+	}
+	sess, err := s.store.StartSession(ctx, store.Session{
+		ID: uuid.NewString(), RoomID: in.RoomID, UserID: userID, StartedAt: s.clock(),
+		Goals: goals, Achievements: []string{}, ShareGoals: in.ShareGoals != nil && *in.ShareGoals,
+	})
+	if err != nil {
+		return store.Session{}, apperr.From(err)
+	}
+	s.publishSession(ctx, EvSessionStarted, sess, o)
+	return sess, nil
+}
+
+// GetSession returns one of userID's own sessions; anyone else's is not found.
+func (s *Service) GetSession(ctx context.Context, userID, id string) (store.Session, error) {
+	sess, err := s.store.GetSession(ctx, id)
+	if err != nil {
+		return store.Session{}, apperr.From(err)
+	}
+	if sess.UserID != userID {
+		return store.Session{}, apperr.From(store.ErrNotFound)
+	}
+	return sess, nil
+}
+
+// UpdateSession changes an open session's goals, progress or sharing.
+func (s *Service) UpdateSession(ctx context.Context, userID, id string, in UpdateSessionInput, o Origin) (store.Session, error) {
+	var upd store.SessionUpdate
+	var errs []apperr.FieldError
+	if in.Goals != nil {
+		upd.Goals, errs = checkList("goals", in.Goals, false)
+	}
+	if in.Progress != nil {
+		if *in.Progress < 0 || *in.Progress > 100 {
+			errs = append(errs, apperr.FieldError{Field: "progress", Message: "Progress goes from 0 to 100."})
+		}
+		upd.Progress = in.Progress
+	}
+	upd.ShareGoals = in.ShareGoals
+	if len(errs) > 0 {
+		return store.Session{}, apperr.Fields(errs...)
+	}
+	sess, err := s.store.UpdateSession(ctx, id, userID, upd)
+	if err != nil {
+		return store.Session{}, sessionErr(err)
+	}
+	s.publishSession(ctx, EvSessionUpdated, sess, o)
+	return sess, nil
+}
+
+// CompleteSession ends a session with achievements and an optional 1–5 rating.
+func (s *Service) CompleteSession(ctx context.Context, userID, id string, in CompleteSessionInput, o Origin) (store.Session, error) {
+	achievements, errs := checkList("achievements", in.Achievements, true)
+	if in.Rating != nil && (*in.Rating < 1 || *in.Rating > 5) {
+		errs = append(errs, apperr.FieldError{Field: "rating", Message: "Rate from 1 to 5."})
+	}
+	if len(errs) > 0 {
+		return store.Session{}, apperr.Fields(errs...)
+	}
+	sess, err := s.store.CompleteSession(ctx, id, userID, achievements, in.Rating, s.clock())
+	if err != nil {
+		return store.Session{}, sessionErr(err)
+	}
+	s.publishSession(ctx, EvSessionCompleted, sess, o)
+	return sess, nil
+}
+
+// History returns a page of userID's sessions, newest first.
+func (s *Service) History(ctx context.Context, userID, cursor string, limit int) ([]store.Session, string, error) {
+	if cursor != "" && uuid.Validate(cursor) != nil {
+		return nil, "", apperr.Field("cursor", "This cursor is not one we gave out.")
+	}
+	list, err := s.store.History(ctx, userID, store.HistoryOptions{Before: cursor, Limit: limit + 1})
+	if err != nil {
+		return nil, "", apperr.From(err)
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = list[limit-1].ID
+	}
+	return list, next, nil
+}
+
+// publishSession tells a session's room about it: others see the public
+// view, the owner their own goals.
+func (s *Service) publishSession(ctx context.Context, name string, sess store.Session, o Origin) {
+	type payload struct {
+		RoomID  string       `json:"roomId"`
+		Session wire.Session `json:"session"`
+	}
+	own := wire.FromSession(sess)
+	ev := newEvent(sess.RoomID, name, payload{sess.RoomID, own.Public()}, o)
+	ev.Owner, ev.OwnerData = sess.UserID, mustJSON(payload{sess.RoomID, own})
+	s.publish(ctx, ev)
+}
+
+// sessionErr maps store errors of session updates to client errors.
+func sessionErr(err error) error {
+	if errors.Is(err, store.ErrConflict) {
+		return apperr.New(apperr.Invalid, "This session has already ended.")
+	}
+	return apperr.From(err)
+}
+
+// checkList validates goals or achievements: at most MaxGoals non-empty
+// entries of at most MaxGoalLen characters. Blank entries are dropped.
+func checkList(field string, items []string, allowNil bool) ([]string, []apperr.FieldError) {
+	if items == nil && allowNil {
+		return []string{}, nil
+	}
+	var errs []apperr.FieldError
+	if len(items) > MaxGoals {
+		errs = append(errs, apperr.FieldError{Field: field, Message: "Up to 10, please."})
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		it = strings.TrimSpace(it)
+		if utf8.RuneCountInString(it) > MaxGoalLen || !wire.ValidText(it) {
+			errs = append(errs, apperr.FieldError{Field: field + "." + strconv.Itoa(i), Message: "Keep each one under 200 characters."})
+			continue
+		}
+		if it != "" {
+			out = append(out, it)
+		}
+	}
+	return out, errs
+}
+
+// DayMinutes is the focus time of one calendar day.
+type DayMinutes struct {
+	Date    string `json:"date"`
+	Minutes int    `json:"minutes"`
+}
+
+// Stats summarises a person's recent focus for the history screen.
+type Stats struct {
+	WeekMinutes    int          `json:"weekMinutes"`
+	StreakDays     int          `json:"streakDays"`
+	CompletionRate float64      `json:"completionRate"`
+	CompletedCount int          `json:"completedCount"`
+	TotalCount     int          `json:"totalCount"`
+	Days           []DayMinutes `json:"days"`
+}
+
+// statsWindow bounds how far back streaks are counted.
+const statsWindow = 400 * 24 * time.Hour
+
+// Stats computes userID's focus statistics in the time zone loc: minutes
+// this week (Monday first), the streak of consecutive days with focus
+// ending today or yesterday, the completion rate of ended sessions, and
+// minutes per day for the last 14 days (oldest first).
+func (s *Service) Stats(ctx context.Context, userID string, loc *time.Location) (Stats, error) {
+	now := s.clock().In(loc)
+	list, err := s.store.SessionsSince(ctx, userID, now.Add(-statsWindow))
+	if err != nil {
+		return Stats{}, apperr.From(err)
+	}
+	perDay := map[string]int{}
+	st := Stats{Days: make([]DayMinutes, 0, 14)}
+	today := dayStart(now)
+	weekStart := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	for _, sess := range list {
+		if sess.EndedAt == nil {
+			continue
+		}
+		st.TotalCount++
+		if sess.IsCompleted {
+			st.CompletedCount++
+		}
+		mins := 0
+		if sess.DurationMinutes != nil {
+			mins = *sess.DurationMinutes
+		}
+		start := sess.StartedAt.In(loc)
+		perDay[start.Format(time.DateOnly)] += mins
+		if !start.Before(weekStart) {
+			st.WeekMinutes += mins
+		}
+	}
+	if st.TotalCount > 0 {
+		st.CompletionRate = float64(st.CompletedCount) / float64(st.TotalCount)
+	}
+	for i := 13; i >= 0; i-- {
+		d := today.AddDate(0, 0, -i).Format(time.DateOnly)
+		st.Days = append(st.Days, DayMinutes{Date: d, Minutes: perDay[d]})
+	}
+	day := today
+	if perDay[day.Format(time.DateOnly)] == 0 {
+		day = day.AddDate(0, 0, -1) // today not started yet: the streak is still alive
+	}
+	for perDay[day.Format(time.DateOnly)] > 0 {
+		st.StreakDays++
+		day = day.AddDate(0, 0, -1)
+	}
+	return st, nil
+}
+
+func dayStart(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}

@@ -1,0 +1,241 @@
+package rooms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/wire"
+)
+
+// Timer limits.
+const (
+	MinTimer = 1
+	MaxTimer = 4 * 60 * 60
+	// casAttempts bounds retries when concurrent timer changes race.
+	casAttempts = 8
+)
+
+// StartTimerInput starts (or replaces) a room's timer.
+type StartTimerInput struct {
+	RoomID   string `json:"roomId"`
+	Duration int    `json:"duration"`
+	Type     string `json:"type"`
+}
+
+// TimerAction is pause, resume or reset.
+type TimerAction string
+
+// The timer actions besides start.
+const (
+	Pause  TimerAction = "pause"
+	Resume TimerAction = "resume"
+	Reset  TimerAction = "reset"
+)
+
+// StartTimer starts the room's timer; any participant may, and it replaces
+// whatever ran before.
+func (s *Service) StartTimer(ctx context.Context, userID string, in StartTimerInput, o Origin) (store.Timer, error) {
+	var errs []apperr.FieldError
+	if in.Duration < MinTimer || in.Duration > MaxTimer {
+		errs = append(errs, apperr.FieldError{Field: "duration", Message: "A timer runs from 1 second to 4 hours."})
+	}
+	if in.Type != "work" && in.Type != "break" {
+		errs = append(errs, apperr.FieldError{Field: "type", Message: "The timer type is work or break."})
+	}
+	if len(errs) > 0 {
+		return store.Timer{}, apperr.Fields(errs...)
+	}
+	return s.changeTimer(ctx, userID, in.RoomID, EvTimerStarted, o, func(t store.Timer, now time.Time) (store.Timer, error) {
+		ends := now.Add(time.Duration(in.Duration) * time.Second)
+		return store.Timer{State: "running", Type: in.Type, Duration: in.Duration, Remaining: in.Duration, EndsAt: &ends}, nil
+	})
+}
+
+// ControlTimer pauses, resumes or resets the room's timer.
+func (s *Service) ControlTimer(ctx context.Context, userID, roomID string, action TimerAction, o Origin) (store.Timer, error) {
+	return s.changeTimer(ctx, userID, roomID, EvTimerUpdated, o, func(t store.Timer, now time.Time) (store.Timer, error) {
+		switch action {
+		case Pause:
+			if t.State != "running" {
+				return t, apperr.New(apperr.Invalid, "The timer is not running.")
+			}
+			t.Remaining = remaining(t, now)
+			t.State, t.EndsAt = "paused", nil
+		case Resume:
+			if t.State != "paused" {
+				return t, apperr.New(apperr.Invalid, "The timer is not paused.")
+			}
+			ends := now.Add(time.Duration(t.Remaining) * time.Second)
+			t.State, t.EndsAt = "running", &ends
+		case Reset:
+			t = store.Timer{State: "idle"}
+		default:
+			return t, apperr.New(apperr.Invalid, "Unknown timer action.")
+		}
+		return t, nil
+	})
+}
+
+// remaining is the whole seconds left on a running timer, rounded up.
+func remaining(t store.Timer, now time.Time) int {
+	if t.EndsAt == nil {
+		return t.Remaining
+	}
+	return max(0, int((t.EndsAt.Sub(now)+time.Second-1)/time.Second))
+}
+
+// changeTimer applies change with compare-and-swap on the timer's version,
+// retrying when another change won, then broadcasts the result. Only
+// participants of the room may change its timer.
+func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string, o Origin,
+	change func(store.Timer, time.Time) (store.Timer, error)) (store.Timer, error) {
+	current, err := s.store.CurrentRoom(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && current != roomID) {
+		return store.Timer{}, apperr.From(store.ErrNotInRoom)
+	}
+	if err != nil {
+		return store.Timer{}, apperr.From(err)
+	}
+	for range casAttempts {
+		old, err := s.store.GetTimer(ctx, roomID)
+		if err != nil {
+			return store.Timer{}, apperr.From(err)
+		}
+		now := s.clock()
+		next, err := change(old, now)
+		if err != nil {
+			return store.Timer{}, err
+		}
+		next.RoomID, next.By, next.Version = roomID, &userID, old.Version+1
+		err = s.store.SaveTimer(ctx, next, old.Version)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return store.Timer{}, apperr.From(err)
+		}
+		s.timerChanged(ctx, next, event, o)
+		return next, nil
+	}
+	return store.Timer{}, apperr.From(fmt.Errorf("rooms: timer of %s: too much contention", roomID))
+}
+
+// timerChanged tells the room and every instance's scheduler.
+func (s *Service) timerChanged(ctx context.Context, t store.Timer, event string, o Origin) {
+	w := wire.FromTimer(t, s.clock())
+	s.publish(ctx, newEvent(t.RoomID, event, struct {
+		RoomID string `json:"roomId"`
+		wire.Timer
+	}{t.RoomID, w}, o))
+	b := mustJSON(timerMessage{RoomID: t.RoomID, Version: t.Version, EndsAt: w.EndsAt})
+	if err := s.broker.Publish(ctx, timersChannel, b); err != nil {
+		s.log.Warn("rooms: publish timer", "room", t.RoomID, "err", err)
+	}
+	s.schedule(t.RoomID, t.Version, w.EndsAt)
+}
+
+// timerMessage tells schedulers a timer changed. EndsAt is nil unless running.
+type timerMessage struct {
+	RoomID  string `json:"roomId"`
+	Version int64  `json:"version"`
+	EndsAt  *int64 `json:"endsAt"`
+}
+
+type scheduled struct {
+	version int64
+	timer   *time.Timer
+}
+
+func (s *Service) onTimerMessage(b []byte) {
+	var m timerMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		s.log.Warn("rooms: bad timer message", "err", err)
+		return
+	}
+	s.schedule(m.RoomID, m.Version, m.EndsAt)
+}
+
+// schedule arranges for version of a room's timer to complete at endsAt
+// (Unix ms; nil cancels), unless a newer version is already known.
+func (s *Service) schedule(roomID string, version int64, endsAt *int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.timers[roomID]; ok {
+		if cur.version > version {
+			return
+		}
+		cur.timer.Stop()
+		delete(s.timers, roomID)
+	}
+	if endsAt == nil || s.timers == nil {
+		return
+	}
+	wait := time.Until(time.UnixMilli(*endsAt))
+	s.timers[roomID] = &scheduled{version: version, timer: time.AfterFunc(max(wait, 0), func() {
+		s.completeTimer(context.Background(), roomID, version)
+	})}
+}
+
+// completeTimer ends version of a room's timer if it is still running and
+// due. The conditional save makes exactly one instance win; only the
+// winner broadcasts timer-completed.
+func (s *Service) completeTimer(ctx context.Context, roomID string, version int64) {
+	t, err := s.store.GetTimer(ctx, roomID)
+	if err != nil {
+		s.log.Warn("rooms: complete timer", "room", roomID, "err", err)
+		return
+	}
+	now := s.clock()
+	if t.Version != version || t.State != "running" || t.EndsAt == nil || t.EndsAt.After(now) {
+		return
+	}
+	next := store.Timer{RoomID: roomID, State: "idle", By: t.By, Version: version + 1}
+	if err := s.store.SaveTimer(ctx, next, version); err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			s.log.Warn("rooms: complete timer", "room", roomID, "err", err)
+		}
+		return
+	}
+	s.mu.Lock()
+	if cur, ok := s.timers[roomID]; ok && cur.version <= version {
+		delete(s.timers, roomID)
+	}
+	s.mu.Unlock()
+	s.publish(ctx, newEvent(roomID, EvTimerCompleted, struct {
+		RoomID  string `json:"roomId"`
+		Type    string `json:"type"`
+		Version int64  `json:"version"`
+	}{roomID, t.Type, next.Version}, Origin{}))
+}
+
+// resyncTimers schedules every running timer in the store.
+func (s *Service) resyncTimers(ctx context.Context) {
+	running, err := s.store.RunningTimers(ctx)
+	if err != nil {
+		s.log.Warn("rooms: load timers", "err", err)
+		return
+	}
+	for _, t := range running {
+		if t.EndsAt != nil {
+			ms := t.EndsAt.UnixMilli()
+			s.schedule(t.RoomID, t.Version, &ms)
+		}
+	}
+}
+
+// stopTimers cancels every pending completion; the store keeps the timers
+// for the next start.
+func (s *Service) stopTimers() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, sc := range s.timers {
+		sc.timer.Stop()
+		delete(s.timers, id)
+	}
+	s.timers = nil
+}

@@ -1,0 +1,141 @@
+// Package sqlstore implements store.Store over database/sql for two
+// dialects: SQLite (pure Go, modernc.org/sqlite) for the embedded default and
+// PostgreSQL (pgx/v5) for scale-out. The SQL is written once with ?
+// placeholders; the few dialect differences live in dialect.go.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// Store is a store.Store backed by SQLite or PostgreSQL.
+type Store struct {
+	// w runs every write and write transaction. For SQLite it holds exactly
+	// one connection, so writers queue in Go instead of fighting over the
+	// database lock.
+	w *sql.DB
+	// r runs plain reads. For SQLite it is a separate read-only pool (WAL
+	// lets readers run beside the writer); for PostgreSQL it is w.
+	r *sql.DB
+	// pool is the pgx pool under w for PostgreSQL, nil for SQLite.
+	pool *pgxpool.Pool
+	// pg selects the PostgreSQL dialect.
+	pg bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// SQLiteFile is the database file's name inside the data directory.
+const SQLiteFile = "bodydouble.db"
+
+// sqlitePragmas apply to every SQLite connection. busy_timeout makes a
+// connection wait for a lock held by another process instead of failing.
+const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
+
+// OpenSQLite opens (creating if needed) <dataDir>/bodydouble.db and applies
+// pending migrations.
+func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
+	}
+	path := filepath.Join(dataDir, SQLiteFile)
+	if strings.ContainsAny(path, "?#") {
+		// The driver splits its DSN at '?': such a path would be misread.
+		return nil, fmt.Errorf("sqlstore: data dir %q must not contain '?' or '#'", dataDir)
+	}
+
+	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
+	// so it can never fail later when upgrading from a read lock (which
+	// busy_timeout cannot help with) and processes queue in order.
+	w, err := sql.Open("sqlite", path+"?"+sqlitePragmas+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	s := &Store{w: w, r: w}
+	// The first connection switches the file to WAL before any reader opens.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+
+	r, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite readers: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s.r = r
+	return s, nil
+}
+
+// OpenPostgres connects to the PostgreSQL database at url (a postgres://
+// URL; pgxpool settings such as pool_max_conns are honoured) and applies
+// pending migrations.
+func OpenPostgres(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: parse database url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (max(4, NumCPU)) is small for a server whose
+		// requests each hold a connection briefly; stay well below
+		// PostgreSQL's default max_connections of 100 so several instances fit.
+		cfg.MaxConns = int32(min(32, max(10, 4*runtime.NumCPU())))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: connect postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("sqlstore: connect postgres: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	s := &Store{w: db, r: db, pool: pool, pg: true}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != s.w {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlstore: close: %w", err)
+	}
+	return nil
+}

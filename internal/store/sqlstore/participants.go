@@ -1,0 +1,282 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// JoinRoom makes userID an active participant of roomID; see store.Store.
+//
+// On PostgreSQL the transaction locks the user's row, then the rooms it
+// touches in id order, before counting seats: concurrent joins of one room
+// queue on its row, so the count each sees is exact. On SQLite the single
+// immediate writer serialises all of it.
+func (s *Store) JoinRoom(ctx context.Context, roomID, userID string, now, holdUntil time.Time) (store.JoinResult, error) {
+	var res store.JoinResult
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		cur, err := s.currentRoomTx(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		res, err = s.joinTx(ctx, tx, roomID, userID, cur, now, holdUntil)
+		return err
+	})
+	if err != nil {
+		return store.JoinResult{}, fmt.Errorf("sqlstore: join room: %w", err)
+	}
+	return res, nil
+}
+
+// joinTx joins roomID for userID, whose row the caller has locked and whose
+// current room (or "") is cur.
+func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, roomID, userID, cur string, now, holdUntil time.Time) (store.JoinResult, error) {
+	if cur == roomID {
+		if err := s.extendHold(ctx, tx, roomID, userID, holdUntil); err != nil {
+			return store.JoinResult{}, err
+		}
+		room, err := s.getRoom(ctx, tx, roomID)
+		return store.JoinResult{Room: room, AlreadyIn: true}, err
+	}
+	if err := s.lockRooms(ctx, tx, roomID, cur); err != nil {
+		return store.JoinResult{}, err
+	}
+	room, err := s.getRoom(ctx, tx, roomID)
+	if err != nil {
+		return store.JoinResult{}, err
+	}
+	if !room.IsActive {
+		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrRoomInactive)
+	}
+	if room.CurrentCapacity >= room.MaxCapacity {
+		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrRoomFull)
+	}
+	var res store.JoinResult
+	if cur != "" {
+		left, err := s.leaveTx(ctx, tx, cur, userID, now, false)
+		if err != nil {
+			return store.JoinResult{}, err
+		}
+		res.Left = &left
+	}
+	// The (room, user) row is reused on a rejoin: status and joined_at start over.
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO room_participants
+			(room_id, user_id, status, joined_at, left_at, seen_until)
+		VALUES (?, ?, 'working', ?, NULL, ?)
+		ON CONFLICT (room_id, user_id) DO UPDATE SET
+			status = 'working', joined_at = excluded.joined_at, left_at = NULL, seen_until = excluded.seen_until`),
+		roomID, userID, s.ts(now), s.ts(holdUntil)); err != nil {
+		return store.JoinResult{}, err
+	}
+	room.CurrentCapacity++
+	res.Room = room
+	return res, nil
+}
+
+// extendHold moves an active participation's seen_until forward to until,
+// never backward.
+func (s *Store) extendHold(ctx context.Context, db querier, roomID, userID string, until time.Time) error {
+	_, err := db.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
+		WHERE room_id = ? AND user_id = ? AND left_at IS NULL AND seen_until < ?`),
+		s.ts(until), roomID, userID, s.ts(until))
+	return err
+}
+
+// LeaveRoom ends userID's participation in roomID and their open session
+// there. Unknown room or user gives ErrNotFound.
+func (s *Store) LeaveRoom(ctx context.Context, roomID, userID string, now time.Time) (store.LeaveResult, error) {
+	res, err := s.leave(ctx, roomID, userID, now, false)
+	if err != nil {
+		return store.LeaveResult{}, fmt.Errorf("sqlstore: leave room: %w", err)
+	}
+	return res, nil
+}
+
+// ExpireParticipant leaves roomID for userID only if the participation is
+// still active with seen_until before now. The conditional UPDATE decides:
+// among racing callers exactly one changes the row and sees WasIn.
+func (s *Store) ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (store.LeaveResult, error) {
+	res, err := s.leave(ctx, roomID, userID, now, true)
+	if err != nil {
+		return store.LeaveResult{}, fmt.Errorf("sqlstore: expire participant: %w", err)
+	}
+	return res, nil
+}
+
+func (s *Store) leave(ctx context.Context, roomID, userID string, now time.Time, expiredOnly bool) (store.LeaveResult, error) {
+	var res store.LeaveResult
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		if err := s.lockRooms(ctx, tx, roomID); err != nil {
+			return err
+		}
+		var err error
+		res, err = s.leaveTx(ctx, tx, roomID, userID, now, expiredOnly)
+		return err
+	})
+	return res, err
+}
+
+// leaveTx sets left_at on an active participation (only one whose hold ran
+// out before now, if expiredOnly) and ends the open session in that room.
+func (s *Store) leaveTx(ctx context.Context, tx *sql.Tx, roomID, userID string, now time.Time, expiredOnly bool) (store.LeaveResult, error) {
+	query := "UPDATE room_participants SET left_at = ? WHERE room_id = ? AND user_id = ? AND left_at IS NULL"
+	args := []any{s.ts(now), roomID, userID}
+	if expiredOnly {
+		query += " AND seen_until < ?"
+		args = append(args, s.ts(now))
+	}
+	r, err := tx.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return store.LeaveResult{}, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return store.LeaveResult{}, err
+	}
+	var res store.LeaveResult
+	if n > 0 {
+		res.WasIn = true
+		if res.EndedSession, err = s.endOpenSession(ctx, tx, roomID, userID, now); err != nil {
+			return store.LeaveResult{}, err
+		}
+	}
+	res.Room, err = s.getRoom(ctx, tx, roomID)
+	return res, err
+}
+
+// CurrentRoom returns the id of the room userID is active in, or ErrNotFound.
+func (s *Store) CurrentRoom(ctx context.Context, userID string) (string, error) {
+	id, err := s.currentRoomTx(ctx, s.r, userID)
+	if err == nil && id == "" {
+		err = fmt.Errorf("user %q is in no room: %w", userID, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: current room: %w", err)
+	}
+	return id, nil
+}
+
+// currentRoomTx returns the user's active room id, or "" if none.
+func (s *Store) currentRoomTx(ctx context.Context, db querier, userID string) (string, error) {
+	var id string
+	err := db.QueryRowContext(ctx, s.q("SELECT room_id FROM room_participants WHERE user_id = ? AND left_at IS NULL"),
+		userID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+const participantSelect = `SELECT p.room_id, p.user_id, u.display_name, u.avatar_url, p.status, p.joined_at
+	FROM room_participants p JOIN users u ON u.id = p.user_id
+	WHERE p.left_at IS NULL`
+
+// Participants lists the active participants of a room, oldest join first.
+// An unknown room gives ErrNotFound.
+func (s *Store) Participants(ctx context.Context, roomID string) ([]store.Participant, error) {
+	ps, err := s.participants(ctx, participantSelect+" AND p.room_id = ? ORDER BY p.joined_at, p.user_id", roomID)
+	if err == nil && len(ps) == 0 {
+		// Only an empty result needs telling an empty room from no room.
+		_, err = s.getRoom(ctx, s.r, roomID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: participants: %w", err)
+	}
+	return ps, nil
+}
+
+// AllParticipants lists every active participant of every room, by room,
+// then oldest join first.
+func (s *Store) AllParticipants(ctx context.Context) ([]store.Participant, error) {
+	ps, err := s.participants(ctx, participantSelect+" ORDER BY p.room_id, p.joined_at, p.user_id")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: all participants: %w", err)
+	}
+	return ps, nil
+}
+
+// ExpiredParticipants lists active participants whose seen_until is before now.
+func (s *Store) ExpiredParticipants(ctx context.Context, now time.Time) ([]store.Participant, error) {
+	ps, err := s.participants(ctx, participantSelect+" AND p.seen_until < ? ORDER BY p.seen_until, p.room_id, p.user_id",
+		s.ts(now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: expired participants: %w", err)
+	}
+	return ps, nil
+}
+
+func (s *Store) participants(ctx context.Context, query string, args ...any) ([]store.Participant, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ps := []store.Participant{}
+	for rows.Next() {
+		var p store.Participant
+		var avatar sql.NullString
+		if err := rows.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &avatar, &p.Status, timeCol{&p.JoinedAt}); err != nil {
+			return nil, err
+		}
+		p.AvatarURL = nullStr(avatar)
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}
+
+// touchBatch bounds the ids bound in one statement (SQLite and PostgreSQL
+// both limit the number of parameters).
+const touchBatch = 500
+
+// TouchParticipants extends seen_until to until for the active
+// participations of userIDs, never shortening it.
+func (s *Store) TouchParticipants(ctx context.Context, userIDs []string, until time.Time) error {
+	// Sorted ids make concurrent touches lock rows in the same order.
+	userIDs = slices.Sorted(slices.Values(userIDs))
+	for len(userIDs) > 0 {
+		batch := userIDs[:min(len(userIDs), touchBatch)]
+		userIDs = userIDs[len(batch):]
+		args := []any{s.ts(until), s.ts(until)}
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		// withTx retries the rare deadlock with another instance touching an
+		// overlapping set of rows (PostgreSQL).
+		err := s.withTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
+				WHERE left_at IS NULL AND seen_until < ? AND user_id IN (`+placeholders(len(batch))+")"),
+				args...)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sqlstore: touch participants: %w", err)
+		}
+	}
+	return nil
+}
+
+// SetStatus changes an active participant's status; ErrNotInRoom otherwise.
+func (s *Store) SetStatus(ctx context.Context, roomID, userID, status string) error {
+	r, err := s.w.ExecContext(ctx, s.q(`UPDATE room_participants SET status = ?
+		WHERE room_id = ? AND user_id = ? AND left_at IS NULL`), status, roomID, userID)
+	if err != nil {
+		return fmt.Errorf("sqlstore: set status: %w", err)
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlstore: set status: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("sqlstore: set status: user %q in room %q: %w", userID, roomID, store.ErrNotInRoom)
+	}
+	return nil
+}

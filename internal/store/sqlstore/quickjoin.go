@@ -1,0 +1,98 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// quickJoinPicks bounds how often QuickJoin picks again after a plain
+// JoinRoom took the seat it chose (PostgreSQL only; JoinRoom does not take
+// the quick-join lock).
+const quickJoinPicks = 5
+
+// QuickJoin picks and joins a room for userID; see store.Store.
+//
+// On PostgreSQL every QuickJoin takes one transaction-level advisory lock
+// first, so quick joins run one after another and each sees where the
+// previous ones went: concurrent callers cluster instead of spreading over
+// empty rooms. On SQLite the single immediate writer does the same.
+//
+// The fallback room gets the defaults of CreateRoom and is always active.
+func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string, fallback store.Room, now, holdUntil time.Time) (store.JoinResult, error) {
+	fallback = roomDefaults(fallback, now)
+	fallback.IsActive = true
+	var res store.JoinResult
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if err := s.advisoryXactLock(ctx, tx, lockQuickJoin); err != nil {
+			return err
+		}
+		if err := s.lockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		cur, err := s.currentRoomTx(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		for pick := 1; ; pick++ {
+			roomID, err := s.pickRoom(ctx, tx, cur, preferred)
+			if err != nil {
+				return err
+			}
+			if roomID == "" {
+				if err := s.insertRoom(ctx, tx, fallback, false); err != nil {
+					return err
+				}
+				roomID = fallback.ID
+			}
+			res, err = s.joinTx(ctx, tx, roomID, userID, cur, now, holdUntil)
+			if errors.Is(err, store.ErrRoomFull) && pick < quickJoinPicks {
+				continue
+			}
+			return err
+		}
+	})
+	if err != nil {
+		return store.JoinResult{}, fmt.Errorf("sqlstore: quick join: %w", err)
+	}
+	return res, nil
+}
+
+// pickRoom returns the best active room for a user currently in cur ("" for
+// none), or "" when every active room is full. Ranking, best first:
+//  1. occupied by others and of a preferred category;
+//  2. most other participants (the user's own seat is not counted, so
+//     someone alone moves to a room with company);
+//  3. the user's current room (no pointless move on a tie);
+//  4. oldest, then lowest id.
+//
+// The current room is a candidate even when full: the user holds a seat there.
+func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, cur string, preferred []string) (string, error) {
+	order := ""
+	args := []any{cur}
+	if len(preferred) > 0 {
+		order = "CASE WHEN c.n - c.mine > 0 AND c.category IN (" + placeholders(len(preferred)) + ") THEN 1 ELSE 0 END DESC, "
+		for _, p := range preferred {
+			args = append(args, p)
+		}
+	}
+	query := `SELECT c.id FROM (
+			SELECT r.id, r.category, r.max_capacity, r.created_at,
+				(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL) AS n,
+				CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine
+			FROM rooms r WHERE r.is_active = TRUE
+		) c
+		WHERE c.n < c.max_capacity OR c.mine = 1
+		ORDER BY ` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id
+		LIMIT 1`
+	var id string
+	err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}

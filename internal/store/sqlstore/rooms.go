@@ -1,0 +1,196 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// roomCols selects a room as scanRoom reads it. current_capacity is counted
+// from the active participants in the same query (served by the partial
+// index room_participants_active), so it can never drift.
+const roomCols = `r.id, r.name, r.description, r.category, r.max_capacity,
+	(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL),
+	r.mic_policy, r.is_active, r.created_by, r.created_at`
+
+// scanRoom scans one room selected with roomCols.
+func scanRoom(sc interface{ Scan(...any) error }) (store.Room, error) {
+	var r store.Room
+	var desc, createdBy sql.NullString
+	err := sc.Scan(&r.ID, &r.Name, &desc, &r.Category, &r.MaxCapacity, &r.CurrentCapacity,
+		&r.MicPolicy, &r.IsActive, &createdBy, timeCol{&r.CreatedAt})
+	if err != nil {
+		return store.Room{}, err
+	}
+	r.Description = nullStr(desc)
+	r.CreatedBy = nullStr(createdBy)
+	return r, nil
+}
+
+// getRoom reads a room through db; no row gives ErrNotFound.
+func (s *Store) getRoom(ctx context.Context, db querier, id string) (store.Room, error) {
+	r, err := scanRoom(db.QueryRowContext(ctx, s.q("SELECT "+roomCols+" FROM rooms r WHERE r.id = ?"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Room{}, fmt.Errorf("room %q: %w", id, store.ErrNotFound)
+	}
+	return r, err
+}
+
+// roomDefaults fills what a caller may leave out: a random id, now as the
+// creation time, capacity 8 and a muted mic. IsActive is kept as given.
+func roomDefaults(r store.Room, now time.Time) store.Room {
+	if r.ID == "" {
+		r.ID = uuid.NewString()
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	r.CreatedAt = ms(r.CreatedAt)
+	if r.MaxCapacity == 0 {
+		r.MaxCapacity = 8
+	}
+	if r.MicPolicy == "" {
+		r.MicPolicy = "muted"
+	}
+	r.CurrentCapacity = 0
+	return r
+}
+
+// insertRoom inserts r (defaults already applied); onConflictSkip leaves an
+// existing id alone instead of failing.
+func (s *Store) insertRoom(ctx context.Context, db querier, r store.Room, onConflictSkip bool) error {
+	query := `INSERT INTO rooms (id, name, description, category, max_capacity, mic_policy,
+			is_active, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	if onConflictSkip {
+		query += " ON CONFLICT (id) DO NOTHING"
+	}
+	_, err := db.ExecContext(ctx, s.q(query), r.ID, r.Name, strPtrArg(r.Description), r.Category,
+		r.MaxCapacity, r.MicPolicy, r.IsActive, strPtrArg(r.CreatedBy), s.ts(r.CreatedAt), s.ts(r.CreatedAt))
+	switch {
+	case isUniqueViolation(err):
+		return fmt.Errorf("room %q: %w: %w", r.ID, store.ErrConflict, err)
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("room %q: created by unknown user: %w: %w", r.ID, store.ErrNotFound, err)
+	}
+	return err
+}
+
+// SeedRooms inserts rooms whose ids do not exist yet; existing ids are left
+// alone. Defaults are filled as by CreateRoom. Safe to run from several
+// processes at once.
+func (s *Store) SeedRooms(ctx context.Context, rooms []store.Room) error {
+	now := time.Now()
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		for _, r := range rooms {
+			if err := s.insertRoom(ctx, tx, roomDefaults(r, now), true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: seed rooms: %w", err)
+	}
+	return nil
+}
+
+// CreateRoom inserts r and returns it as stored. An empty ID gets a random
+// UUID, a zero CreatedAt the current time, a zero MaxCapacity 8, an empty
+// MicPolicy "muted". IsActive is stored as given (set it to true for an
+// open room). A taken id gives ErrConflict, an unknown CreatedBy ErrNotFound.
+func (s *Store) CreateRoom(ctx context.Context, r store.Room) (store.Room, error) {
+	r = roomDefaults(r, time.Now())
+	if err := s.insertRoom(ctx, s.w, r, false); err != nil {
+		return store.Room{}, fmt.Errorf("sqlstore: create room: %w", err)
+	}
+	return r, nil
+}
+
+// GetRoom returns the room with id, or ErrNotFound.
+func (s *Store) GetRoom(ctx context.Context, id string) (store.Room, error) {
+	r, err := s.getRoom(ctx, s.r, id)
+	if err != nil {
+		return store.Room{}, fmt.Errorf("sqlstore: get room: %w", err)
+	}
+	return r, nil
+}
+
+// ListRooms returns rooms (open and closed) ordered by (created_at, id),
+// optionally of one category, starting after the room opts.After (which
+// must exist, else ErrNotFound). Limit <= 0 means no limit.
+func (s *Store) ListRooms(ctx context.Context, opts store.ListRoomsOptions) ([]store.Room, error) {
+	query := "SELECT " + roomCols + " FROM rooms r WHERE 1 = 1"
+	var args []any
+	if opts.Category != "" {
+		query += " AND r.category = ?"
+		args = append(args, opts.Category)
+	}
+	if opts.After != "" {
+		var after time.Time
+		err := s.r.QueryRowContext(ctx, s.q("SELECT created_at FROM rooms WHERE id = ?"), opts.After).
+			Scan(timeCol{&after})
+		if errors.Is(err, sql.ErrNoRows) {
+			err = fmt.Errorf("cursor room %q: %w", opts.After, store.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
+		}
+		query += " AND (r.created_at > ? OR (r.created_at = ? AND r.id > ?))"
+		args = append(args, s.ts(after), s.ts(after), opts.After)
+	}
+	query += " ORDER BY r.created_at, r.id"
+	if opts.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, opts.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
+	}
+	defer rows.Close()
+	rooms := []store.Room{}
+	for rows.Next() {
+		r, err := scanRoom(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
+		}
+		rooms = append(rooms, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
+	}
+	return rooms, nil
+}
+
+// lockRooms locks the given rooms' rows on PostgreSQL, in id order so that
+// two transactions locking overlapping sets cannot deadlock, and checks that
+// each exists (ErrNotFound). Empty ids are skipped.
+func (s *Store) lockRooms(ctx context.Context, tx *sql.Tx, ids ...string) error {
+	sorted := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			sorted = append(sorted, id)
+		}
+	}
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	for _, id := range sorted {
+		var got string
+		err := tx.QueryRowContext(ctx, s.q("SELECT id FROM rooms WHERE id = ?"+s.forUpdate()), id).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("room %q: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,294 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+const sessionCols = `s.id, s.room_id, s.user_id, s.started_at, s.ended_at, s.duration_minutes,
+	s.goals, s.achievements, s.progress, s.rating, s.share_goals, s.is_completed`
+
+// scanSession scans one session selected with sessionCols.
+func scanSession(sc interface{ Scan(...any) error }) (store.Session, error) {
+	var x store.Session
+	var duration, rating sql.NullInt64
+	err := sc.Scan(&x.ID, &x.RoomID, &x.UserID, timeCol{&x.StartedAt}, nullTimeCol{&x.EndedAt}, &duration,
+		jsonCol{&x.Goals}, jsonCol{&x.Achievements}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted)
+	if err != nil {
+		return store.Session{}, err
+	}
+	x.DurationMinutes = nullInt(duration)
+	x.Rating = nullInt(rating)
+	x.Goals = strList(x.Goals)
+	x.Achievements = strList(x.Achievements)
+	return x, nil
+}
+
+// durationMinutes is the whole minutes from start to end, rounded down, never negative.
+func durationMinutes(start, end time.Time) int {
+	return max(0, int(end.Sub(start)/time.Minute))
+}
+
+// StartSession opens a focus session; see store.Store. An empty ID gets a
+// random UUID, a zero StartedAt the current time. Unknown user or room gives
+// ErrNotFound.
+func (s *Store) StartSession(ctx context.Context, in store.Session) (store.Session, error) {
+	x := in
+	if x.ID == "" {
+		x.ID = uuid.NewString()
+	}
+	if x.StartedAt.IsZero() {
+		x.StartedAt = time.Now()
+	}
+	x.StartedAt = ms(x.StartedAt)
+	x.EndedAt, x.DurationMinutes, x.IsCompleted = nil, nil, false
+	x.Goals, x.Achievements = strList(x.Goals), strList(x.Achievements)
+	goals, err := jsonArg(x.Goals)
+	if err != nil {
+		return store.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
+	}
+	achievements, err := jsonArg(x.Achievements)
+	if err != nil {
+		return store.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
+	}
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		// The user lock orders this against LeaveRoom: a leave either ends
+		// this session or happens first and makes the check below fail.
+		if err := s.lockUser(ctx, tx, x.UserID); err != nil {
+			return err
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM room_participants
+			WHERE room_id = ? AND user_id = ? AND left_at IS NULL`), x.RoomID, x.UserID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := s.getRoom(ctx, tx, x.RoomID); err != nil {
+				return err
+			}
+			return fmt.Errorf("user %q in room %q: %w", x.UserID, x.RoomID, store.ErrNotInRoom)
+		}
+		if err != nil {
+			return err
+		}
+		var open string
+		err = tx.QueryRowContext(ctx, s.q("SELECT id FROM focus_sessions WHERE user_id = ? AND ended_at IS NULL"),
+			x.UserID).Scan(&open)
+		if err == nil {
+			return &store.SessionActiveError{SessionID: open}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO focus_sessions (id, room_id, user_id, started_at,
+				goals, achievements, progress, rating, share_goals, is_completed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)`),
+			x.ID, x.RoomID, x.UserID, s.ts(x.StartedAt), goals, achievements, x.Progress,
+			intPtrArg(x.Rating), x.ShareGoals)
+		if isUniqueViolation(err) {
+			return fmt.Errorf("session %q: %w: %w", x.ID, store.ErrConflict, err)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
+	}
+	return x, nil
+}
+
+// GetSession returns the session with id, or ErrNotFound.
+func (s *Store) GetSession(ctx context.Context, id string) (store.Session, error) {
+	x, err := s.getSession(ctx, s.r, id, false)
+	if err != nil {
+		return store.Session{}, fmt.Errorf("sqlstore: get session: %w", err)
+	}
+	return x, nil
+}
+
+// getSession reads a session, locking its row (PostgreSQL) if lock is set.
+func (s *Store) getSession(ctx context.Context, db querier, id string, lock bool) (store.Session, error) {
+	query := "SELECT " + sessionCols + " FROM focus_sessions s WHERE s.id = ?"
+	if lock {
+		query += s.forUpdate()
+	}
+	x, err := scanSession(db.QueryRowContext(ctx, s.q(query), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Session{}, fmt.Errorf("session %q: %w", id, store.ErrNotFound)
+	}
+	return x, err
+}
+
+// ownOpenSession reads and locks session id for a change by userID:
+// ErrNotFound if missing or someone else's, ErrConflict if ended.
+func (s *Store) ownOpenSession(ctx context.Context, tx *sql.Tx, id, userID string) (store.Session, error) {
+	x, err := s.getSession(ctx, tx, id, true)
+	if err != nil {
+		return store.Session{}, err
+	}
+	if x.UserID != userID {
+		return store.Session{}, fmt.Errorf("session %q: %w", id, store.ErrNotFound)
+	}
+	if x.EndedAt != nil {
+		return store.Session{}, fmt.Errorf("session %q has ended: %w", id, store.ErrConflict)
+	}
+	return x, nil
+}
+
+// UpdateSession changes an open session owned by userID; see store.Store.
+func (s *Store) UpdateSession(ctx context.Context, id, userID string, upd store.SessionUpdate) (store.Session, error) {
+	var x store.Session
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if x, err = s.ownOpenSession(ctx, tx, id, userID); err != nil {
+			return err
+		}
+		if upd.Goals != nil {
+			x.Goals = upd.Goals
+		}
+		if upd.Progress != nil {
+			x.Progress = *upd.Progress
+		}
+		if upd.ShareGoals != nil {
+			x.ShareGoals = *upd.ShareGoals
+		}
+		goals, err := jsonArg(x.Goals)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q("UPDATE focus_sessions SET goals = ?, progress = ?, share_goals = ? WHERE id = ?"),
+			goals, x.Progress, x.ShareGoals, id)
+		return err
+	})
+	if err != nil {
+		return store.Session{}, fmt.Errorf("sqlstore: update session: %w", err)
+	}
+	return x, nil
+}
+
+// CompleteSession ends an open session owned by userID; see store.Store.
+func (s *Store) CompleteSession(ctx context.Context, id, userID string, achievements []string, rating *int, now time.Time) (store.Session, error) {
+	var x store.Session
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if x, err = s.ownOpenSession(ctx, tx, id, userID); err != nil {
+			return err
+		}
+		end := ms(now)
+		d := durationMinutes(x.StartedAt, end)
+		x.EndedAt, x.DurationMinutes, x.IsCompleted = &end, &d, true
+		x.Achievements, x.Rating = strList(achievements), rating
+		ach, err := jsonArg(x.Achievements)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE focus_sessions SET ended_at = ?, duration_minutes = ?,
+				achievements = ?, rating = ?, is_completed = TRUE WHERE id = ?`),
+			s.ts(end), d, ach, intPtrArg(rating), id)
+		return err
+	})
+	if err != nil {
+		return store.Session{}, fmt.Errorf("sqlstore: complete session: %w", err)
+	}
+	return x, nil
+}
+
+// endOpenSession ends userID's open session in roomID without completing
+// it, returning it, or nil if there was none.
+func (s *Store) endOpenSession(ctx context.Context, tx *sql.Tx, roomID, userID string, now time.Time) (*store.Session, error) {
+	x, err := scanSession(tx.QueryRowContext(ctx, s.q("SELECT "+sessionCols+
+		" FROM focus_sessions s WHERE s.user_id = ? AND s.room_id = ? AND s.ended_at IS NULL"+s.forUpdate()),
+		userID, roomID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	end := ms(now)
+	d := durationMinutes(x.StartedAt, end)
+	if _, err := tx.ExecContext(ctx, s.q("UPDATE focus_sessions SET ended_at = ?, duration_minutes = ? WHERE id = ?"),
+		s.ts(end), d, x.ID); err != nil {
+		return nil, err
+	}
+	x.EndedAt, x.DurationMinutes = &end, &d
+	return &x, nil
+}
+
+// OpenSessions returns the open sessions in a room, oldest first. An
+// unknown room gives ErrNotFound.
+func (s *Store) OpenSessions(ctx context.Context, roomID string) ([]store.Session, error) {
+	xs, err := s.sessions(ctx, "SELECT "+sessionCols+` FROM focus_sessions s
+		JOIN room_participants p ON p.room_id = s.room_id AND p.user_id = s.user_id AND p.left_at IS NULL
+		WHERE s.room_id = ? AND s.ended_at IS NULL ORDER BY s.started_at, s.id`, roomID)
+	if err == nil && len(xs) == 0 {
+		_, err = s.getRoom(ctx, s.r, roomID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sessions: %w", err)
+	}
+	return xs, nil
+}
+
+// History returns userID's sessions newest first by (started_at, id),
+// after the session opts.Before (which must be theirs, else ErrNotFound).
+// Limit <= 0 means no limit.
+func (s *Store) History(ctx context.Context, userID string, opts store.HistoryOptions) ([]store.Session, error) {
+	query := "SELECT " + sessionCols + " FROM focus_sessions s WHERE s.user_id = ?"
+	args := []any{userID}
+	if opts.Before != "" {
+		var before time.Time
+		err := s.r.QueryRowContext(ctx, s.q("SELECT started_at FROM focus_sessions WHERE id = ? AND user_id = ?"),
+			opts.Before, userID).Scan(timeCol{&before})
+		if errors.Is(err, sql.ErrNoRows) {
+			err = fmt.Errorf("cursor session %q: %w", opts.Before, store.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: history: %w", err)
+		}
+		query += " AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))"
+		args = append(args, s.ts(before), s.ts(before), opts.Before)
+	}
+	query += " ORDER BY s.started_at DESC, s.id DESC"
+	if opts.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, opts.Limit)
+	}
+	xs, err := s.sessions(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: history: %w", err)
+	}
+	return xs, nil
+}
+
+// SessionsSince returns userID's sessions started at or after since, oldest first.
+func (s *Store) SessionsSince(ctx context.Context, userID string, since time.Time) ([]store.Session, error) {
+	xs, err := s.sessions(ctx, "SELECT "+sessionCols+
+		" FROM focus_sessions s WHERE s.user_id = ? AND s.started_at >= ? ORDER BY s.started_at, s.id",
+		userID, s.ts(since))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: sessions since: %w", err)
+	}
+	return xs, nil
+}
+
+func (s *Store) sessions(ctx context.Context, query string, args ...any) ([]store.Session, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	xs := []store.Session{}
+	for rows.Next() {
+		x, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	return xs, rows.Err()
+}

@@ -1,0 +1,280 @@
+// Package store defines Body Double's persistent state: the domain types and
+// the Store interface that the SQLite and PostgreSQL implementations satisfy.
+//
+// Every method takes a context first and returns one of the sentinel errors
+// below (possibly wrapped) for conditions a caller must handle. Times passed
+// in and returned are UTC and truncated to milliseconds.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them with %w; callers test with errors.Is.
+var (
+	// ErrNotFound means the row does not exist (or belongs to someone else
+	// where the method says so).
+	ErrNotFound = errors.New("store: not found")
+	// ErrRoomFull means a join would exceed the room's maxCapacity.
+	ErrRoomFull = errors.New("store: room full")
+	// ErrNotInRoom means the user is not an active participant of the room.
+	ErrNotInRoom = errors.New("store: not in room")
+	// ErrConflict means a compare-and-swap lost (for example a timer version).
+	ErrConflict = errors.New("store: conflict")
+	// ErrRoomInactive means the room exists but is closed.
+	ErrRoomInactive = errors.New("store: room inactive")
+)
+
+// SessionActiveError is returned by StartSession when the user already has an
+// open focus session; it names that session. errors.Is(err, ErrSessionActive) holds.
+type SessionActiveError struct{ SessionID string }
+
+func (e *SessionActiveError) Error() string { return "store: session active: " + e.SessionID }
+
+// Is reports whether target is ErrSessionActive.
+func (e *SessionActiveError) Is(target error) bool { return target == ErrSessionActive }
+
+// ErrSessionActive is the sentinel matched by *SessionActiveError.
+var ErrSessionActive = errors.New("store: session active")
+
+// Categories lists the room categories, in display order.
+var Categories = []string{"deep-work", "study", "creative", "admin", "chores"}
+
+// User is an anonymous identity. AnonymousID is random and never shown to others.
+type User struct {
+	ID          string
+	AnonymousID string
+	DisplayName string
+	AvatarURL   *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// UserUpdate is a partial update; nil fields are kept. ClearAvatar sets avatar_url NULL.
+type UserUpdate struct {
+	DisplayName *string
+	AvatarURL   *string
+	ClearAvatar bool
+}
+
+// NotificationSettings says how the app tells a person their timer ended.
+type NotificationSettings struct {
+	Sound  bool `json:"sound"`
+	System bool `json:"system"`
+}
+
+// AccessibilitySettings are per-person display preferences.
+type AccessibilitySettings struct {
+	ReducedMotion string `json:"reducedMotion"` // system | reduce | no-preference
+	HighContrast  bool   `json:"highContrast"`
+	LargerText    bool   `json:"largerText"`
+}
+
+// Preferences are a user's settings. A user without a stored row has DefaultPreferences.
+type Preferences struct {
+	WorkStyle               string // quiet | music | check-ins
+	PreferredRoomCategories []string
+	Notifications           NotificationSettings
+	Accessibility           AccessibilitySettings
+}
+
+// DefaultPreferences returns the preferences of a user who never saved any.
+func DefaultPreferences() Preferences {
+	return Preferences{
+		WorkStyle:               "quiet",
+		PreferredRoomCategories: []string{},
+		Accessibility:           AccessibilitySettings{ReducedMotion: "system"},
+	}
+}
+
+// Room is a place people work together. CurrentCapacity is always the number
+// of active participants, computed by the store.
+type Room struct {
+	ID              string
+	Name            string
+	Description     *string
+	Category        string
+	MaxCapacity     int
+	CurrentCapacity int
+	MicPolicy       string // muted | open
+	IsActive        bool
+	CreatedBy       *string
+	CreatedAt       time.Time
+}
+
+// ListRoomsOptions filters and pages ListRooms. Rooms are ordered by
+// (created_at, id) ascending; After is the id of the last room of the
+// previous page ("" for the first page).
+type ListRoomsOptions struct {
+	Category string // "" for all
+	After    string
+	Limit    int
+}
+
+// Participant is an active member of a room, joined with its user's profile.
+type Participant struct {
+	RoomID      string
+	UserID      string
+	DisplayName string
+	AvatarURL   *string
+	Status      string // working | break | away
+	JoinedAt    time.Time
+}
+
+// JoinResult describes what JoinRoom changed.
+type JoinResult struct {
+	Room Room
+	// AlreadyIn is true when the user was already an active participant (nothing changed).
+	AlreadyIn bool
+	// Left is the room the user was moved out of, if any, with the session
+	// that move ended (nil if none).
+	Left *LeaveResult
+}
+
+// LeaveResult describes what LeaveRoom changed.
+type LeaveResult struct {
+	Room Room
+	// WasIn is false when the user was not an active participant (nothing changed).
+	WasIn bool
+	// EndedSession is the user's open focus session in that room, now ended
+	// (EndedAt set, IsCompleted false), or nil.
+	EndedSession *Session
+}
+
+// Session is a focus session.
+type Session struct {
+	ID              string
+	RoomID          string
+	UserID          string
+	StartedAt       time.Time
+	EndedAt         *time.Time
+	DurationMinutes *int
+	Goals           []string
+	Achievements    []string
+	Progress        int
+	Rating          *int
+	ShareGoals      bool
+	IsCompleted     bool
+}
+
+// SessionUpdate is a partial update of an open session; nil fields are kept.
+type SessionUpdate struct {
+	Goals      []string // nil keeps, non-nil replaces
+	Progress   *int
+	ShareGoals *bool
+}
+
+// HistoryOptions pages History: newest first by (started_at, id); Before is
+// the id of the last session of the previous page ("" for the first page).
+type HistoryOptions struct {
+	Before string
+	Limit  int
+}
+
+// Timer is a room's shared timer. Version grows by one on every change.
+type Timer struct {
+	RoomID    string
+	State     string // idle | running | paused
+	Type      string // work | break; "" when idle
+	Duration  int    // seconds
+	Remaining int    // seconds left when paused; when running derive from EndsAt
+	EndsAt    *time.Time
+	By        *string
+	Version   int64
+}
+
+// Store is everything Body Double keeps. Implementations must be safe for
+// concurrent use by many goroutines and many processes sharing one database.
+type Store interface {
+	// Close releases the database.
+	Close() error
+
+	// Secret returns the token-signing secret kept in the database, creating
+	// it with generate() the first time. Concurrent first calls from several
+	// processes all return the same value.
+	Secret(ctx context.Context, generate func() string) (string, error)
+
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	UpdateUser(ctx context.Context, id string, upd UserUpdate, now time.Time) (User, error)
+	GetPreferences(ctx context.Context, userID string) (Preferences, error)
+	PutPreferences(ctx context.Context, userID string, p Preferences, now time.Time) error
+
+	// RevokeToken records a token id as revoked until expiresAt.
+	RevokeToken(ctx context.Context, tokenID string, expiresAt time.Time) error
+	// TokenRevoked reports whether tokenID was revoked.
+	TokenRevoked(ctx context.Context, tokenID string) (bool, error)
+
+	// SeedRooms inserts rooms whose ids do not exist yet; existing ids are left alone.
+	SeedRooms(ctx context.Context, rooms []Room) error
+	CreateRoom(ctx context.Context, r Room) (Room, error)
+	GetRoom(ctx context.Context, id string) (Room, error)
+	ListRooms(ctx context.Context, opts ListRoomsOptions) ([]Room, error)
+
+	// JoinRoom makes userID an active participant of roomID, atomically:
+	// leaving any other room first (ending the open session there), and
+	// failing with ErrRoomFull when MaxCapacity active participants are
+	// already in (ErrRoomInactive for a closed room, ErrNotFound for none).
+	// Joining a room one is already in changes nothing but extends
+	// seen_until to holdUntil. A rejoin after leaving resets status to
+	// working and joined_at to now. The seat is held until holdUntil unless
+	// TouchParticipants extends it.
+	JoinRoom(ctx context.Context, roomID, userID string, now, holdUntil time.Time) (JoinResult, error)
+	// QuickJoin atomically picks and joins a room for userID: among active
+	// rooms with a free seat, the one with the most active participants,
+	// preferring categories in preferred among rooms that have participants
+	// (ties: oldest room). The user's current room counts as a candidate
+	// (and is returned with AlreadyIn if chosen). When every active room is
+	// full, it creates fallback and joins it. Two concurrent QuickJoins by
+	// different users must end up in the same room when a seat is free.
+	QuickJoin(ctx context.Context, userID string, preferred []string, fallback Room, now, holdUntil time.Time) (JoinResult, error)
+	// LeaveRoom ends userID's participation (left_at = now) and their open
+	// focus session in that room. Leaving a room one is not in changes nothing.
+	LeaveRoom(ctx context.Context, roomID, userID string, now time.Time) (LeaveResult, error)
+	// CurrentRoom returns the room userID is active in, or ErrNotFound.
+	CurrentRoom(ctx context.Context, userID string) (string, error)
+	// Participants lists the active participants of a room, oldest join first.
+	Participants(ctx context.Context, roomID string) ([]Participant, error)
+	// AllParticipants lists every active participant of every room.
+	AllParticipants(ctx context.Context) ([]Participant, error)
+	// TouchParticipants extends seen_until to until for the active
+	// participations of the given users (never shortening it).
+	TouchParticipants(ctx context.Context, userIDs []string, until time.Time) error
+	// ExpiredParticipants lists active participants whose seen_until is before now.
+	ExpiredParticipants(ctx context.Context, now time.Time) ([]Participant, error)
+	// ExpireParticipant leaves roomID for userID only if that participation
+	// is still active with seen_until before now; otherwise WasIn is false and
+	// nothing changes. Several processes may race; exactly one sees WasIn.
+	ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (LeaveResult, error)
+	// SetStatus changes an active participant's status; ErrNotInRoom otherwise.
+	SetStatus(ctx context.Context, roomID, userID, status string) error
+
+	// StartSession opens a focus session. The user must be an active
+	// participant of s.RoomID (ErrNotInRoom) and have no open session
+	// (*SessionActiveError). The store fills ID if empty.
+	StartSession(ctx context.Context, s Session) (Session, error)
+	GetSession(ctx context.Context, id string) (Session, error)
+	// UpdateSession changes an open session owned by userID. ErrNotFound if
+	// it does not exist or is not theirs; ErrConflict if it has ended.
+	UpdateSession(ctx context.Context, id, userID string, upd SessionUpdate) (Session, error)
+	// CompleteSession ends an open session owned by userID with achievements
+	// and rating, setting EndedAt, DurationMinutes and IsCompleted.
+	// ErrNotFound as UpdateSession; ErrConflict if it has already ended.
+	CompleteSession(ctx context.Context, id, userID string, achievements []string, rating *int, now time.Time) (Session, error)
+	// OpenSessions returns the open sessions of a room's participants.
+	OpenSessions(ctx context.Context, roomID string) ([]Session, error)
+	// History returns userID's sessions, newest first.
+	History(ctx context.Context, userID string, opts HistoryOptions) ([]Session, error)
+	// SessionsSince returns all of userID's sessions started at or after since, oldest first.
+	SessionsSince(ctx context.Context, userID string, since time.Time) ([]Session, error)
+
+	// GetTimer returns a room's timer; a room that never had one is idle at version 0.
+	GetTimer(ctx context.Context, roomID string) (Timer, error)
+	// SaveTimer stores t if the stored version is still prevVersion, else ErrConflict.
+	// t.Version must be prevVersion+1.
+	SaveTimer(ctx context.Context, t Timer, prevVersion int64) error
+	// RunningTimers lists every timer in state running.
+	RunningTimers(ctx context.Context) ([]Timer, error)
+}

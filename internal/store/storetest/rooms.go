@@ -1,0 +1,174 @@
+package storetest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+func testRooms(t *testing.T, f *fixture) {
+	owner := f.user("owner")
+	desc := "Heads down, cameras optional."
+	in := store.Room{
+		Name:        "Deep work",
+		Description: &desc,
+		Category:    "deep-work",
+		MaxCapacity: 12,
+		MicPolicy:   "open",
+		IsActive:    true,
+		CreatedBy:   &owner.ID,
+		CreatedAt:   base,
+	}
+	r, err := f.s.CreateRoom(f.ctx, in)
+	ok(t, err, "CreateRoom")
+	if _, err := uuid.Parse(r.ID); err != nil {
+		t.Errorf("CreateRoom filled ID %q, want a UUID", r.ID)
+	}
+	want := in
+	want.ID = r.ID
+	eq(t, r, want, "created room")
+	sameTime(t, r.CreatedAt, base, "CreatedAt")
+
+	got := f.getRoom(r.ID)
+	eq(t, got, want, "stored room")
+
+	// Defaults: capacity 8, muted mic, no description or creator.
+	d, err := f.s.CreateRoom(f.ctx, store.Room{Name: "Study hall", Category: "study", IsActive: true, CreatedAt: base})
+	ok(t, err, "CreateRoom with defaults")
+	eq(t, d.MaxCapacity, 8, "default MaxCapacity")
+	eq(t, d.MicPolicy, "muted", "default MicPolicy")
+	eq(t, d.Description, (*string)(nil), "Description")
+	eq(t, d.CreatedBy, (*string)(nil), "CreatedBy")
+	eq(t, f.getRoom(d.ID), d, "stored room with defaults")
+
+	// A caller-chosen id is kept; taking it again fails.
+	id := uuid.NewString()
+	c, err := f.s.CreateRoom(f.ctx, store.Room{ID: id, Name: "Chores", Category: "chores", IsActive: true, CreatedAt: base})
+	ok(t, err, "CreateRoom with id")
+	eq(t, c.ID, id, "kept ID")
+	if _, err := f.s.CreateRoom(f.ctx, store.Room{ID: id, Name: "Again", Category: "chores", IsActive: true}); err == nil {
+		t.Error("CreateRoom with a taken id succeeded")
+	}
+
+	_, err = f.s.GetRoom(f.ctx, uuid.NewString())
+	isErr(t, err, store.ErrNotFound, "GetRoom unknown")
+	_, err = f.s.GetRoom(f.ctx, "not-a-uuid")
+	isErr(t, err, store.ErrNotFound, "GetRoom malformed id")
+
+	// CurrentCapacity counts active participants wherever a room is read.
+	us := f.users(3)
+	for i, u := range us {
+		f.join(r.ID, u.ID, at(time.Duration(i)*time.Second))
+	}
+	_, err = f.s.LeaveRoom(f.ctx, r.ID, us[0].ID, at(time.Minute))
+	ok(t, err, "LeaveRoom")
+	eq(t, f.getRoom(r.ID).CurrentCapacity, 2, "GetRoom CurrentCapacity")
+	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Category: "deep-work", Limit: 10})
+	ok(t, err, "ListRooms")
+	if len(rooms) != 1 || rooms[0].CurrentCapacity != 2 {
+		t.Errorf("ListRooms = %+v, want one room with CurrentCapacity 2", rooms)
+	}
+}
+
+func testSeedRooms(t *testing.T, f *fixture) {
+	seeds := []store.Room{
+		{ID: uuid.NewString(), Name: "Morning focus", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base},
+		{ID: uuid.NewString(), Name: "Study together", Category: "study", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base},
+	}
+	ok(t, f.s.SeedRooms(f.ctx, seeds), "SeedRooms")
+	for _, r := range seeds {
+		eq(t, f.getRoom(r.ID), r, "seeded room")
+	}
+
+	// Seeding again (another instance starting) leaves existing rooms alone
+	// and adds new ones.
+	changed := seeds[0]
+	changed.Name = "Renamed"
+	extra := store.Room{ID: uuid.NewString(), Name: "Creative corner", Category: "creative", MaxCapacity: 6, MicPolicy: "open", IsActive: true, CreatedAt: base}
+	ok(t, f.s.SeedRooms(f.ctx, []store.Room{changed, extra}), "SeedRooms again")
+	eq(t, f.getRoom(seeds[0].ID), seeds[0], "existing seeded room")
+	eq(t, f.getRoom(extra.ID), extra, "newly seeded room")
+
+	// Concurrent seeding of the same rooms: no error, one copy.
+	parallel(5, func(int) {
+		if err := f.s.SeedRooms(f.ctx, seeds); err != nil {
+			t.Errorf("concurrent SeedRooms: %v", err)
+		}
+	})
+	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Limit: 100})
+	ok(t, err, "ListRooms")
+	eq(t, len(rooms), 3, "rooms after seeding")
+}
+
+func testListRooms(t *testing.T, f *fixture) {
+	// Nine rooms over three categories; some share a creation time, so the
+	// order falls back to the id.
+	var all []store.Room
+	cats := []string{"study", "creative", "study"}
+	for i := range 9 {
+		r, err := f.s.CreateRoom(f.ctx, store.Room{
+			Name: "room", Category: cats[i%3], MaxCapacity: 8, IsActive: true,
+			CreatedAt: at(time.Duration(i/2) * time.Second),
+		})
+		ok(t, err, "CreateRoom")
+		all = append(all, r)
+	}
+	sortRooms(all)
+
+	page := func(opts store.ListRoomsOptions) []string {
+		t.Helper()
+		var ids []string
+		for range 20 {
+			rooms, err := f.s.ListRooms(f.ctx, opts)
+			ok(t, err, "ListRooms")
+			if len(rooms) > opts.Limit {
+				t.Fatalf("ListRooms returned %d rooms, limit %d", len(rooms), opts.Limit)
+			}
+			for _, r := range rooms {
+				ids = append(ids, r.ID)
+			}
+			if len(rooms) < opts.Limit {
+				return ids
+			}
+			opts.After = rooms[len(rooms)-1].ID
+		}
+		t.Fatal("ListRooms paging does not end")
+		return nil
+	}
+
+	var wantAll, wantStudy []string
+	for _, r := range all {
+		wantAll = append(wantAll, r.ID)
+		if r.Category == "study" {
+			wantStudy = append(wantStudy, r.ID)
+		}
+	}
+	eq(t, page(store.ListRoomsOptions{Limit: 4}), wantAll, "all rooms, pages of 4")
+	eq(t, page(store.ListRoomsOptions{Limit: 1}), wantAll, "all rooms, pages of 1")
+	eq(t, page(store.ListRoomsOptions{Limit: 100}), wantAll, "all rooms, one page")
+	eq(t, page(store.ListRoomsOptions{Category: "study", Limit: 2}), wantStudy, "study rooms, pages of 2")
+
+	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Category: "chores", Limit: 10})
+	ok(t, err, "ListRooms empty category")
+	eq(t, len(rooms), 0, "rooms in an empty category")
+
+	// The page after the last room is empty.
+	rooms, err = f.s.ListRooms(f.ctx, store.ListRoomsOptions{After: wantAll[len(wantAll)-1], Limit: 10})
+	ok(t, err, "ListRooms after last")
+	eq(t, len(rooms), 0, "rooms after the last")
+}
+
+// sortRooms orders rooms as ListRooms does: by (CreatedAt, ID), ids bytewise.
+func sortRooms(rooms []store.Room) {
+	slices.SortFunc(rooms, func(a, b store.Room) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}

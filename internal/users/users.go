@@ -1,0 +1,210 @@
+// Package users is the domain of a person's own data: their anonymous
+// profile and their preferences.
+package users
+
+import (
+	"context"
+		"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/wire"
+)
+
+// Limits on profile fields.
+const (
+	MaxNameLen   = 50
+	MaxAvatarLen = 32 << 10
+)
+
+// Service reads and changes profiles and preferences.
+type Service struct {
+	store store.Store
+	now   func() time.Time
+}
+
+// New returns a Service.
+func New(st store.Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, now: now}
+}
+
+// Profile returns userID's profile.
+func (s *Service) Profile(ctx context.Context, userID string) (store.User, error) {
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return store.User{}, apperr.From(err)
+	}
+	return u, nil
+}
+
+// Optional distinguishes a JSON field that was absent, null, or set.
+type Optional[T any] struct {
+	Set   bool
+	Null  bool
+	Value T
+}
+
+// UnmarshalJSON records that the field was present.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return wire.DecodeStrict(b, &o.Value)
+}
+
+// ProfileInput is a partial profile update.
+type ProfileInput struct {
+	DisplayName Optional[string] `json:"displayName"`
+	AvatarURL   Optional[string] `json:"avatarUrl"`
+}
+
+// UpdateProfile validates and applies a partial profile update. Avatars are
+// data:image URLs only, so viewing a profile never contacts another host.
+func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileInput) (store.User, error) {
+	var upd store.UserUpdate
+	var errs []apperr.FieldError
+	if in.DisplayName.Set {
+		name := strings.TrimSpace(in.DisplayName.Value)
+		if in.DisplayName.Null || name == "" || utf8.RuneCountInString(name) > MaxNameLen || !wire.ValidText(name) {
+			errs = append(errs, apperr.FieldError{Field: "displayName", Message: "Pick a name of 1 to 50 characters."})
+		}
+		upd.DisplayName = &name
+	}
+	if in.AvatarURL.Set {
+		if in.AvatarURL.Null {
+			upd.ClearAvatar = true
+		} else if a := in.AvatarURL.Value; len(a) > MaxAvatarLen || !validAvatar(a) {
+			errs = append(errs, apperr.FieldError{Field: "avatarUrl", Message: "Use a PNG, JPEG or WebP image as a data: URL under 32 KB."})
+		} else {
+			upd.AvatarURL = &a
+		}
+	}
+	if len(errs) > 0 {
+		return store.User{}, apperr.Fields(errs...)
+	}
+	u, err := s.store.UpdateUser(ctx, userID, upd, s.now().UTC().Truncate(time.Millisecond))
+	if err != nil {
+		return store.User{}, apperr.From(err)
+	}
+	return u, nil
+}
+
+func validAvatar(a string) bool {
+	for _, p := range []string{"data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,"} {
+		if strings.HasPrefix(a, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Preferences returns userID's preferences (defaults if never saved).
+func (s *Service) Preferences(ctx context.Context, userID string) (store.Preferences, error) {
+	p, err := s.store.GetPreferences(ctx, userID)
+	if err != nil {
+		return store.Preferences{}, apperr.From(err)
+	}
+	return p, nil
+}
+
+// NotificationInput is a partial update of notification settings.
+type NotificationInput struct {
+	Sound  *bool `json:"sound"`
+	System *bool `json:"system"`
+}
+
+// AccessibilityInput is a partial update of accessibility settings.
+type AccessibilityInput struct {
+	ReducedMotion *string `json:"reducedMotion"`
+	HighContrast  *bool   `json:"highContrast"`
+	LargerText    *bool   `json:"largerText"`
+}
+
+// PreferencesInput is a partial preferences update; null resets a field to its default.
+type PreferencesInput struct {
+	WorkStyle               Optional[string]             `json:"workStyle"`
+	PreferredRoomCategories Optional[[]string]           `json:"preferredRoomCategories"`
+	NotificationSettings    Optional[NotificationInput]  `json:"notificationSettings"`
+	AccessibilitySettings   Optional[AccessibilityInput] `json:"accessibilitySettings"`
+}
+
+// Allowed preference values.
+var (
+	WorkStyles     = []string{"quiet", "music", "check-ins"}
+	ReducedMotions = []string{"system", "reduce", "no-preference"}
+)
+
+// UpdatePreferences validates and applies a partial update.
+func (s *Service) UpdatePreferences(ctx context.Context, userID string, in PreferencesInput) (store.Preferences, error) {
+	p, err := s.store.GetPreferences(ctx, userID)
+	if err != nil {
+		return store.Preferences{}, apperr.From(err)
+	}
+	def := store.DefaultPreferences()
+	var errs []apperr.FieldError
+	if f := in.WorkStyle; f.Set {
+		switch {
+		case f.Null:
+			p.WorkStyle = def.WorkStyle
+		case slices.Contains(WorkStyles, f.Value):
+			p.WorkStyle = f.Value
+		default:
+			errs = append(errs, apperr.FieldError{Field: "workStyle", Message: "Choose quiet, music or check-ins."})
+		}
+	}
+	if f := in.PreferredRoomCategories; f.Set {
+		p.PreferredRoomCategories = []string{}
+		for i, c := range f.Value {
+			if !slices.Contains(store.Categories, c) {
+				errs = append(errs, apperr.FieldError{Field: "preferredRoomCategories." + strconv.Itoa(i), Message: "Unknown category."})
+			} else if !slices.Contains(p.PreferredRoomCategories, c) {
+				p.PreferredRoomCategories = append(p.PreferredRoomCategories, c)
+			}
+		}
+	}
+	if f := in.NotificationSettings; f.Set {
+		if f.Null {
+			p.Notifications = def.Notifications
+		}
+		if f.Value.Sound != nil {
+			p.Notifications.Sound = *f.Value.Sound
+		}
+		if f.Value.System != nil {
+			p.Notifications.System = *f.Value.System
+		}
+	}
+	if f := in.AccessibilitySettings; f.Set {
+		if f.Null {
+			p.Accessibility = def.Accessibility
+		}
+		if rm := f.Value.ReducedMotion; rm != nil {
+			if slices.Contains(ReducedMotions, *rm) {
+				p.Accessibility.ReducedMotion = *rm
+			} else {
+				errs = append(errs, apperr.FieldError{Field: "accessibilitySettings.reducedMotion", Message: "Choose system, reduce or no-preference."})
+			}
+		}
+		if f.Value.HighContrast != nil {
+			p.Accessibility.HighContrast = *f.Value.HighContrast
+		}
+		if f.Value.LargerText != nil {
+			p.Accessibility.LargerText = *f.Value.LargerText
+		}
+	}
+	if len(errs) > 0 {
+		return store.Preferences{}, apperr.Fields(errs...)
+	}
+	if err := s.store.PutPreferences(ctx, userID, p, s.now().UTC().Truncate(time.Millisecond)); err != nil {
+		return store.Preferences{}, apperr.From(err)
+	}
+	return p, nil
+}

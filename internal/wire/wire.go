@@ -1,0 +1,200 @@
+// Package wire holds the JSON shapes clients see, shared by the REST API and
+// the WebSocket protocol, and their conversions from store types. Field names
+// and formats follow DESIGN.md "Shared vocabulary".
+package wire
+
+import (
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+// Time is an RFC 3339 UTC timestamp with milliseconds.
+type Time time.Time
+
+// MarshalJSON writes t as "2006-01-02T15:04:05.000Z".
+func (t Time) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z07:00") + `"`), nil
+}
+
+// UnmarshalJSON reads an RFC 3339 timestamp.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var v time.Time
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*t = Time(v)
+	return nil
+}
+
+func optTime(t *time.Time) *Time {
+	if t == nil {
+		return nil
+	}
+	w := Time(*t)
+	return &w
+}
+
+// Millis is a time as Unix milliseconds.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// User is the public profile of a person.
+type User struct {
+	ID          string  `json:"id"`
+	DisplayName string  `json:"displayName"`
+	AvatarURL   *string `json:"avatarUrl"`
+	CreatedAt   Time    `json:"createdAt"`
+}
+
+// FromUser converts a store user.
+func FromUser(u store.User) User {
+	return User{ID: u.ID, DisplayName: u.DisplayName, AvatarURL: u.AvatarURL, CreatedAt: Time(u.CreatedAt)}
+}
+
+// Room is a room as clients see it.
+type Room struct {
+	ID              string  `json:"id"`
+	Name            string  `json:"name"`
+	Description     *string `json:"description"`
+	Category        string  `json:"category"`
+	MaxCapacity     int     `json:"maxCapacity"`
+	CurrentCapacity int     `json:"currentCapacity"`
+	MicPolicy       string  `json:"micPolicy"`
+	IsActive        bool    `json:"isActive"`
+	CreatedBy       *string `json:"createdBy"`
+	CreatedAt       Time    `json:"createdAt"`
+}
+
+// FromRoom converts a store room.
+func FromRoom(r store.Room) Room {
+	return Room{
+		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category,
+		MaxCapacity: r.MaxCapacity, CurrentCapacity: r.CurrentCapacity, MicPolicy: r.MicPolicy,
+		IsActive: r.IsActive, CreatedBy: r.CreatedBy, CreatedAt: Time(r.CreatedAt),
+	}
+}
+
+// Session is a focus session. Goals and Achievements are omitted (null)
+// for viewers other than the owner unless ShareGoals is set.
+type Session struct {
+	ID              string   `json:"id"`
+	RoomID          string   `json:"roomId"`
+	UserID          string   `json:"userId"`
+	StartedAt       Time     `json:"startedAt"`
+	EndedAt         *Time    `json:"endedAt"`
+	DurationMinutes *int     `json:"durationMinutes"`
+	Goals           []string `json:"goals"`
+	Achievements    []string `json:"achievements"`
+	Progress        int      `json:"progress"`
+	Rating          *int     `json:"rating"`
+	ShareGoals      bool     `json:"shareGoals"`
+	IsCompleted     bool     `json:"isCompleted"`
+}
+
+// FromSession converts a store session for its owner.
+func FromSession(s store.Session) Session {
+	return Session{
+		ID: s.ID, RoomID: s.RoomID, UserID: s.UserID, StartedAt: Time(s.StartedAt),
+		EndedAt: optTime(s.EndedAt), DurationMinutes: s.DurationMinutes,
+		Goals: nonNil(s.Goals), Achievements: nonNil(s.Achievements),
+		Progress: s.Progress, Rating: s.Rating, ShareGoals: s.ShareGoals, IsCompleted: s.IsCompleted,
+	}
+}
+
+// Public returns s as someone other than its owner may see it.
+func (s Session) Public() Session {
+	if !s.ShareGoals {
+		s.Goals, s.Achievements = nil, nil
+	}
+	return s
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+// Focus is a participant's open focus session, as shown on their tile.
+type Focus struct {
+	SessionID string   `json:"sessionId"`
+	StartedAt Time     `json:"startedAt"`
+	Progress  int      `json:"progress"`
+	Goals     []string `json:"goals,omitempty"`
+}
+
+// FocusOf returns the tile view of an open session.
+func FocusOf(s store.Session) *Focus {
+	f := &Focus{SessionID: s.ID, StartedAt: Time(s.StartedAt), Progress: s.Progress}
+	if s.ShareGoals {
+		f.Goals = nonNil(s.Goals)
+	}
+	return f
+}
+
+// Media is what a participant shares.
+type Media struct {
+	Camera   bool `json:"camera"`
+	Mic      bool `json:"mic"`
+	Watching bool `json:"watching"`
+}
+
+// Participant is a person in a room.
+type Participant struct {
+	ID          string  `json:"id"`
+	DisplayName string  `json:"displayName"`
+	AvatarURL   *string `json:"avatarUrl"`
+	Status      string  `json:"status"`
+	JoinedAt    Time    `json:"joinedAt"`
+	Focus       *Focus  `json:"focus"`
+	Media       Media   `json:"media"`
+}
+
+// FromParticipant converts a store participant (focus and media filled by the caller).
+func FromParticipant(p store.Participant) Participant {
+	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: p.AvatarURL, Status: p.Status, JoinedAt: Time(p.JoinedAt)}
+}
+
+// Timer is a room's shared timer. EndsAt is Unix ms, set only while running.
+type Timer struct {
+	State     string  `json:"state"`
+	Type      *string `json:"type"`
+	Duration  int     `json:"duration"`
+	Remaining int     `json:"remaining"`
+	EndsAt    *int64  `json:"endsAt"`
+	By        *string `json:"by"`
+	Version   int64   `json:"version"`
+}
+
+// FromTimer converts a store timer as of now.
+func FromTimer(t store.Timer, now time.Time) Timer {
+	w := Timer{State: t.State, Duration: t.Duration, Remaining: t.Remaining, By: t.By, Version: t.Version}
+	if t.State == "" {
+		w.State = "idle"
+	}
+	if t.Type != "" && w.State != "idle" {
+		typ := t.Type
+		w.Type = &typ
+	}
+	if w.State == "running" && t.EndsAt != nil {
+		ms := t.EndsAt.UnixMilli()
+		w.EndsAt = &ms
+		w.Remaining = max(0, int((t.EndsAt.Sub(now)+time.Second-1)/time.Second))
+	}
+	return w
+}
+
+// Preferences are a user's settings.
+type Preferences struct {
+	WorkStyle               string                      `json:"workStyle"`
+	PreferredRoomCategories []string                    `json:"preferredRoomCategories"`
+	NotificationSettings    store.NotificationSettings  `json:"notificationSettings"`
+	AccessibilitySettings   store.AccessibilitySettings `json:"accessibilitySettings"`
+}
+
+// FromPreferences converts store preferences.
+func FromPreferences(p store.Preferences) Preferences {
+	return Preferences{WorkStyle: p.WorkStyle, PreferredRoomCategories: nonNil(p.PreferredRoomCategories),
+		NotificationSettings: p.Notifications, AccessibilitySettings: p.Accessibility}
+}

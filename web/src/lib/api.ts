@@ -1,0 +1,115 @@
+// The REST client: same-origin JSON with the session cookie; failures become
+// ApiError (the server answered with a problem) or NetworkError (it did not).
+
+import type {
+  AuthSession, Category, FieldError, MicPolicy, Preferences, Problem, Room, RoomList,
+  Session, SessionList, Stats, User,
+} from './types';
+
+/** ApiError is a problem answer from the server (DESIGN.md error table). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly errors: FieldError[];
+
+  constructor(status: number, problem: Problem) {
+    super(problem.message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = problem.code;
+    this.errors = problem.errors ?? [];
+  }
+
+  /** fields maps each field path to its first message. */
+  get fields(): Record<string, string> {
+    return fieldMap(this.errors);
+  }
+}
+
+/** NetworkError means no answer arrived: offline, or the server is down. */
+export class NetworkError extends Error {
+  constructor() {
+    super('No connection');
+    this.name = 'NetworkError';
+  }
+}
+
+export function fieldMap(errors: FieldError[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of errors ?? []) out[e.field] ??= e.message;
+  return out;
+}
+
+/** Called when an authenticated request answers 401: the session is gone. */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+interface Options {
+  body?: unknown;
+  /** Do not treat 401 as "signed out" (the bootstrap call expects it). */
+  expect401?: boolean;
+}
+
+async function request<T>(method: string, path: string, opts: Options = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(opts.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new NetworkError();
+  }
+  if (res.status === 204) return undefined as T;
+  let payload: unknown = null;
+  try {
+    payload = await res.json();
+  } catch {
+    // A proxy's HTML error page, or an empty body: fall through with null.
+  }
+  if (res.ok) return payload as T;
+  if (res.status === 401 && !opts.expect401) onUnauthorized();
+  throw new ApiError(res.status, toProblem(payload, res.status));
+}
+
+function toProblem(payload: unknown, status: number): Problem {
+  if (payload && typeof payload === 'object' && 'code' in payload && 'message' in payload) {
+    return payload as Problem;
+  }
+  return { code: status >= 500 ? 'internal' : 'unknown', message: 'Something went wrong. Please try again.' };
+}
+
+export interface NewRoom {
+  name: string;
+  description?: string;
+  category: Category;
+  maxCapacity?: number;
+  micPolicy?: MicPolicy;
+}
+
+const q = encodeURIComponent;
+
+export const api = {
+  session: () => request<AuthSession>('GET', '/api/auth/session', { expect401: true }),
+  startAnonymous: () => request<AuthSession>('POST', '/api/auth/anonymous', { expect401: true }),
+  logout: () => request<void>('POST', '/api/auth/logout', { expect401: true }),
+
+  rooms: () => request<RoomList>('GET', '/api/rooms?limit=100'),
+  createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', { body: room }),
+  quickJoin: () => request<Room>('POST', '/api/rooms/quick-join'),
+
+  updateProfile: (patch: { displayName: string }) => request<User>('PUT', '/api/users/profile', { body: patch }),
+  preferences: () => request<Preferences>('GET', '/api/users/preferences'),
+  updatePreferences: (patch: Partial<Preferences>) =>
+    request<Preferences>('PUT', '/api/users/preferences', { body: patch }),
+
+  focusSession: (id: string) => request<Session>('GET', `/api/sessions/${q(id)}`),
+  history: (cursor: string | null) =>
+    request<SessionList>('GET', `/api/sessions/history?limit=20${cursor ? `&cursor=${q(cursor)}` : ''}`),
+  stats: (tz: string) => request<Stats>('GET', `/api/sessions/stats?tz=${q(tz)}`),
+};

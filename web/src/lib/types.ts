@@ -1,0 +1,141 @@
+// Wire types of the REST and WebSocket contracts (DESIGN.md "Shared vocabulary").
+
+export type Category = 'deep-work' | 'study' | 'creative' | 'admin' | 'chores';
+export type Status = 'working' | 'break' | 'away';
+export type MicPolicy = 'muted' | 'open';
+export type TimerType = 'work' | 'break';
+export type WorkStyle = 'quiet' | 'music' | 'check-ins';
+export type ReducedMotion = 'system' | 'reduce' | 'no-preference';
+
+export const CATEGORIES: Category[] = ['deep-work', 'study', 'creative', 'admin', 'chores'];
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+  'deep-work': 'Deep work',
+  study: 'Study',
+  creative: 'Creative',
+  admin: 'Admin',
+  chores: 'Chores',
+};
+
+export interface User {
+  id: string;
+  displayName: string;
+  avatarUrl: string | null;
+  createdAt: string;
+}
+
+export interface AuthSession {
+  user: User;
+  token: string;
+  expiresAt: string;
+}
+
+export interface Room {
+  id: string;
+  name: string;
+  description: string | null;
+  category: Category;
+  maxCapacity: number;
+  currentCapacity: number;
+  micPolicy: MicPolicy;
+  isActive: boolean;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface RoomList {
+  rooms: Room[];
+  nextCursor: string | null;
+}
+
+export interface Session {
+  id: string;
+  roomId: string;
+  userId: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMinutes: number | null;
+  goals: string[];
+  achievements: string[];
+  progress: number;
+  rating: number | null;
+  shareGoals: boolean;
+  isCompleted: boolean;
+}
+
+export interface SessionList {
+  sessions: Session[];
+  nextCursor: string | null;
+}
+
+export interface Focus {
+  sessionId: string;
+  startedAt: string;
+  progress: number;
+  goals?: string[];
+}
+
+export interface Media {
+  camera: boolean;
+  mic: boolean;
+  watching: boolean;
+}
+
+export interface Participant {
+  id: string;
+  displayName: string;
+  avatarUrl: string | null;
+  status: Status;
+  joinedAt: string;
+  focus: Focus | null;
+  media: Media;
+}
+
+export interface Timer {
+  state: 'idle' | 'running' | 'paused';
+  type: TimerType | null;
+  /** Seconds. */
+  duration: number;
+  /** Seconds left; meaningful when paused. */
+  remaining: number;
+  /** Unix milliseconds (server clock), only while running. */
+  endsAt: number | null;
+  by: string | null;
+  version: number;
+}
+
+export interface Preferences {
+  workStyle: WorkStyle;
+  preferredRoomCategories: Category[];
+  notificationSettings: { sound: boolean; system: boolean };
+  accessibilitySettings: { reducedMotion: ReducedMotion; highContrast: boolean; largerText: boolean };
+}
+
+export const DEFAULT_PREFERENCES: Preferences = {
+  workStyle: 'quiet',
+  preferredRoomCategories: [],
+  notificationSettings: { sound: false, system: false },
+  accessibilitySettings: { reducedMotion: 'system', highContrast: false, largerText: false },
+};
+
+export interface Stats {
+  weekMinutes: number;
+  streakDays: number;
+  /** 0..1 */
+  completionRate: number;
+  completedCount: number;
+  totalCount: number;
+  /** The last 14 days, oldest first. */
+  days: Array<{ date: string; minutes: number }>;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface Problem {
+  code: string;
+  message: string;
+  errors?: FieldError[];
+}

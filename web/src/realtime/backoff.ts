@@ -1,0 +1,9 @@
+/**
+ * backoffDelay is the wait in ms before reconnect attempt `attempt` (0-based):
+ * exponential from `base` up to `cap`, with "equal jitter" (between half and
+ * all of it) so that many clients dropped together do not return together.
+ */
+export function backoffDelay(attempt: number, random: () => number = Math.random, base = 500, cap = 30_000): number {
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
