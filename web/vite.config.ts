@@ -28,6 +28,7 @@ export default defineConfig({
       registerType: 'autoUpdate',
       // A <script src="/registerSW.js" defer>: nothing inline, so the CSP holds.
       injectRegister: 'script-defer',
+      // The manifest icons are precached too (includeManifestIcons).
       includeAssets: ['favicon.svg', 'icons/apple-touch-icon.png'],
       manifest: {
         id: '/',
@@ -46,11 +47,14 @@ export default defineConfig({
         ],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
-        globIgnores: ['.vite/**'],
+        globPatterns: ['**/*.{js,css,html}'],
         navigateFallback: 'index.html',
         navigateFallbackDenylist: [/^\/api(\/|$)/, /^\/ws(\/|$)/],
         cleanupOutdatedCaches: true,
+        // A new version takes over at once; a tab still running the old one
+        // reloads if it misses a lazy chunk (vite:preloadError in main.tsx).
+        skipWaiting: true,
+        clientsClaim: true,
       },
     }),
   ],

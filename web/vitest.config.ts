@@ -4,6 +4,8 @@ export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   test: {
     environment: 'node',
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.mjs'],
+    // tokens.test.ts reads styles.css as text (?raw); let Vite load it.
+    css: { include: [/styles\.css/] },
+    include: ['src/**/*.test.ts'],
   },
 });

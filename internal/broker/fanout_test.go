@@ -42,6 +42,8 @@ func TestQueueOverflowDrops(t *testing.T) {
 
 	ctx := context.Background()
 	started, gate := make(chan struct{}), make(chan struct{})
+	var openGate sync.Once
+	t.Cleanup(func() { openGate.Do(func() { close(gate) }) }) // before Close, which waits for the handler
 	got := make(chan string, 100)
 	cancel, err := m.Subscribe(ctx, "room", func(p []byte) {
 		if string(p) == "m0" {
@@ -69,7 +71,7 @@ func TestQueueOverflowDrops(t *testing.T) {
 	if !strings.Contains(logs.String(), "dropping messages") {
 		t.Errorf("no drop warning logged; logs:\n%s", logs.String())
 	}
-	close(gate)
+	openGate.Do(func() { close(gate) })
 	expect := func(w string) {
 		t.Helper()
 		select {

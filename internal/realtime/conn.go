@@ -46,8 +46,11 @@ type conn struct {
 func (c *conn) serve(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer c.hub.unregister(c)
-	go c.writeLoop(ctx)
+	written := make(chan struct{})
+	go func() { c.writeLoop(ctx); close(written) }()
+	// Whatever ends the read loop, the writer sends the close frame and
+	// the socket is released before the handler returns.
+	defer func() { <-written }()
 	go c.pingLoop(ctx)
 	limit := rate.NewLimiter(eventsPerSecond, eventBurst)
 	strikes := rate.NewLimiter(strikesPerSec, strikeBurst)
@@ -79,7 +82,8 @@ func (c *conn) serve(ctx context.Context) {
 	}
 }
 
-// writeLoop writes queued frames until the connection is closed.
+// writeLoop writes queued frames until closeWith is called, then closes
+// the socket with the chosen code.
 func (c *conn) writeLoop(ctx context.Context) {
 	for {
 		select {
@@ -91,9 +95,17 @@ func (c *conn) writeLoop(ctx context.Context) {
 				c.closeWith(CloseTooSlow, "write failed")
 			}
 		case <-c.done:
+			// Flush what is already queued (errors explaining the close,
+			// say) unless the client is too slow to read it anyway.
+			for c.code != CloseTooSlow && len(c.send) > 0 {
+				wctx, cancel := context.WithTimeout(ctx, writeWait)
+				err := c.ws.Write(wctx, websocket.MessageText, <-c.send)
+				cancel()
+				if err != nil {
+					break
+				}
+			}
 			_ = c.ws.Close(c.code, c.why)
-			return
-		case <-ctx.Done():
 			return
 		}
 	}

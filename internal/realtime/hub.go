@@ -152,15 +152,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, e)
 		return
 	}
+	defer h.unregister(c)
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
-		h.unregister(c)
 		return
 	}
 	ws.SetReadLimit(MaxFrame)
 	c.ws = ws
-	h.wg.Add(1)
-	defer h.wg.Done()
 	c.serve(context.WithoutCancel(r.Context()))
 }
 
@@ -174,6 +172,7 @@ func (h *Hub) register(c *conn) *apperr.Error {
 	if len(h.byUser[c.user.UserID]) >= MaxConnsPerUser {
 		return apperr.New(apperr.RateLimited, "You have too many tabs open here.")
 	}
+	h.wg.Add(1) // under mu with closing false, so never after Shutdown's Wait began
 	h.conns[c] = struct{}{}
 	if h.byUser[c.user.UserID] == nil {
 		h.byUser[c.user.UserID] = map[*conn]struct{}{}
@@ -195,6 +194,7 @@ func (h *Hub) unregister(c *conn) {
 	}
 	last := room != "" && !h.userInRoomLocked(c.user.UserID, room)
 	h.mu.Unlock()
+	defer h.wg.Done()
 	if last {
 		if err := h.rooms.Hold(context.Background(), []string{c.user.UserID}); err != nil {
 			h.log.Warn("realtime: start grace", "err", err)
@@ -347,6 +347,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 		c.closeWith(CloseRestarting, "server restarting")
 	}
 	h.mu.Unlock()
+	// closing is set, so no register can Add any more.
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
 	select {

@@ -68,36 +68,36 @@ func TestJoinSnapshotAndParticipantEvents(t *testing.T) {
 	alice, bob := e.user(t), e.user(t)
 	room := e.room(t, alice, 8)
 	a := e.dial(t, alice)
-	snap := a.join(room)
-	if got := snap.field(t, "room", "id"); got != room {
+	snap := a.Join(room)
+	if got := snap.Field(t, "room", "id"); got != room {
 		t.Fatalf("snapshot room %v", got)
 	}
-	if ps := snap.field(t, "participants").([]any); len(ps) != 1 {
+	if ps := snap.Field(t, "participants").([]any); len(ps) != 1 {
 		t.Fatalf("participants %v", ps)
 	}
-	if st := snap.field(t, "timer", "state"); st != "idle" {
+	if st := snap.Field(t, "timer", "state"); st != "idle" {
 		t.Fatalf("timer %v", st)
 	}
 
 	b := e.dial(t, bob)
-	snap = b.join(room)
-	if ps := snap.field(t, "participants").([]any); len(ps) != 2 {
+	snap = b.Join(room)
+	if ps := snap.Field(t, "participants").([]any); len(ps) != 2 {
 		t.Fatalf("bob's snapshot has %d participants", len(ps))
 	}
-	j := a.expect("participant-joined", "")
-	if j.field(t, "participant", "id") != bob.UserID || j.field(t, "participant", "status") != "working" {
+	j := a.Expect("participant-joined", "")
+	if j.Field(t, "participant", "id") != bob.UserID || j.Field(t, "participant", "status") != "working" {
 		t.Fatalf("participant-joined %s", j.Data)
 	}
 
-	b.send("leave-room", map[string]any{"roomId": room}, "l")
-	b.expect("room-left", "l")
-	l := a.expect("participant-left", "")
-	if l.field(t, "participantId") != bob.UserID || l.field(t, "roomId") != room {
+	b.Send("leave-room", map[string]any{"roomId": room}, "l")
+	b.Expect("room-left", "l")
+	l := a.Expect("participant-left", "")
+	if l.Field(t, "participantId") != bob.UserID || l.Field(t, "roomId") != room {
 		t.Fatalf("participant-left %s", l.Data)
 	}
 	// Leaving again still answers the ref.
-	b.send("leave-room", map[string]any{"roomId": room}, "l2")
-	b.expect("room-left", "l2")
+	b.Send("leave-room", map[string]any{"roomId": room}, "l2")
+	b.Expect("room-left", "l2")
 }
 
 func TestPresenceBroadcastIsTheSendersReply(t *testing.T) {
@@ -106,20 +106,20 @@ func TestPresenceBroadcastIsTheSendersReply(t *testing.T) {
 	alice, bob := e.user(t), e.user(t)
 	room := e.room(t, alice, 8)
 	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.join(room)
-	b.join(room)
-	a.expect("participant-joined", "")
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
 
-	b.send("update-presence", map[string]any{"roomId": room, "status": "break"}, "p1")
-	reply := b.expect("presence-updated", "p1")
-	other := a.expect("presence-updated", "")
+	b.Send("update-presence", map[string]any{"roomId": room, "status": "break"}, "p1")
+	reply := b.Expect("presence-updated", "p1")
+	other := a.Expect("presence-updated", "")
 	for _, m := range []msg{reply, other} {
-		if m.field(t, "status") != "break" || m.field(t, "participantId") != bob.UserID {
+		if m.Field(t, "status") != "break" || m.Field(t, "participantId") != bob.UserID {
 			t.Fatalf("presence-updated %s", m.Data)
 		}
 	}
-	b.send("update-presence", map[string]any{"roomId": room, "status": "asleep"}, "p2")
-	b.expectError("invalid", "p2")
+	b.Send("update-presence", map[string]any{"roomId": room, "status": "asleep"}, "p2")
+	b.ExpectError("invalid", "p2")
 }
 
 func TestFocusSessionEvents(t *testing.T) {
@@ -128,51 +128,51 @@ func TestFocusSessionEvents(t *testing.T) {
 	alice, bob := e.user(t), e.user(t)
 	room := e.room(t, alice, 8)
 	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.join(room)
-	b.join(room)
-	a.expect("participant-joined", "")
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
 
-	a.send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"write intro"}}, "s")
-	own := a.expect("focus-session-started", "s")
-	seen := b.expect("focus-session-started", "")
-	if goals := own.field(t, "session", "goals").([]any); len(goals) != 1 {
+	a.Send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"write intro"}}, "s")
+	own := a.Expect("focus-session-started", "s")
+	seen := b.Expect("focus-session-started", "")
+	if goals := own.Field(t, "session", "goals").([]any); len(goals) != 1 {
 		t.Fatalf("owner sees goals %v", goals)
 	}
-	if goals := seen.field(t, "session", "goals"); goals != nil {
+	if goals := seen.Field(t, "session", "goals"); goals != nil {
 		t.Fatalf("others see unshared goals: %v", goals)
 	}
-	id := own.field(t, "session", "id").(string)
+	id := own.Field(t, "session", "id").(string)
 
-	a.send("start-focus-session", map[string]any{"roomId": room, "goals": []string{}}, "s2")
-	if m := a.expectError("session_active", "s2"); m.field(t, "sessionId") != id {
-		t.Fatalf("session_active names %v", m.field(t, "sessionId"))
+	a.Send("start-focus-session", map[string]any{"roomId": room, "goals": []string{}}, "s2")
+	if m := a.ExpectError("session_active", "s2"); m.Field(t, "sessionId") != id {
+		t.Fatalf("session_active names %v", m.Field(t, "sessionId"))
 	}
 
-	a.send("update-progress", map[string]any{"sessionId": id, "progress": 40}, "u")
-	if p := a.expect("focus-session-updated", "u").field(t, "session", "progress"); p != 40.0 {
+	a.Send("update-progress", map[string]any{"sessionId": id, "progress": 40}, "u")
+	if p := a.Expect("focus-session-updated", "u").Field(t, "session", "progress"); p != 40.0 {
 		t.Fatalf("progress %v", p)
 	}
-	b.expect("focus-session-updated", "")
-	a.send("update-progress", map[string]any{"sessionId": id, "progress": 140}, "u2")
-	a.expectError("invalid", "u2")
-	b.send("update-progress", map[string]any{"sessionId": id, "progress": 10}, "u3")
-	b.expectError("not_found", "u3")
+	b.Expect("focus-session-updated", "")
+	a.Send("update-progress", map[string]any{"sessionId": id, "progress": 140}, "u2")
+	a.ExpectError("invalid", "u2")
+	b.Send("update-progress", map[string]any{"sessionId": id, "progress": 10}, "u3")
+	b.ExpectError("not_found", "u3")
 
-	a.send("complete-session", map[string]any{"sessionId": id, "achievements": []string{"intro done"}, "rating": 4}, "c")
-	done := a.expect("focus-session-completed", "c")
-	if done.field(t, "session", "isCompleted") != true || done.field(t, "session", "endedAt") == nil {
+	a.Send("complete-session", map[string]any{"sessionId": id, "achievements": []string{"intro done"}, "rating": 4}, "c")
+	done := a.Expect("focus-session-completed", "c")
+	if done.Field(t, "session", "isCompleted") != true || done.Field(t, "session", "endedAt") == nil {
 		t.Fatalf("completed %s", done.Data)
 	}
-	b.expect("focus-session-completed", "")
+	b.Expect("focus-session-completed", "")
 
 	// A snapshot shows an open session's focus, with goals only when shared.
-	a.send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"shared goal"}, "shareGoals": true}, "s3")
-	a.expect("focus-session-started", "s3")
-	b.expect("focus-session-started", "")
+	a.Send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"shared goal"}, "shareGoals": true}, "s3")
+	a.Expect("focus-session-started", "s3")
+	b.Expect("focus-session-started", "")
 	c := e.dial(t, e.user(t))
-	snap := c.join(room)
+	snap := c.Join(room)
 	found := false
-	for _, p := range snap.field(t, "participants").([]any) {
+	for _, p := range snap.Field(t, "participants").([]any) {
 		p := p.(map[string]any)
 		if p["id"] == alice.UserID {
 			focus := p["focus"].(map[string]any)
@@ -190,53 +190,53 @@ func TestTimerEvents(t *testing.T) {
 	alice, bob := e.user(t), e.user(t)
 	room := e.room(t, alice, 8)
 	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.join(room)
-	b.join(room)
-	a.expect("participant-joined", "")
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
 
-	a.send("start-timer", map[string]any{"roomId": room, "duration": 1500, "type": "work"}, "t1")
-	started := a.expect("timer-started", "t1")
-	b.expect("timer-started", "")
-	if started.field(t, "state") != "running" || started.field(t, "by") != alice.UserID || started.field(t, "endsAt") == nil {
+	a.Send("start-timer", map[string]any{"roomId": room, "duration": 1500, "type": "work"}, "t1")
+	started := a.Expect("timer-started", "t1")
+	b.Expect("timer-started", "")
+	if started.Field(t, "state") != "running" || started.Field(t, "by") != alice.UserID || started.Field(t, "endsAt") == nil {
 		t.Fatalf("timer-started %s", started.Data)
 	}
-	v1 := started.field(t, "version").(float64)
+	v1 := started.Field(t, "version").(float64)
 
-	b.send("pause-timer", map[string]any{"roomId": room}, "t2")
-	paused := b.expect("timer-updated", "t2")
-	a.expect("timer-updated", "")
-	if paused.field(t, "state") != "paused" || paused.field(t, "endsAt") != nil || paused.field(t, "version").(float64) != v1+1 {
+	b.Send("pause-timer", map[string]any{"roomId": room}, "t2")
+	paused := b.Expect("timer-updated", "t2")
+	a.Expect("timer-updated", "")
+	if paused.Field(t, "state") != "paused" || paused.Field(t, "endsAt") != nil || paused.Field(t, "version").(float64) != v1+1 {
 		t.Fatalf("paused %s", paused.Data)
 	}
-	b.send("pause-timer", map[string]any{"roomId": room}, "t3")
-	b.expectError("invalid", "t3")
-	b.send("resume-timer", map[string]any{"roomId": room}, "t4")
-	if m := b.expect("timer-updated", "t4"); m.field(t, "state") != "running" {
+	b.Send("pause-timer", map[string]any{"roomId": room}, "t3")
+	b.ExpectError("invalid", "t3")
+	b.Send("resume-timer", map[string]any{"roomId": room}, "t4")
+	if m := b.Expect("timer-updated", "t4"); m.Field(t, "state") != "running" {
 		t.Fatalf("resumed %s", m.Data)
 	}
-	a.expect("timer-updated", "")
-	a.send("reset-timer", map[string]any{"roomId": room}, "t5")
-	if m := a.expect("timer-updated", "t5"); m.field(t, "state") != "idle" || m.field(t, "version").(float64) != v1+3 {
+	a.Expect("timer-updated", "")
+	a.Send("reset-timer", map[string]any{"roomId": room}, "t5")
+	if m := a.Expect("timer-updated", "t5"); m.Field(t, "state") != "idle" || m.Field(t, "version").(float64) != v1+3 {
 		t.Fatalf("reset %s", m.Data)
 	}
-	b.expect("timer-updated", "")
+	b.Expect("timer-updated", "")
 
 	for _, bad := range []map[string]any{
 		{"roomId": room, "duration": 0, "type": "work"},
 		{"roomId": room, "duration": 4*3600 + 1, "type": "work"},
 		{"roomId": room, "duration": 60, "type": "nap"},
 	} {
-		a.send("start-timer", bad, "bad")
-		a.expectError("invalid", "bad")
+		a.Send("start-timer", bad, "bad")
+		a.ExpectError("invalid", "bad")
 	}
 
 	// A one-second timer completes once, for everyone.
-	a.send("start-timer", map[string]any{"roomId": room, "duration": 1, "type": "break"}, "t6")
-	a.expect("timer-started", "t6")
-	b.expect("timer-started", "")
+	a.Send("start-timer", map[string]any{"roomId": room, "duration": 1, "type": "break"}, "t6")
+	a.Expect("timer-started", "t6")
+	b.Expect("timer-started", "")
 	for _, c := range []*client{a, b} {
-		m := c.expect("timer-completed", "")
-		if m.field(t, "type") != "break" {
+		m := c.Expect("timer-completed", "")
+		if m.Field(t, "type") != "break" {
 			t.Fatalf("timer-completed %s", m.Data)
 		}
 	}
@@ -253,35 +253,35 @@ func TestErrorsKeepTheConnectionOpen(t *testing.T) {
 	room := e.room(t, alice, 2)
 	a := e.dial(t, alice)
 
-	a.sendRaw([]byte(`{"event":"join-room","data":{"roomId":`))
-	a.expectError("invalid", "")
-	a.sendRaw([]byte(`{"event":"join-room","data":{"roomId":"x","extra":1},"ref":"r1"}`))
-	a.expectError("invalid", "r1")
-	a.send("dance", map[string]any{}, "r2")
-	a.expectError("unknown_event", "r2")
-	a.send("update-presence", map[string]any{"roomId": room, "status": "working"}, "r3")
-	a.expectError("not_in_room", "r3")
-	a.send("join-room", map[string]any{"roomId": "00000000-0000-4000-8000-000000000000"}, "r4")
-	a.expectError("not_found", "r4")
-	a.send("join-room", map[string]any{"roomId": room, "userPreferences": map[string]any{"x": 1}}, "r5")
-	a.expect("room-joined", "r5")
+	a.SendRaw([]byte(`{"event":"join-room","data":{"roomId":`))
+	a.ExpectError("invalid", "")
+	a.SendRaw([]byte(`{"event":"join-room","data":{"roomId":"x","extra":1},"ref":"r1"}`))
+	a.ExpectError("invalid", "r1")
+	a.Send("dance", map[string]any{}, "r2")
+	a.ExpectError("unknown_event", "r2")
+	a.Send("update-presence", map[string]any{"roomId": room, "status": "working"}, "r3")
+	a.ExpectError("not_in_room", "r3")
+	a.Send("join-room", map[string]any{"roomId": "00000000-0000-4000-8000-000000000000"}, "r4")
+	a.ExpectError("not_found", "r4")
+	a.Send("join-room", map[string]any{"roomId": room, "userPreferences": map[string]any{"x": 1}}, "r5")
+	a.Expect("room-joined", "r5")
 
-	e.dial(t, e.user(t)).join(room)
-	a.expect("participant-joined", "")
+	e.dial(t, e.user(t)).Join(room)
+	a.Expect("participant-joined", "")
 	c := e.dial(t, e.user(t))
-	c.send("join-room", map[string]any{"roomId": room}, "r6")
-	c.expectError("room_full", "r6")
+	c.Send("join-room", map[string]any{"roomId": room}, "r6")
+	c.ExpectError("room_full", "r6")
 	// Still open: the next event works.
-	c.send("leave-room", map[string]any{"roomId": room}, "r7")
-	c.expect("room-left", "r7")
+	c.Send("leave-room", map[string]any{"roomId": room}, "r7")
+	c.Expect("room-left", "r7")
 }
 
 func TestOversizedFrameCloses1009(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.dial(t, e.user(t))
-	a.sendRaw([]byte(`{"event":"join-room","data":{"roomId":"` + strings.Repeat("x", realtime.MaxFrame) + `"}}`))
-	if code := a.waitClose(); code != websocket.StatusMessageTooBig {
+	a.SendRaw([]byte(`{"event":"join-room","data":{"roomId":"` + strings.Repeat("x", realtime.MaxFrame) + `"}}`))
+	if code := a.WaitClose(); code != websocket.StatusMessageTooBig {
 		t.Fatalf("close code %d, want 1009", code)
 	}
 }
@@ -291,14 +291,17 @@ func TestRateLimitThenAbuseCloses1008(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	a := e.dial(t, e.user(t))
 	limited := 0
-	for i := range 200 {
-		a.sendRaw([]byte(`{"event":"nope","ref":"x` + strings.Repeat("y", i%3) + `"}`))
+	// Flood; once the server has closed the socket, writes fail, which is the point.
+	for range 200 {
+		if a.WS.Write(context.Background(), websocket.MessageText, []byte(`{"event":"nope","ref":"x"}`)) != nil {
+			break
+		}
 	}
 	for {
 		select {
-		case m, ok := <-a.in:
+		case m, ok := <-a.In:
 			if !ok {
-				if code := <-a.closed; code != realtime.CloseAbuse {
+				if code := <-a.Closed; code != realtime.CloseAbuse {
 					t.Fatalf("close code %d, want 1008", code)
 				}
 				if limited == 0 {
@@ -306,10 +309,10 @@ func TestRateLimitThenAbuseCloses1008(t *testing.T) {
 				}
 				return
 			}
-			if m.Event == "error" && m.field(t, "code") == "rate_limited" {
+			if m.Event == "error" && m.Field(t, "code") == "rate_limited" {
 				limited++
 			}
-		case code := <-a.closed:
+		case code := <-a.Closed:
 			if code != realtime.CloseAbuse {
 				t.Fatalf("close code %d, want 1008", code)
 			}
@@ -325,11 +328,11 @@ func TestLogoutCloses4401(t *testing.T) {
 	a := e.dial(t, id)
 	other := e.dial(t, e.user(t))
 	e.hub.CloseToken(context.Background(), id)
-	if code := a.waitClose(); code != realtime.CloseSignedOut {
+	if code := a.WaitClose(); code != realtime.CloseSignedOut {
 		t.Fatalf("close code %d, want 4401", code)
 	}
-	other.send("dance", map[string]any{}, "still-open")
-	other.expectError("unknown_event", "still-open")
+	other.Send("dance", map[string]any{}, "still-open")
+	other.ExpectError("unknown_event", "still-open")
 }
 
 func TestShutdownCloses1012(t *testing.T) {
@@ -337,7 +340,7 @@ func TestShutdownCloses1012(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	a := e.dial(t, e.user(t))
 	go e.hub.Shutdown(context.Background())
-	if code := a.waitClose(); code != realtime.CloseRestarting {
+	if code := a.WaitClose(); code != realtime.CloseRestarting {
 		t.Fatalf("close code %d, want 1012", code)
 	}
 }

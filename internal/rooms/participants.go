@@ -247,5 +247,4 @@ func (s *Service) Snapshot(ctx context.Context, roomID string) (Snapshot, error)
 	return Snapshot{Room: wire.FromRoom(room), Participants: ps, Timer: wire.FromTimer(t, s.clock())}, nil
 }
 
-
 func ptr[T any](v T) *T { return &v }

@@ -50,6 +50,10 @@ func (s *Service) StartSession(ctx context.Context, userID string, in StartSessi
 	if len(errs) > 0 {
 		return store.Session{}, apperr.Fields(errs...)
 	}
+	if uuid.Validate(in.RoomID) != nil {
+		// Not an id we made; PostgreSQL would also refuse some such strings (NUL).
+		return store.Session{}, apperr.From(store.ErrNotFound)
+	}
 	sess, err := s.store.StartSession(ctx, store.Session{
 		ID: uuid.NewString(), RoomID: in.RoomID, UserID: userID, StartedAt: s.clock(),
 		Goals: goals, Achievements: []string{}, ShareGoals: in.ShareGoals != nil && *in.ShareGoals,

@@ -4,7 +4,7 @@ package users
 
 import (
 	"context"
-		"slices"
+	"slices"
 	"strconv"
 	"strings"
 	"time"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
@@ -18,12 +19,27 @@ func DecodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return err
+		return unknownFieldError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// unknownField marks an unknown-field error dressed as a type error.
+const unknownField = "unknown field"
+
+// unknownFieldError turns encoding/json's unknown-field error into an
+// *json.UnmarshalTypeError, the one error type to which an enclosing
+// decoder adds the path: a nested value decoded by its own UnmarshalJSON
+// (users.Optional) then reports "notificationSettings.email", not "email".
+func unknownFieldError(err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return err
+	}
+	return &json.UnmarshalTypeError{Value: unknownField, Type: reflect.TypeFor[struct{}](), Field: strings.Trim(name, `"`)}
 }
 
 // DecodeError turns a JSON decoding error into an `invalid` error naming
@@ -32,6 +48,8 @@ func DecodeError(err error) *apperr.Error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
+	case errors.As(err, &typeErr) && typeErr.Value == unknownField:
+		return apperr.Field(typeErr.Field, "is not a field we know")
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import css from './styles.css?raw';
 
 // Reads the colour tokens of every theme out of styles.css and checks the
 // pairs the app actually draws against WCAG 2.x AA: 4.5:1 for text, 3:1 for
 // control borders, focus rings and the progress ring.
-
-const css = readFileSync(new URL('./styles.css', import.meta.url), 'utf8');
 
 function themes(): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();

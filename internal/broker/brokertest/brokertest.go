@@ -110,6 +110,17 @@ func (r *recorder) expectNothingQueued(t *testing.T) {
 	}
 }
 
+// newGate returns a channel for handlers to block on, and its opener. The
+// gate also opens when the test ends, before the brokers are closed (Close
+// waits for handlers), so that a failing test fails instead of hanging.
+func newGate(t *testing.T) (gate <-chan struct{}, open func()) {
+	c := make(chan struct{})
+	var once sync.Once
+	open = func() { once.Do(func() { close(c) }) }
+	t.Cleanup(open)
+	return c, open
+}
+
 func subscribe(t *testing.T, b broker.Broker, channel string, h broker.Handler) func() {
 	t.Helper()
 	cancel, err := b.Subscribe(context.Background(), channel, h)
@@ -293,7 +304,7 @@ func testOwnMessagesOnce(t *testing.T, a, b broker.Broker) {
 
 func testSlowHandlerDoesNotBlock(t *testing.T, a, b broker.Broker) {
 	const ch, n = "room:slow", 100
-	gate := make(chan struct{})
+	gate, open := newGate(t)
 	slow := newRecorder("slow")
 	subscribe(t, a, ch, func(p []byte) {
 		<-gate
@@ -309,7 +320,7 @@ func testSlowHandlerDoesNotBlock(t *testing.T, a, b broker.Broker) {
 	}
 	fastA.expectSeq(t, want...)
 	fastB.expectSeq(t, want...)
-	close(gate)
+	open()
 	slow.expectSeq(t, want...)
 }
 
@@ -321,9 +332,11 @@ func testHandlerMayCallBroker(t *testing.T, a, b broker.Broker) {
 
 	var calls atomic.Int32
 	var cancel func()
-	ready := make(chan struct{})
+	ready, openReady := newGate(t)
+	done := make(chan struct{})
 	cancel = subscribe(t, a, in, func(p []byte) {
 		<-ready
+		defer close(done)
 		calls.Add(1)
 		cancel() // its own subscription
 		if err := a.Publish(context.Background(), out, p); err != nil {
@@ -336,9 +349,14 @@ func testHandlerMayCallBroker(t *testing.T, a, b broker.Broker) {
 		}
 		inner()
 	})
-	close(ready)
+	openReady()
 	publish(t, a, in, "first")
 	outRec.expectSeq(t, "first")
+	select {
+	case <-done:
+	case <-time.After(wait):
+		t.Fatal("handler did not return")
+	}
 	publish(t, b, in, "second")
 	witness.expectSet(t, "first", "second")
 	if got := calls.Load(); got != 1 {
@@ -349,7 +367,7 @@ func testHandlerMayCallBroker(t *testing.T, a, b broker.Broker) {
 func testPayloadIsCopied(t *testing.T, a, b broker.Broker) {
 	const ch = "room:copy"
 	ra, rb := newRecorder("onA"), newRecorder("onB")
-	gate := make(chan struct{})
+	gate, open := newGate(t)
 	subscribe(t, a, ch, func(p []byte) {
 		<-gate
 		ra.handle(p)
@@ -360,7 +378,7 @@ func testPayloadIsCopied(t *testing.T, a, b broker.Broker) {
 		t.Fatal(err)
 	}
 	copy(buf, "mutated!")
-	close(gate)
+	open()
 	ra.expectSeq(t, "original")
 	rb.expectSeq(t, "original")
 }
@@ -379,10 +397,10 @@ func testCanceledContext(t *testing.T, a, b broker.Broker) {
 func testClose(t *testing.T, a, b broker.Broker) {
 	const ch = "room:close"
 	var (
-		inHandler = make(chan struct{})
-		gate      = make(chan struct{})
-		finished  atomic.Bool
-		afterEnd  atomic.Int32
+		inHandler  = make(chan struct{})
+		gate, open = newGate(t)
+		finished   atomic.Bool
+		afterEnd   atomic.Int32
 	)
 	cancel := subscribe(t, a, ch, func(p []byte) {
 		if string(p) != "first" {
@@ -397,7 +415,7 @@ func testClose(t *testing.T, a, b broker.Broker) {
 	<-inHandler
 	closed := make(chan error, 1)
 	go func() { closed <- a.Close() }()
-	close(gate)
+	open()
 	select {
 	case err := <-closed:
 		if err != nil {

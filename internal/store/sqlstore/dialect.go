@@ -230,6 +230,13 @@ func isForeignKeyViolation(err error) bool {
 	return false
 }
 
+// isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED
+// (any extended code).
+func isBusy(err error) bool {
+	se, ok := errors.AsType[*sqlite.Error](err)
+	return ok && (se.Code()&0xff == 5 || se.Code()&0xff == 6)
+}
+
 // isRetryable reports whether a PostgreSQL transaction failed only because
 // of a deadlock or serialization failure and may simply be run again.
 func isRetryable(err error) bool {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -57,6 +58,15 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: data dir %q must not contain '?' or '#'", dataDir)
 	}
 
+	// Create the file ourselves so that it, and the -wal and -shm files
+	// SQLite later creates with the same mode, are private: the database
+	// holds the token-signing secret.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: create database file: %w", err)
+	}
+	f.Close()
+
 	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
 	// so it can never fail later when upgrading from a read lock (which
 	// busy_timeout cannot help with) and processes queue in order.
@@ -72,7 +82,7 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 
 	s := &Store{w: w, r: w}
 	// The first connection switches the file to WAL before any reader opens.
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
@@ -91,6 +101,25 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s.r = r
 	return s, nil
+}
+
+// pingSQLite makes the writer's first connection. Switching a new database
+// to WAL needs an exclusive lock, and when another process is doing the same
+// SQLite answers SQLITE_BUSY at once instead of waiting busy_timeout; so
+// retry for about as long as busy_timeout would have waited.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // OpenPostgres connects to the PostgreSQL database at url (a postgres://

@@ -84,13 +84,16 @@ func (s *Store) insertRoom(ctx context.Context, db querier, r store.Room, onConf
 }
 
 // SeedRooms inserts rooms whose ids do not exist yet; existing ids are left
-// alone. Defaults are filled as by CreateRoom. Safe to run from several
-// processes at once.
+// alone. Defaults are filled as by CreateRoom; rooms without a CreatedAt list
+// in the order given. Safe to run from several processes at once.
 func (s *Store) SeedRooms(ctx context.Context, rooms []store.Room) error {
 	now := time.Now()
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		for _, r := range rooms {
-			if err := s.insertRoom(ctx, tx, roomDefaults(r, now), true); err != nil {
+		for i, r := range rooms {
+			// Rooms without a creation time get one a millisecond apart, so
+			// they list in the order given.
+			r = roomDefaults(r, now.Add(time.Duration(i)*time.Millisecond))
+			if err := s.insertRoom(ctx, tx, r, true); err != nil {
 				return err
 			}
 		}

@@ -103,6 +103,21 @@ func testSeedRooms(t *testing.T, f *fixture) {
 	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Limit: 100})
 	ok(t, err, "ListRooms")
 	eq(t, len(rooms), 3, "rooms after seeding")
+
+	// Seeds without a creation time list in the order given.
+	ordered := []store.Room{
+		{ID: "seed-c", Name: "c", Category: "chores", MaxCapacity: 8, IsActive: true},
+		{ID: "seed-a", Name: "a", Category: "chores", MaxCapacity: 8, IsActive: true},
+		{ID: "seed-b", Name: "b", Category: "chores", MaxCapacity: 8, IsActive: true},
+	}
+	ok(t, f.s.SeedRooms(f.ctx, ordered), "SeedRooms without times")
+	rooms, err = f.s.ListRooms(f.ctx, store.ListRoomsOptions{Category: "chores", Limit: 100})
+	ok(t, err, "ListRooms chores")
+	var names []string
+	for _, r := range rooms {
+		names = append(names, r.Name)
+	}
+	eq(t, names, []string{"c", "a", "b"}, "seeded rooms in order")
 }
 
 func testListRooms(t *testing.T, f *fixture) {

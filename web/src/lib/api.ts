@@ -102,6 +102,7 @@ export const api = {
   rooms: () => request<RoomList>('GET', '/api/rooms?limit=100'),
   createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', { body: room }),
   quickJoin: () => request<Room>('POST', '/api/rooms/quick-join'),
+  leaveRoom: (id: string) => request<Room>('POST', `/api/rooms/${q(id)}/leave`),
 
   updateProfile: (patch: { displayName: string }) => request<User>('PUT', '/api/users/profile', { body: patch }),
   preferences: () => request<Preferences>('GET', '/api/users/preferences'),

@@ -48,7 +48,7 @@ export class NotConnectedError extends Error {
   }
 }
 
-export const CLOSE_SIGNED_OUT = 4401;
+const CLOSE_SIGNED_OUT = 4401;
 /** A connection that stayed up this long resets the backoff. */
 const STABLE_MS = 10_000;
 
@@ -80,7 +80,7 @@ export class RealtimeClient {
   private ws: SocketLike | null = null;
   private stopped = true;
   private attempt = 0;
-  private openedAt = 0;
+  private openedAt: number | null = null;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
@@ -138,7 +138,7 @@ export class RealtimeClient {
   }
 
   private connect(): void {
-    this.openedAt = 0;
+    this.openedAt = null;
     if (this.state.value !== 'reconnecting') this.state.value = 'connecting';
     const ws = this.create(this.opts.url());
     this.ws = ws;
@@ -163,7 +163,7 @@ export class RealtimeClient {
         this.onSignedOut();
         return;
       }
-      if (this.openedAt && this.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
+      if (this.openedAt !== null && this.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
       this.state.value = 'reconnecting';
       this.retry = setTimeout(() => this.connect(), backoffDelay(this.attempt++, this.random));
     };

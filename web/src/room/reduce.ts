@@ -13,11 +13,11 @@ export interface RoomState {
   timer: Timer;
 }
 
-export const IDLE_TIMER: Timer = {
+const IDLE_TIMER: Timer = {
   state: 'idle', type: null, duration: 0, remaining: 0, endsAt: null, by: null, version: 0,
 };
 
-export function toTimer(d: Data): Timer {
+function toTimer(d: Data): Timer {
   return {
     state: d.state === 'running' || d.state === 'paused' ? d.state : 'idle',
     type: d.type === 'work' || d.type === 'break' ? d.type : null,
@@ -36,7 +36,7 @@ function uniqueById(list: Participant[]): Participant[] {
 }
 
 /** focusOf is how a session shows on its owner's tile (null once it ended). */
-export function focusOf(s: Session): Focus | null {
+function focusOf(s: Session): Focus | null {
   if (s.endedAt || s.isCompleted) return null;
   const focus: Focus = { sessionId: s.id, startedAt: s.startedAt, progress: s.progress };
   if (s.shareGoals && s.goals?.length) focus.goals = s.goals;

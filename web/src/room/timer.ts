@@ -3,7 +3,7 @@
 import type { Timer, TimerType } from '../lib/types';
 
 /** remainingMs is the time left at server time `serverNow`. */
-export function remainingMs(t: Timer, serverNow: number): number {
+function remainingMs(t: Timer, serverNow: number): number {
   if (t.state === 'running' && t.endsAt !== null) return Math.max(0, t.endsAt - serverNow);
   if (t.state === 'paused') return Math.max(0, t.remaining * 1000);
   return 0;
@@ -25,8 +25,8 @@ export function formatClock(seconds: number): string {
 
 /** spokenDuration says a number of seconds in words ("25 minutes", "1 hour 30 minutes"). */
 export function spokenDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
   const total = Math.round(seconds / 60);
-  if (total < 1) return `${seconds} seconds`;
   const h = Math.floor(total / 60);
   const m = total % 60;
   const parts: string[] = [];

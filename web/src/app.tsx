@@ -1,0 +1,74 @@
+import { computed, useSignalEffect } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import { Shell } from './components/Shell';
+import { lazy } from './components/lazy';
+import { match, navigate, path } from './lib/router';
+import { formatClock } from './room/timer';
+import { Landing } from './screens/Landing';
+import { Lobby } from './screens/Lobby';
+import { NotFound } from './screens/NotFound';
+import { BootError, Offline } from './screens/Offline';
+import { RoomScreen } from './screens/Room';
+import { room, secondsLeft } from './state/room';
+import { boot } from './state/session';
+import { screenTitle } from './state/title';
+import { user } from './state/user';
+
+const History = lazy(() => import('./screens/History'));
+const Settings = lazy(() => import('./screens/Settings'));
+
+/** The tab title: the screen, and the room timer while it runs (visible from other tabs). */
+const documentTitle = computed(() => {
+  const r = room.value;
+  const base = screenTitle.value ? `${screenTitle.value} · Body Double` : 'Body Double';
+  return r && r.timer.state === 'running' ? `${formatClock(secondsLeft.value)} · ${base}` : base;
+});
+
+export function App() {
+  useSignalEffect(() => {
+    document.title = documentTitle.value;
+  });
+  // Signed in at "/": the lobby is home.
+  useSignalEffect(() => {
+    if (user.value && boot.value === 'ready' && match(path.value).name === 'landing') navigate('/lobby', { replace: true });
+  });
+  useFocusOnNavigation();
+
+  const state = boot.value;
+  if (state === 'loading') {
+    return (
+      <main class="grid min-h-dvh place-items-center">
+        <h1 class="sr-only">Body Double</h1>
+        <p class="appear-late text-muted">Loading…</p>
+      </main>
+    );
+  }
+  if (state === 'offline') return <Offline />;
+  if (state === 'error') return <BootError />;
+  if (!user.value) return <Landing />;
+
+  const route = match(path.value);
+  return (
+    <Shell>
+      {(route.name === 'lobby' || route.name === 'landing') && <Lobby />}
+      {route.name === 'room' && <RoomScreen key={route.id} id={route.id} />}
+      {route.name === 'history' && <History />}
+      {route.name === 'settings' && <Settings />}
+      {route.name === 'not-found' && <NotFound />}
+    </Shell>
+  );
+}
+
+/** After an in-app navigation, focus moves to the new screen's heading, as a page load would. */
+function useFocusOnNavigation() {
+  const first = useRef(true);
+  const p = path.value;
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    scrollTo(0, 0);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
+  }, [p]);
+}

@@ -1,0 +1,24 @@
+import { effect } from '@preact/signals';
+import { render } from 'preact';
+import { App } from './app';
+import { applyDisplay } from './lib/display';
+import { listen } from './lib/router';
+import { rt } from './state/realtime';
+import { bootstrap } from './state/session';
+import { prefs } from './state/user';
+import './styles.css';
+
+effect(() => applyDisplay(prefs.value.accessibilitySettings));
+
+// A lazy screen whose file is gone (a new version was deployed): load the new version.
+addEventListener('vite:preloadError', () => location.reload());
+
+// Reconnect at once, not at the end of the backoff, when the network or the tab comes back.
+addEventListener('online', () => rt.wake());
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') rt.wake();
+});
+
+listen();
+void bootstrap();
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,75 @@
+import { Avatar } from '../components/Avatar';
+import { HideIcon, ShowIcon } from '../components/icons';
+import { ProgressRing } from '../components/ProgressRing';
+import { StatusBadge } from '../components/Status';
+import type { Participant } from '../lib/types';
+import { setHidden } from '../state/hidden';
+
+interface Props {
+  p: Participant;
+  isMe: boolean;
+  hidden: boolean;
+}
+
+const AVATAR = 48;
+
+/** Tile is one person in the room: who, their status and how their focus is going. */
+export function Tile({ p, isMe, hidden }: Props) {
+  if (hidden) {
+    return (
+      <li class="card flex items-center justify-between gap-3 p-3" data-testid="participant-tile" data-participant-id={p.id} data-hidden="true">
+        <span class="text-sm text-muted">Someone you hid</span>
+        <button type="button" class="btn btn-quiet text-sm" data-testid="show-participant" onClick={() => setHidden(p.id, false)}>
+          <ShowIcon size={18} /> Show
+        </button>
+      </li>
+    );
+  }
+  const focus = p.focus;
+  return (
+    <li
+      class={`card flex flex-col gap-2 p-3 animate-fade-in sm:p-4 ${isMe ? 'border-accent' : ''}`}
+      data-testid="participant-tile"
+      data-participant-id={p.id}
+      data-status={p.status}
+    >
+      <div class="flex items-center gap-3">
+        {/* The picture area: the camera's video takes the avatar's place when it is on. */}
+        {focus ? (
+          <ProgressRing value={focus.progress} size={AVATAR + 12}>
+            <Avatar id={p.id} name={p.displayName} url={p.avatarUrl} size={AVATAR} />
+          </ProgressRing>
+        ) : (
+          <span class="inline-flex items-center justify-center" style={{ width: `${AVATAR + 12}px`, height: `${AVATAR + 12}px` }}>
+            <Avatar id={p.id} name={p.displayName} url={p.avatarUrl} size={AVATAR} />
+          </span>
+        )}
+        <div class="min-w-0 flex-1">
+          <p class="truncate font-semibold" data-testid="participant-name">
+            {p.displayName}
+            {isMe && <span class="font-normal text-muted"> (you)</span>}
+          </p>
+          <StatusBadge status={p.status} />
+          {focus && (
+            <p class="text-sm text-muted" data-testid="participant-progress">
+              Focusing · {focus.progress}%
+            </p>
+          )}
+        </div>
+        {!isMe && (
+          <button type="button" class="btn btn-quiet -mr-2 -mt-2 self-start px-2 text-sm text-muted" data-testid="hide-participant" onClick={() => setHidden(p.id, true)}>
+            <HideIcon size={18} /> Hide<span class="sr-only"> {p.displayName}</span>
+          </button>
+        )}
+      </div>
+      {focus?.goals && focus.goals.length > 0 && (
+        <div>
+          <p class="text-xs font-semibold uppercase tracking-wide text-muted">Goals</p>
+          <ul class="list-disc pl-5 text-sm">
+            {focus.goals.map((g, i) => <li key={i} class="break-words">{g}</li>)}
+          </ul>
+        </div>
+      )}
+    </li>
+  );
+}

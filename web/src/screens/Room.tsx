@@ -1,0 +1,121 @@
+import { useEffect, useState } from 'preact/hooks';
+import { LeaveIcon } from '../components/icons';
+import { Link } from '../components/Link';
+import { api } from '../lib/api';
+import { navigate } from '../lib/router';
+import { CATEGORY_LABELS, type Participant } from '../lib/types';
+import { FocusPanel } from '../room/FocusPanel';
+import { StatusSwitch } from '../room/StatusSwitch';
+import { Tile } from '../room/Tile';
+import { TimerChoices, TimerPanel } from '../room/TimerPanel';
+import { hidden } from '../state/hidden';
+import { enterRoom, joinError, leaveRoom, notice, room } from '../state/room';
+import { useTitle } from '../state/title';
+import { user } from '../state/user';
+
+/** byJoin puts me first, then everyone in the order they arrived. */
+function byJoin(meId: string) {
+  return (a: Participant, b: Participant) =>
+    Number(b.id === meId) - Number(a.id === meId) || a.joinedAt.localeCompare(b.joinedAt) || a.id.localeCompare(b.id);
+}
+
+export function RoomScreen({ id }: { id: string }) {
+  useEffect(() => enterRoom(id), [id]);
+  const r = room.value?.room.id === id ? room.value : null;
+  const err = joinError.value?.roomId === id ? joinError.value : null;
+  useTitle(r?.room.name ?? 'Room');
+
+  if (err) return <RoomError code={err.code} message={err.message} />;
+  if (!r) {
+    return (
+      <>
+        <h1 tabIndex={-1} class="mb-2 text-2xl font-bold">Joining the room…</h1>
+        <p class="text-muted">{notice.value ?? 'Just a moment.'}</p>
+      </>
+    );
+  }
+
+  const me = user.value!;
+  const mine = r.participants.find((p) => p.id === me.id);
+  const people = [...r.participants].sort(byJoin(me.id));
+  const others = people.length - (mine ? 1 : 0);
+
+  function leave() {
+    void leaveRoom(); // forgets the room at once; telling the server finishes in the background
+    navigate('/lobby');
+  }
+
+  return (
+    <>
+      <div class="mb-4 flex items-start justify-between gap-3">
+        <div class="min-w-0">
+          <h1 tabIndex={-1} class="text-2xl font-bold leading-tight break-words" data-testid="room-title">{r.room.name}</h1>
+          <p class="text-sm text-muted">
+            {CATEGORY_LABELS[r.room.category]} · {people.length} of {r.room.maxCapacity} here
+            {r.room.micPolicy === 'muted' ? ' · mics off' : ''}
+          </p>
+        </div>
+        <button type="button" class="btn shrink-0" data-testid="leave-room" onClick={leave}>
+          <LeaveIcon size={18} /> Leave
+        </button>
+      </div>
+
+      {notice.value && (
+        <p role="status" class="card mb-3 border-l-4 border-l-accent px-4 py-3 text-sm" data-testid="room-notice">{notice.value}</p>
+      )}
+
+      <TimerPanel timer={r.timer} participants={r.participants} meId={me.id} />
+      <TimerChoices running={r.timer.state !== 'idle'} />
+
+      <div class="grid gap-6 lg:grid-cols-[1fr_22rem]">
+        <section aria-labelledby="people-title">
+          <h2 id="people-title" class="mb-3 text-lg font-bold">
+            {others === 0 ? "It's just you for now" : `Working alongside ${others} ${others === 1 ? 'person' : 'people'}`}
+          </h2>
+          {others === 0 && <p class="mb-3 text-sm text-muted">People drop in all the time. Start whenever you're ready.</p>}
+          <ul class="grid gap-3 sm:grid-cols-2" data-testid="participants">
+            {people.map((p) => (
+              <Tile key={p.id} p={p} isMe={p.id === me.id} hidden={p.id !== me.id && hidden.value.has(p.id)} />
+            ))}
+          </ul>
+        </section>
+        <div class="flex flex-col gap-4">
+          {mine && (
+            <section aria-label="My status" class="card p-4 sm:p-5">
+              <StatusSwitch status={mine.status} />
+            </section>
+          )}
+          <FocusPanel />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function RoomError({ code, message }: { code: string; message: string }) {
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+  async function another() {
+    setBusy(true);
+    try {
+      const r = await api.quickJoin();
+      navigate(`/room/${r.id}`);
+    } catch {
+      setFailed(true);
+      setBusy(false);
+    }
+  }
+  return (
+    <div data-testid="room-error" data-code={code}>
+      <h1 tabIndex={-1} class="mb-2 text-2xl font-bold">{code === 'room_full' ? 'This room is full' : "Can't join this room"}</h1>
+      <p role="alert" class="mb-6">{message}</p>
+      <div class="flex flex-wrap gap-2">
+        <button type="button" class="btn btn-primary" disabled={busy} onClick={another} data-testid="find-room">
+          {busy ? 'Finding a room…' : 'Find me another room'}
+        </button>
+        <Link href="/lobby" class="btn">Back to the lobby</Link>
+      </div>
+      {failed && <p class="field-error mt-3">That didn't work. Please try again from the lobby.</p>}
+    </div>
+  );
+}

@@ -1,0 +1,269 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { Dialog } from '../components/Dialog';
+import { Field, FormError } from '../components/Field';
+import { askNotificationPermission, chime, notificationsSupported } from '../lib/alerts';
+import { ApiError, NetworkError } from '../lib/api';
+import { CATEGORIES, CATEGORY_LABELS, type Preferences, type ReducedMotion, type WorkStyle } from '../lib/types';
+import { savePrefs, saveProfile, signOut } from '../state/session';
+import { useTitle } from '../state/title';
+import { prefs, user } from '../state/user';
+
+function problemText(e: unknown): string {
+  if (e instanceof NetworkError) return "Couldn't save: you seem to be offline.";
+  return e instanceof ApiError ? e.message : "Couldn't save. Please try again.";
+}
+
+function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <section aria-labelledby={id} class="card mb-4 p-4 sm:p-5">
+      <h2 id={id} class="mb-3 text-lg font-bold">{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export default function Settings() {
+  useTitle('Settings');
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    if (!status?.ok) return;
+    const t = setTimeout(() => setStatus(null), 2500);
+    return () => clearTimeout(t);
+  }, [status]);
+
+  async function save(patch: Partial<Preferences>) {
+    setStatus(null);
+    try {
+      await savePrefs(patch);
+      setStatus({ ok: true, text: 'Saved.' });
+    } catch (e) {
+      setStatus({ ok: false, text: problemText(e) });
+    }
+  }
+
+  const p = prefs.value;
+  return (
+    <>
+      <h1 tabIndex={-1} class="mb-5 text-2xl font-bold sm:text-3xl">Settings</h1>
+      <NameForm />
+      <WorkStyleSection p={p} save={save} />
+      <CategoriesSection p={p} save={save} />
+      <NotificationsSection p={p} save={save} />
+      <DisplaySection p={p} save={save} />
+      <SignOutSection />
+      <div role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-20 flex justify-center px-4" data-testid="settings-status">
+        {status && (
+          <p class={`card px-4 py-2 text-sm font-semibold animate-fade-in ${status.ok ? '' : 'text-danger'}`}>{status.text}</p>
+        )}
+      </div>
+    </>
+  );
+}
+
+type SectionProps = { p: Preferences; save: (patch: Partial<Preferences>) => Promise<void> };
+
+function NameForm() {
+  const [name, setName] = useState(user.value?.displayName ?? '');
+  const [error, setError] = useState<string | undefined>();
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setSaved(false);
+    try {
+      await saveProfile(name.trim());
+      setSaved(true);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.fields.displayName ?? err.message : problemText(err));
+      document.getElementById('display-name')?.focus();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Section id="name-title" title="Your name">
+      <form noValidate onSubmit={submit}>
+        <Field id="display-name" label="Display name" hint="Others in a room see this name. It doesn't need to be your real one." error={error}>
+          {(a) => <input {...a} class="field" value={name} maxLength={50} autoComplete="off" data-testid="display-name" onInput={(e) => { setName(e.currentTarget.value); setSaved(false); }} />}
+        </Field>
+        <div class="flex items-center gap-3">
+          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="save-name">Save name</button>
+          <p role="status" class="text-sm text-muted">{saved ? 'Saved.' : ''}</p>
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+const WORK_STYLES: Array<{ value: WorkStyle; label: string; hint: string }> = [
+  { value: 'quiet', label: 'Quiet', hint: 'Just company, no talking.' },
+  { value: 'music', label: 'With music', hint: 'You listen to your own music while you work.' },
+  { value: 'check-ins', label: 'Check-ins', hint: 'You like saying what you will do, and how it went.' },
+];
+
+function WorkStyleSection({ p, save }: SectionProps) {
+  return (
+    <Section id="style-title" title="How you like to work">
+      <fieldset>
+        <legend class="sr-only">Work style</legend>
+        {WORK_STYLES.map((w) => (
+          <label key={w.value} class="choice items-start py-1">
+            <input type="radio" name="work-style" class="mt-1" checked={p.workStyle === w.value} data-testid={`work-style-${w.value}`} onChange={() => void save({ workStyle: w.value })} />
+            <span>
+              <span class="font-semibold">{w.label}</span>
+              <span class="block text-sm text-muted">{w.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+    </Section>
+  );
+}
+
+function CategoriesSection({ p, save }: SectionProps) {
+  const chosen = new Set(p.preferredRoomCategories);
+  return (
+    <Section id="categories-title" title="Rooms you like">
+      <fieldset>
+        <legend class="mb-2 text-sm text-muted">“Find me a room” prefers these when people are working there.</legend>
+        <div class="grid gap-x-4 sm:grid-cols-2">
+          {CATEGORIES.map((c) => (
+            <label key={c} class="choice">
+              <input
+                type="checkbox"
+                checked={chosen.has(c)}
+                data-testid={`category-${c}`}
+                onChange={(e) => {
+                  const next = CATEGORIES.filter((x) => (x === c ? e.currentTarget.checked : chosen.has(x)));
+                  void save({ preferredRoomCategories: next });
+                }}
+              />
+              {CATEGORY_LABELS[c]}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+    </Section>
+  );
+}
+
+function NotificationsSection({ p, save }: SectionProps) {
+  const n = p.notificationSettings;
+  const [blocked, setBlocked] = useState(notificationsSupported() && Notification.permission === 'denied');
+
+  async function toggleSystem(on: boolean) {
+    if (on) {
+      const permission = await askNotificationPermission(); // asked now, on this click, never on load
+      if (permission !== 'granted') {
+        setBlocked(true);
+        return;
+      }
+      setBlocked(false);
+    }
+    await save({ notificationSettings: { ...n, system: on } });
+  }
+
+  return (
+    <Section id="notify-title" title="When the timer ends">
+      <label class="choice">
+        <input
+          type="checkbox"
+          checked={n.sound}
+          data-testid="setting-sound"
+          onChange={(e) => {
+            const on = e.currentTarget.checked;
+            if (on) chime(); // a preview, and it unlocks sound in this tab
+            void save({ notificationSettings: { ...n, sound: on } });
+          }}
+        />
+        Play a gentle chime
+      </label>
+      <label class="choice">
+        <input
+          type="checkbox"
+          checked={n.system && !blocked}
+          disabled={!notificationsSupported()}
+          data-testid="setting-system"
+          onChange={(e) => void toggleSystem(e.currentTarget.checked)}
+        />
+        Show a notification
+      </label>
+      {!notificationsSupported() && <p class="hint">This browser can't show notifications.</p>}
+      {blocked && <p class="hint">Notifications are blocked for Body Double. You can allow them in your browser's site settings.</p>}
+    </Section>
+  );
+}
+
+const MOTION: Array<{ value: ReducedMotion; label: string }> = [
+  { value: 'system', label: 'Follow my device' },
+  { value: 'reduce', label: 'Reduce motion' },
+  { value: 'no-preference', label: 'Allow motion' },
+];
+
+function DisplaySection({ p, save }: SectionProps) {
+  const a = p.accessibilitySettings;
+  return (
+    <Section id="display-title" title="Display">
+      <fieldset class="mb-3">
+        <legend class="label">Motion</legend>
+        {MOTION.map((m) => (
+          <label key={m.value} class="choice">
+            <input type="radio" name="motion" checked={a.reducedMotion === m.value} data-testid={`motion-${m.value}`} onChange={() => void save({ accessibilitySettings: { ...a, reducedMotion: m.value } })} />
+            {m.label}
+          </label>
+        ))}
+      </fieldset>
+      <label class="choice">
+        <input type="checkbox" checked={a.highContrast} data-testid="setting-high-contrast" onChange={(e) => void save({ accessibilitySettings: { ...a, highContrast: e.currentTarget.checked } })} />
+        High contrast
+      </label>
+      <label class="choice">
+        <input type="checkbox" checked={a.largerText} data-testid="setting-larger-text" onChange={(e) => void save({ accessibilitySettings: { ...a, largerText: e.currentTarget.checked } })} />
+        Larger text
+      </label>
+    </Section>
+  );
+}
+
+function SignOutSection() {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function confirm() {
+    setBusy(true);
+    setError(null);
+    try {
+      await signOut();
+    } catch (e) {
+      setError(e instanceof NetworkError ? "Couldn't sign out: you seem to be offline." : "Couldn't sign out. Please try again.");
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Section id="privacy-title" title="Privacy">
+      <p class="mb-3 text-sm">
+        You're anonymous: no email, no password. This browser holds your identity, so signing out ends it for good.
+      </p>
+      <button type="button" class="btn" data-testid="sign-out" onClick={() => setOpen(true)}>Sign out</button>
+      <Dialog open={open} onClose={() => setOpen(false)} labelledBy="signout-title" testId="sign-out-dialog">
+        <h2 id="signout-title" class="mb-3 text-xl font-bold">Sign out for good?</h2>
+        <p class="mb-2">Your identity is anonymous, so it can't be recovered. After signing out you can't get back to this name, your history or your streak.</p>
+        <p class="mb-5 text-sm text-muted">You can always start again with a new anonymous identity.</p>
+        <FormError message={error} />
+        <div class="flex flex-wrap justify-end gap-2">
+          <button type="button" class="btn" onClick={() => setOpen(false)}>Stay signed in</button>
+          <button type="button" class="btn btn-danger" disabled={busy} data-testid="sign-out-confirm" onClick={confirm}>
+            {busy ? 'Signing out…' : 'Sign out'}
+          </button>
+        </div>
+      </Dialog>
+    </Section>
+  );
+}

@@ -1,0 +1,310 @@
+// The room this tab is in: joining and leaving over the socket, the state the
+// server's events build (room/reduce.ts), my focus session, and what a person
+// hears or sees when the timer moves (announcements, chime, notification).
+import { batch, computed, effect, signal } from '@preact/signals';
+import { chime, notify } from '../lib/alerts';
+import { api } from '../lib/api';
+import { readJSON, writeJSON } from '../lib/storage';
+import type { Session, Status, TimerType } from '../lib/types';
+import { NotConnectedError, SocketError, type Data } from '../realtime/client';
+import { reduce, type RoomState } from '../room/reduce';
+import { doneText, milestone, milestoneText, remainingSeconds, startedText } from '../room/timer';
+import { announce } from './announce';
+import { rt } from './realtime';
+import { prefs, user } from './user';
+
+const ROOM_KEY = 'bd.room';
+
+/** The room this tab wants to be in; kept per tab so a reload rejoins it. */
+export const currentRoomId = signal<string | null>(readJSON('sessionStorage', ROOM_KEY, null));
+export const room = signal<RoomState | null>(null);
+/** Why the last join failed, for the room screen. */
+export const joinError = signal<{ roomId: string; code: string; message: string } | null>(null);
+export const mySession = signal<Session | null>(null);
+/** A calm one-line message shown in the room (a failed action, being moved out). */
+export const notice = signal<string | null>(null);
+/** The type of the timer that just ended, until the next one starts. */
+export const lastDone = signal<TimerType | null>(null);
+
+effect(() => writeJSON('sessionStorage', ROOM_KEY, currentRoomId.value));
+
+// ---- the countdown ------------------------------------------------------
+
+const tick = signal(0);
+
+effect(() => {
+  if (room.value?.timer.state !== 'running') return;
+  const id = setInterval(() => (tick.value = Date.now()), 250);
+  return () => clearInterval(id);
+});
+
+/** Seconds left on the room timer, the same on every participant's screen. */
+export const secondsLeft = computed(() => {
+  const r = room.value;
+  void tick.value;
+  return r ? remainingSeconds(r.timer, rt.clock.now()) : 0;
+});
+
+let lastRun = '';
+let lastSeconds: number | null = null;
+effect(() => {
+  const r = room.value;
+  const s = secondsLeft.value;
+  if (!r || r.timer.state !== 'running') {
+    lastSeconds = null;
+    return;
+  }
+  const run = `${r.room.id}:${r.timer.version}`;
+  const prev = run === lastRun ? lastSeconds : null;
+  lastRun = run;
+  lastSeconds = s;
+  const m = milestone(prev, s, r.timer.duration);
+  if (m) announce(milestoneText(m));
+});
+
+// ---- server events ------------------------------------------------------
+
+const myId = () => user.value?.id;
+let completedVersion = 0;
+
+function handle(event: string, data: Data): void {
+  if (event === 'room-joined' && data.room?.id !== currentRoomId.value) return; // a stale reply
+  const before = room.value;
+  const after = reduce(before, event, data);
+  room.value = after;
+
+  switch (event) {
+    case 'room-joined':
+      joinError.value = null;
+      notice.value = null;
+      reconcileMySession(after!);
+      if (before?.room.id !== after!.room.id) announce(welcome(after!));
+      break;
+    case 'room-left':
+    case 'participant-left':
+      if (before && !after) movedOut();
+      else if (event === 'participant-left' && data.participantId === myId() && data.roomId === currentRoomId.value) movedOut();
+      break;
+    case 'focus-session-started':
+    case 'focus-session-updated':
+    case 'focus-session-completed': {
+      const s = data.session as Session;
+      if (s.userId === myId()) mySession.value = s.endedAt || s.isCompleted ? null : s;
+      break;
+    }
+    case 'timer-started':
+      if (after !== before) {
+        lastDone.value = null;
+        announce(startedText(after!.timer.type, after!.timer.duration));
+      }
+      break;
+    case 'timer-completed':
+      if (data.roomId === currentRoomId.value && Number(data.version) > completedVersion) {
+        completedVersion = Number(data.version);
+        timerEnded(data.type === 'break' ? 'break' : 'work');
+      }
+      break;
+    case 'error':
+      if (typeof data.message === 'string') notice.value = data.message;
+      break;
+  }
+}
+
+function welcome(r: RoomState): string {
+  const others = r.participants.filter((p) => p.id !== myId() && p.status === 'working').length;
+  if (others === 0) return "You're in. It's just you for now; people drop in all the time.";
+  return `You're in. ${others} ${others === 1 ? 'person is' : 'people are'} working here.`;
+}
+
+function movedOut(): void {
+  batch(() => {
+    currentRoomId.value = null;
+    room.value = null;
+    mySession.value = null;
+    notice.value = "You're no longer in this room.";
+  });
+}
+
+function timerEnded(type: TimerType): void {
+  lastDone.value = type;
+  const text = doneText(type);
+  announce(text);
+  const n = prefs.value.notificationSettings;
+  if (n.sound) chime();
+  if (n.system) void notify(type === 'break' ? "Break's over" : 'Time is up', text);
+}
+
+function reconcileMySession(r: RoomState): void {
+  const focus = r.participants.find((p) => p.id === myId())?.focus;
+  if (!focus) {
+    mySession.value = null;
+    return;
+  }
+  if (mySession.value?.id === focus.sessionId) return;
+  api.focusSession(focus.sessionId).then(
+    (s) => {
+      if (room.value?.room.id === s.roomId && !s.endedAt) mySession.value = s;
+    },
+    () => {},
+  );
+}
+
+rt.onEvent = handle;
+rt.onOpen = () => {
+  const id = currentRoomId.value;
+  if (id) void join(id);
+};
+
+// ---- actions ------------------------------------------------------------
+
+const JOIN_MESSAGES: Record<string, string> = {
+  room_full: "This room is full right now. Let's find you another one.",
+  not_found: "We couldn't find this room. It may have closed.",
+  forbidden: "You can't join this room.",
+};
+
+let joining: string | null = null;
+
+async function join(id: string): Promise<void> {
+  if (joining === id) return; // already asked on this connection
+  joining = id;
+  try {
+    await rt.request('join-room', { roomId: id });
+  } catch (e) {
+    // Not connected: the next connection joins. Timed out: so does a reconnect.
+    if (!(e instanceof SocketError) || e.code === 'timeout' || currentRoomId.value !== id) return;
+    batch(() => {
+      joinError.value = { roomId: id, code: e.code, message: JOIN_MESSAGES[e.code] ?? e.message };
+      currentRoomId.value = null;
+      room.value = null;
+    });
+  } finally {
+    joining = null;
+  }
+}
+
+/** enterRoom makes this tab join room `id` (leaving any other). */
+export function enterRoom(id: string): void {
+  if (currentRoomId.value === id && (room.value?.room.id === id || rt.state.value !== 'open')) {
+    rt.start();
+    return;
+  }
+  batch(() => {
+    currentRoomId.value = id;
+    joinError.value = null;
+    notice.value = null;
+    if (room.value && room.value.room.id !== id) {
+      room.value = null;
+      mySession.value = null;
+      lastDone.value = null;
+    }
+  });
+  rt.start();
+  if (rt.state.value === 'open') void join(id);
+}
+
+export async function leaveRoom(): Promise<void> {
+  const id = currentRoomId.value;
+  resetRoom();
+  if (!id) return;
+  try {
+    await rt.request('leave-room', { roomId: id });
+  } catch {
+    await api.leaveRoom(id).catch(() => {});
+  }
+}
+
+/** resetRoom forgets the room locally (sign out, leave). */
+export function resetRoom(): void {
+  batch(() => {
+    currentRoomId.value = null;
+    room.value = null;
+    mySession.value = null;
+    joinError.value = null;
+    notice.value = null;
+    lastDone.value = null;
+  });
+}
+
+/** act sends a room action; a failure becomes the room's notice and is rethrown. */
+async function act(event: string, data: Data): Promise<Data> {
+  try {
+    notice.value = null;
+    return (await rt.request(event, data)).data;
+  } catch (e) {
+    if (e instanceof SocketError && e.code === 'invalid') throw e; // the form shows it
+    notice.value = e instanceof NotConnectedError || e instanceof SocketError ? e.message : 'Something went wrong.';
+    throw e;
+  }
+}
+
+function roomId(): string {
+  const id = room.value?.room.id;
+  if (!id) throw new NotConnectedError();
+  return id;
+}
+
+export async function setStatus(status: Status): Promise<void> {
+  const r = room.value;
+  const me = myId();
+  if (!r || !me) return;
+  const previous = r.participants.find((p) => p.id === me)?.status;
+  room.value = reduce(r, 'presence-updated', { roomId: r.room.id, participantId: me, status });
+  try {
+    await act('update-presence', { roomId: r.room.id, status });
+  } catch {
+    if (previous && room.value) {
+      room.value = reduce(room.value, 'presence-updated', { roomId: r.room.id, participantId: me, status: previous });
+    }
+  }
+}
+
+export const timerActions = {
+  start: (minutes: number, type: TimerType) => act('start-timer', { roomId: roomId(), duration: Math.round(minutes * 60), type }),
+  pause: () => act('pause-timer', { roomId: roomId() }),
+  resume: () => act('resume-timer', { roomId: roomId() }),
+  reset: () => act('reset-timer', { roomId: roomId() }),
+};
+
+export async function startFocus(goals: string[], shareGoals: boolean): Promise<Session> {
+  try {
+    const data = await act('start-focus-session', { roomId: roomId(), goals, shareGoals });
+    return data.session as Session;
+  } catch (e) {
+    if (e instanceof SocketError && e.code === 'session_active') {
+      // Started elsewhere (another tab): pick it up instead.
+      const latest = (await api.history(null)).sessions[0];
+      if (latest && !latest.endedAt && latest.roomId === room.value?.room.id) {
+        mySession.value = latest;
+        notice.value = null;
+        return latest;
+      }
+    }
+    throw e;
+  }
+}
+
+let progressTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** setProgress shows the change at once and tells the room after a short pause. */
+export function setProgress(progress: number): void {
+  const s = mySession.value;
+  const r = room.value;
+  if (!s || !r) return;
+  mySession.value = { ...s, progress };
+  room.value = reduce(r, 'focus-session-updated', { roomId: r.room.id, session: { ...s, progress } });
+  clearTimeout(progressTimer);
+  progressTimer = setTimeout(() => {
+    act('update-progress', { sessionId: s.id, progress }).catch(() => {});
+  }, 400);
+}
+
+export async function completeFocus(achievements: string[], rating: number | null): Promise<Session> {
+  const s = mySession.value;
+  if (!s) throw new NotConnectedError();
+  clearTimeout(progressTimer);
+  const data: Data = { sessionId: s.id, achievements };
+  if (rating !== null) data.rating = rating;
+  const reply = await act('complete-session', data);
+  return reply.session as Session;
+}

@@ -1,0 +1,74 @@
+// Signing in and out. On load the app asks GET /api/auth/session once: a 401
+// is the normal answer for a first visit (the landing page), no answer at all
+// means offline.
+import { signal } from '@preact/signals';
+import { ApiError, NetworkError, api, setUnauthorizedHandler } from '../lib/api';
+import { navigate } from '../lib/router';
+import type { Preferences, User } from '../lib/types';
+import { rt } from './realtime';
+import { currentRoomId, resetRoom } from './room';
+import { forgetUser, mergePrefs, prefs, user } from './user';
+
+export type BootState = 'loading' | 'ready' | 'offline' | 'error';
+
+export const boot = signal<BootState>('loading');
+
+export async function bootstrap(): Promise<void> {
+  boot.value = 'loading';
+  try {
+    const s = await api.session();
+    signedIn(s.user);
+    boot.value = 'ready';
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      user.value = null;
+      boot.value = 'ready';
+    } else {
+      boot.value = e instanceof NetworkError ? 'offline' : 'error';
+    }
+  }
+}
+
+function signedIn(u: User): void {
+  user.value = u;
+  api.preferences().then((p) => (prefs.value = mergePrefs(p)), () => {});
+  // A reload inside a room: the socket rejoins it as soon as it opens.
+  if (currentRoomId.value) rt.start();
+}
+
+export async function startAnonymous(): Promise<void> {
+  const s = await api.startAnonymous();
+  signedIn(s.user);
+}
+
+/** signedOut forgets everything about the identity and shows the landing page. */
+export function signedOut(): void {
+  rt.stop();
+  resetRoom();
+  forgetUser();
+  navigate('/', { replace: true });
+}
+
+export async function signOut(): Promise<void> {
+  await api.logout();
+  signedOut();
+}
+
+export async function saveProfile(displayName: string): Promise<void> {
+  user.value = await api.updateProfile({ displayName });
+}
+
+/** savePrefs applies a change at once and keeps it unless the server refuses. */
+export async function savePrefs(patch: Partial<Preferences>): Promise<void> {
+  const before = prefs.value;
+  prefs.value = mergePrefs({ ...before, ...patch });
+  try {
+    prefs.value = mergePrefs(await api.updatePreferences(patch));
+  } catch (e) {
+    prefs.value = before;
+    throw e;
+  }
+}
+
+setUnauthorizedHandler(signedOut);
+rt.onSignedOut = signedOut;
