@@ -199,8 +199,10 @@ func (r *Redis) Publish(ctx context.Context, channel string, payload []byte) err
 }
 
 // Subscribe registers h for channel. Unless Redis is unreachable, it returns
-// once Redis has confirmed the subscription (waiting at most a few seconds),
-// so messages published anywhere after it returns reach h. After cancel
+// once Redis has confirmed the subscription, so messages published anywhere
+// after it returns reach h; for a channel new to this process that takes a
+// round trip to Redis (at most a few seconds, after which Subscribe logs a
+// warning and returns anyway: local delivery works from the start). After cancel
 // returns, h is not called again, except for a call already in progress;
 // cancel never waits for Redis.
 func (r *Redis) Subscribe(ctx context.Context, channel string, h Handler) (cancel func(), err error) {

@@ -29,11 +29,6 @@ type Config struct {
 	RateLimit      bool
 	LogFormat      string // text | json
 	ShutdownGrace  time.Duration
-
-	TURNAddr       string // "off" disables the built-in STUN/TURN server
-	TURNPublicIP   string
-	TURNSecret     string
-	TURNAllowLocal bool
 }
 
 // Default returns the configuration of a plain `bodydouble` with no flags.
@@ -45,7 +40,6 @@ func Default() Config {
 		RateLimit:     true,
 		LogFormat:     "text",
 		ShutdownGrace: 10 * time.Second,
-		TURNAddr:      ":3478",
 	}
 }
 
@@ -63,17 +57,13 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.RedisURL, "redis-url", "", "redis://… to fan out events between instances")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix for Redis channels and keys")
 	fs.StringVar(&c.Secret, "secret", "", "token signing secret, at least 32 bytes (generated and stored when empty)")
-	fs.StringVar(&c.PublicURL, "public-url", "", "origin people use, e.g. https://focus.example.org (Origin check, Secure cookies, TURN)")
+	fs.StringVar(&c.PublicURL, "public-url", "", "origin people use, e.g. https://focus.example.org (Origin check, Secure cookies)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file to serve HTTPS")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS key file to serve HTTPS")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-* headers are believed")
 	fs.StringVar(&rateLimit, "rate-limit", "on", "REST rate limiting: on or off")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long shutdown may take")
-	fs.StringVar(&c.TURNAddr, "turn-addr", c.TURNAddr, "UDP and TCP address of the built-in STUN/TURN server, or off")
-	fs.StringVar(&c.TURNPublicIP, "turn-public-ip", "", "IP address the TURN server advertises for relayed candidates")
-	fs.StringVar(&c.TURNSecret, "turn-secret", "", "shared secret for TURN credentials (derived from the token secret when empty)")
-	fs.BoolVar(&c.TURNAllowLocal, "turn-allow-local", false, "let the TURN relay reach loopback, private and link-local peers (tests)")
 
 	// Environment first, so explicit flags parsed afterwards override it.
 	var envErr error
@@ -129,11 +119,6 @@ func (c Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("config: --log-format must be text or json, not %q", c.LogFormat)
-	}
-	if c.TURNPublicIP != "" {
-		if _, err := netip.ParseAddr(c.TURNPublicIP); err != nil {
-			return fmt.Errorf("config: --turn-public-ip: %w", err)
-		}
 	}
 	return nil
 }

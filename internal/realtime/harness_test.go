@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
-	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
+	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
 
 // waitLimit bounds every wait for an event; tests never sleep to synchronise.
@@ -40,12 +41,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	st := o.store
 	if st == nil {
-		sq, err := sqlstore.OpenSQLite(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sq.Close() })
-		st = sq
+		st = openStore(t)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	b := broker.NewMemory()
@@ -76,6 +72,16 @@ func newEnv(t *testing.T, o envOptions) *env {
 		<-done
 	})
 	return &env{st: st, auth: a, rooms: rs, hub: hub, srv: srv}
+}
+
+// openStore opens a fresh store: PostgreSQL when BODYDOUBLE_TEST_DATABASE_URL
+// is set (the hub's behaviour depends on the store's concurrency), else SQLite.
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		return storetest.OpenPostgres(t)
+	}
+	return storetest.OpenSQLite(t)
 }
 
 // user makes a new anonymous identity.

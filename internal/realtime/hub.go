@@ -104,7 +104,8 @@ func (h *Hub) Run(ctx context.Context) {
 	} else {
 		defer cancel()
 	}
-	t := time.NewTicker(holdEvery)
+	// Renew well within the grace period, so one late tick loses no seat.
+	t := time.NewTicker(min(holdEvery, h.rooms.Grace()/3))
 	defer t.Stop()
 	for {
 		select {

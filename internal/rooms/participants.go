@@ -23,6 +23,9 @@ type JoinResult struct {
 // participants get participant-joined; the joiner's own copy is their reply
 // (the transport sends room-joined to it instead).
 func (s *Service) Join(ctx context.Context, userID, roomID string, o Origin) (JoinResult, error) {
+	if err := checkID(roomID); err != nil {
+		return JoinResult{}, err
+	}
 	now := s.clock()
 	res, err := s.store.JoinRoom(ctx, roomID, userID, now, now.Add(s.grace))
 	if err != nil {
@@ -97,6 +100,9 @@ func (s *Service) participant(ctx context.Context, roomID, userID string) (wire.
 // Leaving a room one is not in succeeds and changes nothing. announced
 // reports whether participant-left was broadcast (carrying o's ref).
 func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (room store.Room, announced bool, err error) {
+	if err := checkID(roomID); err != nil {
+		return store.Room{}, false, err
+	}
 	res, err := s.store.LeaveRoom(ctx, roomID, userID, s.clock())
 	if err != nil {
 		return store.Room{}, false, apperr.From(err)
@@ -139,6 +145,9 @@ var Statuses = []string{"working", "break", "away"}
 func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, o Origin) error {
 	if !slices.Contains(Statuses, status) {
 		return apperr.Field("status", "must be working, break or away")
+	}
+	if err := checkID(roomID); err != nil {
+		return err
 	}
 	if err := s.store.SetStatus(ctx, roomID, userID, status); err != nil {
 		return apperr.From(err)
@@ -232,6 +241,9 @@ type Snapshot struct {
 
 // Snapshot reads a room's full state.
 func (s *Service) Snapshot(ctx context.Context, roomID string) (Snapshot, error) {
+	if err := checkID(roomID); err != nil {
+		return Snapshot{}, err
+	}
 	room, err := s.store.GetRoom(ctx, roomID)
 	if err != nil {
 		return Snapshot{}, apperr.From(err)

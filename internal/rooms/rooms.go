@@ -84,6 +84,9 @@ func (s *Service) CreateRoom(ctx context.Context, userID string, in CreateRoomIn
 
 // GetRoom returns one room.
 func (s *Service) GetRoom(ctx context.Context, id string) (store.Room, error) {
+	if err := checkID(id); err != nil {
+		return store.Room{}, err
+	}
 	r, err := s.store.GetRoom(ctx, id)
 	if err != nil {
 		return store.Room{}, apperr.From(err)

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
@@ -62,6 +65,20 @@ func New(o Options) *Service {
 	}
 	return &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace, timers: map[string]*scheduled{}}
 }
+
+// checkID refuses ids that cannot name anything (not UUIDs) before they
+// reach the database: they are simply not found.
+func checkID(ids ...string) error {
+	for _, id := range ids {
+		if uuid.Validate(id) != nil {
+			return apperr.From(store.ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// Grace is how long a seat without a live socket is held.
+func (s *Service) Grace() time.Duration { return s.grace }
 
 // clock returns the current time in the store's precision.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }

@@ -50,9 +50,8 @@ func (s *Service) StartSession(ctx context.Context, userID string, in StartSessi
 	if len(errs) > 0 {
 		return store.Session{}, apperr.Fields(errs...)
 	}
-	if uuid.Validate(in.RoomID) != nil {
-		// Not an id we made; PostgreSQL would also refuse some such strings (NUL).
-		return store.Session{}, apperr.From(store.ErrNotFound)
+	if err := checkID(in.RoomID); err != nil {
+		return store.Session{}, err
 	}
 	sess, err := s.store.StartSession(ctx, store.Session{
 		ID: uuid.NewString(), RoomID: in.RoomID, UserID: userID, StartedAt: s.clock(),
@@ -67,6 +66,9 @@ func (s *Service) StartSession(ctx context.Context, userID string, in StartSessi
 
 // GetSession returns one of userID's own sessions; anyone else's is not found.
 func (s *Service) GetSession(ctx context.Context, userID, id string) (store.Session, error) {
+	if err := checkID(id); err != nil {
+		return store.Session{}, err
+	}
 	sess, err := s.store.GetSession(ctx, id)
 	if err != nil {
 		return store.Session{}, apperr.From(err)
@@ -94,6 +96,9 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 	if len(errs) > 0 {
 		return store.Session{}, apperr.Fields(errs...)
 	}
+	if err := checkID(id); err != nil {
+		return store.Session{}, err
+	}
 	sess, err := s.store.UpdateSession(ctx, id, userID, upd)
 	if err != nil {
 		return store.Session{}, sessionErr(err)
@@ -110,6 +115,9 @@ func (s *Service) CompleteSession(ctx context.Context, userID, id string, in Com
 	}
 	if len(errs) > 0 {
 		return store.Session{}, apperr.Fields(errs...)
+	}
+	if err := checkID(id); err != nil {
+		return store.Session{}, err
 	}
 	sess, err := s.store.CompleteSession(ctx, id, userID, achievements, in.Rating, s.clock())
 	if err != nil {

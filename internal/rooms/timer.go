@@ -94,6 +94,9 @@ func remaining(t store.Timer, now time.Time) int {
 // participants of the room may change its timer.
 func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string, o Origin,
 	change func(store.Timer, time.Time) (store.Timer, error)) (store.Timer, error) {
+	if err := checkID(roomID); err != nil {
+		return store.Timer{}, err
+	}
 	current, err := s.store.CurrentRoom(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && current != roomID) {
 		return store.Timer{}, apperr.From(store.ErrNotInRoom)

@@ -1,0 +1,172 @@
+package realtime_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/store"
+)
+
+func TestReconnectWithinGraceIsSilent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{grace: 20 * time.Second})
+	alice, bob := e.user(t), e.user(t)
+	room := e.room(t, alice, 8)
+	a, b := e.dial(t, alice), e.dial(t, bob)
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
+
+	b.WS.CloseNow() // the network drops
+	b2 := e.dial(t, bob)
+	snap := b2.Join(room)
+	if n := len(snap.Field(t, "participants").([]any)); n != 2 {
+		t.Fatalf("after reconnect the room has %d participants", n)
+	}
+	// The next thing alice hears is bob's status, not a leave or a join.
+	b2.Send("update-presence", map[string]any{"roomId": room, "status": "away"}, "p")
+	b2.Expect("presence-updated", "p")
+	a.Expect("presence-updated", "")
+}
+
+func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{grace: 500 * time.Millisecond})
+	alice, bob := e.user(t), e.user(t)
+	room := e.room(t, alice, 8)
+	a, b := e.dial(t, alice), e.dial(t, bob)
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
+	b.Send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"x"}}, "s")
+	id := b.Expect("focus-session-started", "s").Field(t, "session", "id").(string)
+	a.Expect("focus-session-started", "")
+
+	b.WS.CloseNow()
+	ended := a.Expect("focus-session-updated", "")
+	if ended.Field(t, "session", "endedAt") == nil || ended.Field(t, "session", "isCompleted") != false {
+		t.Fatalf("session not ended: %s", ended.Data)
+	}
+	if got := a.Expect("participant-left", "").Field(t, "participantId"); got != bob.UserID {
+		t.Fatalf("participant-left for %v", got)
+	}
+	if _, err := e.st.CurrentRoom(context.Background(), bob.UserID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("bob still seated: %v", err)
+	}
+	sess, err := e.st.GetSession(context.Background(), id)
+	if err != nil || sess.EndedAt == nil {
+		t.Fatalf("stored session %+v %v", sess, err)
+	}
+	r, _ := e.st.GetRoom(context.Background(), room)
+	if r.CurrentCapacity != 1 {
+		t.Fatalf("seat leaked: currentCapacity %d", r.CurrentCapacity)
+	}
+}
+
+func TestRESTJoinIsOneCodePathAndHoldsTheSeat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{grace: 500 * time.Millisecond})
+	alice, bob := e.user(t), e.user(t)
+	room := e.room(t, alice, 8)
+	a := e.dial(t, alice)
+	a.Join(room)
+
+	// What POST /api/rooms/{id}/join and POST /api/sessions call.
+	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, rooms.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Expect("participant-joined", "").Field(t, "participant", "id"); got != bob.UserID {
+		t.Fatalf("participant-joined for %v", got)
+	}
+	if _, err := e.rooms.StartSession(context.Background(), bob.UserID, rooms.StartSessionInput{RoomID: room, Goals: []string{"read"}}, rooms.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	a.Expect("focus-session-started", "")
+	// No socket claims bob's seat, so it goes when the hold runs out.
+	a.Expect("focus-session-updated", "")
+	a.Expect("participant-left", "")
+}
+
+func TestSocketClaimsARESTSeat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{grace: time.Second})
+	alice, bob := e.user(t), e.user(t)
+	room := e.room(t, alice, 8)
+	a := e.dial(t, alice)
+	a.Join(room)
+	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, rooms.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	a.Expect("participant-joined", "")
+	b := e.dial(t, bob)
+	b.Join(room) // already in: silent for alice
+	// Bob's socket holds the seat through several grace periods, renewed
+	// by the hub; the sentinel arrives after them with bob still there.
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		b.Send("update-presence", map[string]any{"roomId": room, "status": "working"}, "p")
+		b.Expect("presence-updated", "p")
+		a.Expect("presence-updated", "")
+		time.Sleep(200 * time.Millisecond) // pacing the probe, not synchronisation
+	}
+	if cur, err := e.st.CurrentRoom(context.Background(), bob.UserID); err != nil || cur != room {
+		t.Fatalf("bob lost his seat: %q %v", cur, err)
+	}
+}
+
+func TestTabsOfOneUserAreOneParticipant(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	alice, bob := e.user(t), e.user(t)
+	room := e.room(t, alice, 8)
+	a := e.dial(t, alice)
+	a.Join(room)
+	b1, b2 := e.dial(t, bob), e.dial(t, bob)
+	b1.Join(room)
+	a.Expect("participant-joined", "")
+	snap := b2.Join(room)
+	if n := len(snap.Field(t, "participants").([]any)); n != 2 {
+		t.Fatalf("%d participants with two tabs", n)
+	}
+	b1.WS.CloseNow() // one tab closes: bob is still here
+	b2.Send("leave-room", map[string]any{"roomId": room}, "l")
+	b2.Expect("room-left", "l")
+	// The first thing alice hears about bob is the leave: no duplicate join, no early leave.
+	if got := a.Expect("participant-left", "").Field(t, "participantId"); got != bob.UserID {
+		t.Fatalf("participant-left for %v", got)
+	}
+}
+
+func TestLeftoverParticipantsGetGraceAtStartUp(t *testing.T) {
+	t.Parallel()
+	// A participant seated by an earlier run whose hold has long expired.
+	st := openStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	ghost := store.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "Ghost", CreatedAt: now, UpdatedAt: now}
+	room := store.Room{ID: uuid.NewString(), Name: "Old room", Category: "study", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: now}
+	if err := st.CreateUser(ctx, ghost); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	past := now.Add(-time.Hour)
+	if _, err := st.JoinRoom(ctx, room.ID, ghost.ID, past, past); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, envOptions{grace: 500 * time.Millisecond, store: st})
+	a := e.dial(t, e.user(t))
+	snap := a.Join(room.ID)
+	if n := len(snap.Field(t, "participants").([]any)); n != 2 {
+		t.Fatalf("the leftover should still be there within its grace: %d participants", n)
+	}
+	if got := a.Expect("participant-left", "").Field(t, "participantId"); got != ghost.ID {
+		t.Fatalf("participant-left for %v", got)
+	}
+}
