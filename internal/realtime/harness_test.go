@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/realtime"

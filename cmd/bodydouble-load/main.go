@@ -1,0 +1,87 @@
+// Command bodydouble-load measures a running bodydouble server from a
+// separate process. It only talks to loopback addresses and every run is
+// bounded in count and time.
+//
+//	bodydouble-load baseline  -addr 127.0.0.1:18081     a bare net/http handler with a constant answer, for wrk
+//	bodydouble-load lobby     -server URL -rooms 20     rooms with live occupancy and a token for wrk GET /api/rooms
+//	bodydouble-load joins     -server URL -rate 200     REST join latency at a fixed (open-loop) rate
+//	bodydouble-load presence  -server URL -n 1000       the WebSocket workload of docs/performance.md
+//
+// The server must run with --rate-limit=off: the tool creates thousands of
+// anonymous identities from one address. docs/performance.md has the exact
+// commands and the numbers measured with them.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	cmds := map[string]func([]string) error{
+		"baseline": runBaseline,
+		"lobby":    runLobby,
+		"joins":    runJoins,
+		"presence": runPresence,
+	}
+	run, ok := cmds[os.Args[1]]
+	if !ok {
+		usage()
+		os.Exit(2)
+	}
+	if err := run(os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, "bodydouble-load:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage: bodydouble-load <command> [flags]
+
+commands:
+  baseline   serve a constant answer with bare net/http (the wrk reference point)
+  lobby      create rooms with live occupancy and write a token for wrk
+  joins      measure POST /api/rooms/{id}/join latency at a fixed rate
+  presence   the WebSocket presence fan-out workload
+
+Run "bodydouble-load <command> -h" for a command's flags.`)
+}
+
+// checkLoopback refuses any server that is not on a loopback address: this
+// tool generates load and must never point anywhere else.
+func checkLoopback(server string) (*url.URL, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		return nil, fmt.Errorf("server url: %w", err)
+	}
+	host := u.Hostname()
+	if host != "localhost" && !strings.HasPrefix(host, "127.") && host != "::1" {
+		return nil, fmt.Errorf("server %q: only loopback addresses are allowed", server)
+	}
+	if u.Scheme != "http" {
+		return nil, fmt.Errorf("server %q: only http:// is supported", server)
+	}
+	return u, nil
+}
+
+// watchdog ends the process if a run overstays limit, so that a stuck
+// server can never keep the load tool alive.
+func watchdog(limit time.Duration) {
+	go func() {
+		time.Sleep(limit)
+		fmt.Fprintf(os.Stderr, "bodydouble-load: hard time limit %s reached, exiting\n", limit)
+		os.Exit(3)
+	}()
+}
+
+func newFlags(name string) *flag.FlagSet {
+	return flag.NewFlagSet("bodydouble-load "+name, flag.ContinueOnError)
+}
