@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -166,7 +167,7 @@ func (w *wsConn) readMessage() ([]byte, error) {
 			continue
 		}
 		start := len(msg)
-		msg = append(msg, make([]byte, n)...)[:start+int(n)]
+		msg = slices.Grow(msg, int(n))[:start+int(n)]
 		if _, err := io.ReadFull(w.br, msg[start:]); err != nil {
 			return nil, err
 		}

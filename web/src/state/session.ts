@@ -1,9 +1,13 @@
-// Signing in and out. On load the app asks GET /api/auth/session once: a 401
-// is the normal answer for a first visit (the landing page), no answer at all
-// means offline.
+// Signing in and out. On load a browser that signed in before asks
+// GET /api/auth/session once: a 401 means the session ended (the landing
+// page), no answer at all means offline. A browser that never signed in
+// does not ask: its 401 would be an error in the console on every first
+// visit, and "Start anonymously" returns the identity of a session cookie
+// it may still hold anyway.
 import { signal } from '@preact/signals';
 import { ApiError, NetworkError, api, setUnauthorizedHandler } from '../lib/api';
 import { navigate } from '../lib/router';
+import { readJSON, writeJSON } from '../lib/storage';
 import type { Preferences, User } from '../lib/types';
 import { rt } from './realtime';
 import { currentRoomId, resetRoom } from './room';
@@ -13,7 +17,15 @@ export type BootState = 'loading' | 'ready' | 'offline' | 'error';
 
 export const boot = signal<BootState>('loading');
 
+/** Set while this browser holds a session, so that a first visit makes no request that fails. */
+const SIGNED_IN_KEY = 'bd.signedIn';
+
 export async function bootstrap(): Promise<void> {
+  if (!readJSON('localStorage', SIGNED_IN_KEY, false)) {
+    user.value = null;
+    boot.value = 'ready';
+    return;
+  }
   boot.value = 'loading';
   try {
     const s = await api.session();
@@ -21,6 +33,7 @@ export async function bootstrap(): Promise<void> {
     boot.value = 'ready';
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
+      writeJSON('localStorage', SIGNED_IN_KEY, null);
       user.value = null;
       boot.value = 'ready';
     } else {
@@ -30,6 +43,7 @@ export async function bootstrap(): Promise<void> {
 }
 
 function signedIn(u: User): void {
+  writeJSON('localStorage', SIGNED_IN_KEY, true);
   user.value = u;
   api.preferences().then((p) => (prefs.value = mergePrefs(p)), () => {});
   // A reload inside a room: the socket rejoins it as soon as it opens.
@@ -43,6 +57,7 @@ export async function startAnonymous(): Promise<void> {
 
 /** signedOut forgets everything about the identity and shows the landing page. */
 export function signedOut(): void {
+  writeJSON('localStorage', SIGNED_IN_KEY, null);
   rt.stop();
   resetRoom();
   forgetUser();
