@@ -291,25 +291,33 @@ func (h *Hub) deliver(room string, b []byte) {
 		return
 	}
 	var left []*conn
+	var shared []byte // the common frame, encoded once for every plain recipient
 	for c := range sub.members {
-		name, data := ev.Name, ev.Data
+		name, data, ref, plain := ev.Name, ev.Data, "", true
 		self := ev.Subject != "" && ev.Subject == c.user.UserID
 		switch {
 		case ev.Name == rooms.EvParticipantJoined && self:
 			continue // a joiner gets room-joined, never participant-joined about itself
 		case ev.Name == rooms.EvParticipantLeft && self:
-			name, data = rooms.EvRoomLeft, json.RawMessage(`{"roomId":`+quote(room)+`}`)
+			name, data, plain = rooms.EvRoomLeft, json.RawMessage(`{"roomId":`+quote(room)+`}`), false
 			left = append(left, c)
 		case ev.To != "" && ev.To != c.user.UserID:
 			continue
 		case ev.Owner != "" && ev.Owner == c.user.UserID && ev.OwnerData != nil:
-			data = ev.OwnerData
+			data, plain = ev.OwnerData, false
 		}
-		ref := ""
-		if ev.Origin.Conn == c.id {
-			ref = ev.Origin.Ref
+		if ev.Origin.Conn == c.id && ev.Origin.Ref != "" {
+			ref, plain = ev.Origin.Ref, false
 		}
-		out := encodeFrame(name, data, ref, now)
+		var out []byte
+		if plain {
+			if shared == nil {
+				shared = encodeFrame(ev.Name, ev.Data, "", now)
+			}
+			out = shared
+		} else {
+			out = encodeFrame(name, data, ref, now)
+		}
 		if c.pending {
 			c.buffered = append(c.buffered, out)
 		} else {
