@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
+
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
@@ -96,7 +98,7 @@ func TestTwoInstancesOnPostgresAndRedisActAsOne(t *testing.T) {
 	if code := call(t, nil, "POST", a.URL+"/api/auth/logout", bob.Token, nil, nil); code != http.StatusNoContent {
 		t.Fatalf("logout: %d", code)
 	}
-	if code := cb.WaitClose(); code != realtime.CloseSignedOut {
+	if code := cb.WaitClose(); code != websocket.StatusCode(realtime.CloseSignedOut) {
 		t.Fatalf("bob's socket on B closed with %d, want 4401", code)
 	}
 	if code := call(t, nil, "GET", b.URL+"/api/auth/session", bob.Token, nil, nil); code != http.StatusUnauthorized {
@@ -118,7 +120,7 @@ func TestStoppingAnInstanceAsksClientsToReconnect(t *testing.T) {
 	ca.Expect("participant-joined", "")
 
 	a.stop()
-	if code := ca.WaitClose(); code != realtime.CloseRestarting {
+	if code := ca.WaitClose(); code != websocket.StatusCode(realtime.CloseRestarting) {
 		t.Fatalf("close code %d, want 1012", code)
 	}
 	// Alice reconnects to B within the grace period: bob hears nothing.

@@ -84,10 +84,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	a.rooms = rooms.New(rooms.Options{Store: a.store, Broker: a.broker, Logger: log})
 	proxies := httpx.Proxies(cfg.TrustedProxies)
-	a.hub = realtime.New(realtime.Options{
+	a.hub, err = realtime.New(realtime.Options{
 		Auth: authSvc, Rooms: a.rooms, Broker: a.broker, Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies,
 	})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil), Logger: log,

@@ -4,9 +4,10 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/lesismal/nbio/nbhttp/websocket"
 	"golang.org/x/time/rate"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
@@ -22,132 +23,100 @@ const (
 	strikeBurst     = 20
 )
 
-// conn is one WebSocket. The reader goroutine (serve) handles events in
-// order; the writer goroutine owns all writes; hub.mu guards room, pending
-// and buffered.
+// maxPending bounds the bytes handed to the socket but not yet written to
+// the network. A client that lets it fill up cannot keep up and is closed
+// with 1013 rather than delay anyone else or hold memory.
+const maxPending = 64 << 10
+
+// frameOverhead is the header bytes of a server frame under 64 KiB,
+// counted with its payload so pending matches what the kernel is given.
+const frameOverhead = 4
+
+// conn is one WebSocket. It has no goroutine of its own: the event loop
+// (nbio) reads frames and runs onMessage for them one at a time, in order,
+// on a worker; writes go straight to the socket, and what the kernel cannot
+// take yet is buffered by nbio and flushed when the socket is writable.
+// hub.mu guards room, pending and buffered.
 type conn struct {
 	hub  *Hub
-	ws   *websocket.Conn
+	ws   atomic.Pointer[websocket.Conn] // set once the upgrade is done
 	user auth.Identity
 	id   string
 
-	send chan []byte
-	done chan struct{}
-	once sync.Once
-	code websocket.StatusCode
-	why  string
+	limit   *rate.Limiter
+	strikes *rate.Limiter
+
+	queued atomic.Int64 // bytes written to ws and not yet to the network
+	once   sync.Once
+	closed atomic.Bool
 
 	room     string
 	pending  bool
 	buffered [][]byte
 }
 
-// serve runs the connection until it closes, then unregisters it.
-func (c *conn) serve(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	written := make(chan struct{})
-	go func() { c.writeLoop(ctx); close(written) }()
-	// Whatever ends the read loop, the writer sends the close frame and
-	// the socket is released before the handler returns.
-	defer func() { <-written }()
-	go c.pingLoop(ctx)
-	limit := rate.NewLimiter(eventsPerSecond, eventBurst)
-	strikes := rate.NewLimiter(strikesPerSec, strikeBurst)
-	for {
-		typ, b, err := c.ws.Read(ctx)
-		if err != nil {
-			// The library itself closes oversized frames with 1009.
-			c.closeWith(websocket.StatusNormalClosure, "")
+// onMessage handles one frame from the client.
+func (c *conn) onMessage(typ websocket.MessageType, b []byte) {
+	if typ != websocket.TextMessage {
+		c.fail("", apperr.Field("frame", "must be a text frame"))
+		return
+	}
+	f, e := decodeFrame(b)
+	if e != nil {
+		c.fail(f.Ref, e)
+		return
+	}
+	if !c.limit.Allow() {
+		if !c.strikes.Allow() {
+			c.closeWith(CloseAbuse, "too many events")
 			return
 		}
-		if typ != websocket.MessageText {
-			c.fail("", apperr.Field("frame", "must be a text frame"))
-			continue
-		}
-		f, e := decodeFrame(b)
-		if e != nil {
-			c.fail(f.Ref, e)
-			continue
-		}
-		if !limit.Allow() {
-			if !strikes.Allow() {
-				c.closeWith(CloseAbuse, "too many events")
-				return
-			}
-			c.fail(f.Ref, apperr.New(apperr.RateLimited, "Slow down a little."))
-			continue
-		}
-		c.handle(ctx, f)
+		c.fail(f.Ref, apperr.New(apperr.RateLimited, "Slow down a little."))
+		return
 	}
+	c.handle(context.Background(), f)
 }
 
-// writeLoop writes queued frames until closeWith is called, then closes
-// the socket with the chosen code.
-func (c *conn) writeLoop(ctx context.Context) {
-	for {
-		select {
-		case b := <-c.send:
-			wctx, cancel := context.WithTimeout(ctx, writeWait)
-			err := c.ws.Write(wctx, websocket.MessageText, b)
-			cancel()
-			if err != nil {
-				c.closeWith(CloseTooSlow, "write failed")
-			}
-		case <-c.done:
-			// Flush what is already queued (errors explaining the close,
-			// say) unless the client is too slow to read it anyway.
-			for c.code != CloseTooSlow && len(c.send) > 0 {
-				wctx, cancel := context.WithTimeout(ctx, writeWait)
-				err := c.ws.Write(wctx, websocket.MessageText, <-c.send)
-				cancel()
-				if err != nil {
-					break
-				}
-			}
-			_ = c.ws.Close(c.code, c.why)
-			return
-		}
-	}
-}
-
-// pingLoop notices dead peers: a ping every 25 s must be answered within 30 s.
-func (c *conn) pingLoop(ctx context.Context) {
-	t := time.NewTicker(pingEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.done:
-			return
-		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, pongWait)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil {
-				c.ws.CloseNow()
-				return
-			}
-		}
-	}
-}
-
-// enqueue queues b without blocking; a full queue means the client cannot
-// keep up, and it is closed (1013) rather than delay anyone else.
+// enqueue writes b without blocking. A client whose unwritten output would
+// pass maxPending cannot keep up, and is closed (1013).
 func (c *conn) enqueue(b []byte) {
-	select {
-	case c.send <- b:
-	default:
+	if c.closed.Load() {
+		return
+	}
+	if !c.admit(len(b)) {
 		c.closeWith(CloseTooSlow, "too slow")
+		return
+	}
+	ws := c.ws.Load()
+	if ws == nil {
+		return // still upgrading: it has not joined anything yet
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		c.closeWith(CloseTooSlow, "write failed")
 	}
 }
 
-// closeWith closes the connection with code; the first call wins.
-func (c *conn) closeWith(code websocket.StatusCode, why string) {
+// admit counts a frame of n payload bytes as pending, and reports whether
+// the client is still keeping up.
+func (c *conn) admit(n int) bool {
+	return c.queued.Add(int64(n+frameOverhead)) <= maxPending
+}
+
+// written is told how many bytes reached the network.
+func (c *conn) written(n int) { c.queued.Add(-int64(n)) }
+
+// closeWith sends a close frame with code and closes the connection soon
+// after: at once when the client answers the close, at the latest after
+// closeWait. The first call wins.
+func (c *conn) closeWith(code int, why string) {
+	ws := c.ws.Load()
+	if ws == nil {
+		return // still upgrading; the caller's check on register covers shutdown
+	}
 	c.once.Do(func() {
-		c.code, c.why = code, why
-		close(c.done)
+		c.closed.Store(true)
+		_ = ws.WriteClose(code, why)
+		_ = ws.SetReadDeadline(time.Now().Add(closeWait))
 	})
 }
 

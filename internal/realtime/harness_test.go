@@ -53,7 +53,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err := st.SeedRooms(context.Background(), rooms.StarterRooms()); err != nil {
 		t.Fatal(err)
 	}
-	hub := realtime.New(realtime.Options{Auth: a, Rooms: rs, Broker: b, Logger: log})
+	hub, err := realtime.New(realtime.Options{Auth: a, Rooms: rs, Broker: b, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { rs.Run(ctx); done <- struct{}{} }()

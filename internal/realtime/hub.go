@@ -16,7 +16,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
@@ -31,17 +34,18 @@ const (
 	pingEvery       = 25 * time.Second
 	pongWait        = 30 * time.Second
 	holdEvery       = 10 * time.Second
-	writeWait       = 10 * time.Second
-	sendQueue       = 256
+	// closeWait is how long a closing connection waits for the client's
+	// close frame before the socket is dropped.
+	closeWait = 2 * time.Second
 )
 
 // Close codes.
 const (
-	CloseAbuse      websocket.StatusCode = 1008
-	CloseTooBig     websocket.StatusCode = 1009
-	CloseRestarting websocket.StatusCode = 1012
-	CloseTooSlow    websocket.StatusCode = 1013
-	CloseSignedOut  websocket.StatusCode = 4401
+	CloseAbuse      = 1008
+	CloseTooBig     = 1009
+	CloseRestarting = 1012
+	CloseTooSlow    = 1013
+	CloseSignedOut  = 4401
 )
 
 // tokensChannel carries logouts to every instance.
@@ -69,13 +73,18 @@ type Hub struct {
 	instance string
 	nextID   atomic.Uint64
 
-	mu       sync.Mutex
-	closing  bool
-	conns    map[*conn]struct{}
-	byUser   map[string]map[*conn]struct{}
-	inRoom   map[string]*roomSub // room id → local members
-	tokenSub func()
-	wg       sync.WaitGroup
+	engine   *nbhttp.Engine
+	upgrader *websocket.Upgrader
+
+	mu      sync.Mutex
+	closing bool
+	conns   map[*conn]struct{}
+	byUser  map[string]map[*conn]struct{}
+	inRoom  map[string]*roomSub // room id → local members
+	claims  map[string]*conn    // remote address → connection being upgraded
+	wg      sync.WaitGroup      // one per registered connection
+
+	stopOnce sync.Once
 }
 
 // roomSub is a room with local members and its broker subscription.
@@ -84,15 +93,48 @@ type roomSub struct {
 	cancel  func()
 }
 
-// New returns a Hub; call Run for its background work.
-func New(o Options) *Hub {
+// New returns a Hub with its event loop started; call Run for its
+// background work and Shutdown to stop it.
+func New(o Options) (*Hub, error) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return &Hub{
+	h := &Hub{
 		auth: o.Auth, rooms: o.Rooms, broker: o.Broker, log: o.Logger,
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
-		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, inRoom: map[string]*roomSub{},
+		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{},
+		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
 	}
+	// Upgraded sockets leave net/http for nbio's event loop (epoll), so an
+	// idle connection costs no goroutine and no read buffer of its own.
+	h.engine = nbhttp.NewEngine(nbhttp.Config{Name: "bodydouble-ws"})
+	h.engine.OnWrittenSize(func(nc *nbio.Conn, _ []byte, n int) {
+		if ws, ok := nc.Session().(*websocket.Conn); ok {
+			if c, ok := ws.Session().(*conn); ok {
+				c.written(n)
+			}
+		}
+	})
+	if err := h.engine.Start(); err != nil {
+		return nil, err
+	}
+	u := websocket.NewUpgrader()
+	u.Engine = h.engine
+	u.CheckOrigin = func(*http.Request) bool { return true } // checked in ServeHTTP, with the session kind
+	u.MessageLengthLimit = MaxFrame                          // bigger frames close with 1009
+	u.KeepaliveTime = pingEvery + pongWait                   // no frame (not even a pong) for this long: dead
+	u.OnOpen(func(ws *websocket.Conn) { h.claim(ws) })
+	u.OnMessage(func(ws *websocket.Conn, typ websocket.MessageType, b []byte) {
+		if c := h.claim(ws); c != nil {
+			c.onMessage(typ, b)
+		}
+	})
+	u.OnClose(func(ws *websocket.Conn, _ error) {
+		if c := h.claim(ws); c != nil {
+			h.unregister(c)
+		}
+	})
+	h.upgrader = u
+	return h, nil
 }
 
 // Run keeps the seats of users with live sockets held and listens for
@@ -107,6 +149,8 @@ func (h *Hub) Run(ctx context.Context) {
 	// Renew well within the grace period, so one late tick loses no seat.
 	t := time.NewTicker(min(holdEvery, h.rooms.Grace()/3))
 	defer t.Stop()
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -115,8 +159,25 @@ func (h *Hub) Run(ctx context.Context) {
 			if err := h.rooms.Hold(ctx, h.seated()); err != nil {
 				h.log.Warn("realtime: hold seats", "err", err)
 			}
+		case <-ping.C:
+			for _, c := range h.all() {
+				if ws := c.ws.Load(); ws != nil {
+					_ = ws.WriteMessage(websocket.PingMessage, nil)
+				}
+			}
 		}
 	}
+}
+
+// all lists the open connections.
+func (h *Hub) all() []*conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		out = append(out, c)
+	}
+	return out
 }
 
 // seated lists the users with a local socket in a room.
@@ -148,23 +209,47 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, apperr.New(apperr.Forbidden, "This origin may not open a socket."))
 		return
 	}
-	c := &conn{hub: h, user: id, id: h.instance + "-" + itoa(h.nextID.Add(1)), send: make(chan []byte, sendQueue), done: make(chan struct{})}
-	if e := h.register(c); e != nil {
+	c := &conn{
+		hub: h, user: id, id: h.instance + "-" + itoa(h.nextID.Add(1)),
+		limit: rate.NewLimiter(eventsPerSecond, eventBurst), strikes: rate.NewLimiter(strikesPerSec, strikeBurst),
+	}
+	if e := h.register(c, r.RemoteAddr); e != nil {
 		httpError(w, e)
 		return
 	}
-	defer h.unregister(c)
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
+	ws, err := h.upgrader.UpgradeAndTransferConnToPoller(w, r, nil)
 	if err != nil {
+		h.unregister(c)
 		return
 	}
-	ws.SetReadLimit(MaxFrame)
-	c.ws = ws
-	c.serve(context.WithoutCancel(r.Context()))
+	h.claim(ws)
 }
 
-// register adds c, refusing a user's sixth connection and new ones during shutdown.
-func (h *Hub) register(c *conn) *apperr.Error {
+// claim returns the connection of ws, tying them together the first time
+// (the event loop may deliver a frame before Upgrade returns).
+func (h *Hub) claim(ws *websocket.Conn) *conn {
+	if c, ok := ws.Session().(*conn); ok {
+		return c
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c, ok := ws.Session().(*conn); ok {
+		return c
+	}
+	addr := ws.RemoteAddr().String()
+	c := h.claims[addr]
+	if c == nil {
+		return nil
+	}
+	delete(h.claims, addr)
+	c.ws.Store(ws)
+	ws.SetSession(c)
+	return c
+}
+
+// register adds c, refusing a user's sixth connection and new ones during
+// shutdown; addr is the peer address its upgraded socket will have.
+func (h *Hub) register(c *conn, addr string) *apperr.Error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
@@ -175,6 +260,7 @@ func (h *Hub) register(c *conn) *apperr.Error {
 	}
 	h.wg.Add(1) // under mu with closing false, so never after Shutdown's Wait began
 	h.conns[c] = struct{}{}
+	h.claims[addr] = c
 	if h.byUser[c.user.UserID] == nil {
 		h.byUser[c.user.UserID] = map[*conn]struct{}{}
 	}
@@ -186,6 +272,16 @@ func (h *Hub) register(c *conn) *apperr.Error {
 // seat's grace period starts now.
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
+	if _, ok := h.conns[c]; !ok {
+		h.mu.Unlock()
+		return
+	}
+	c.closed.Store(true)
+	for addr, pc := range h.claims {
+		if pc == c {
+			delete(h.claims, addr)
+		}
+	}
 	room := c.room
 	h.leaveLocked(c)
 	delete(h.conns, c)
@@ -284,6 +380,17 @@ func (h *Hub) deliver(room string, b []byte) {
 		return
 	}
 	now := time.Now().UnixMilli()
+	type write struct {
+		c *conn
+		b []byte
+	}
+	var writes []write
+	defer func() {
+		// Written after the lock is released: a slow syscall holds up no other room.
+		for _, w := range writes {
+			w.c.enqueue(w.b)
+		}
+	}()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	sub, ok := h.inRoom[room]
@@ -321,7 +428,7 @@ func (h *Hub) deliver(room string, b []byte) {
 		if c.pending {
 			c.buffered = append(c.buffered, out)
 		} else {
-			c.enqueue(out)
+			writes = append(writes, write{c, out})
 		}
 	}
 	for _, c := range left {
@@ -338,31 +445,30 @@ func (h *Hub) CloseToken(ctx context.Context, id auth.Identity) {
 
 func (h *Hub) onLogout(b []byte) {
 	tokenID := string(b)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for c := range h.conns {
+	for _, c := range h.all() {
 		if c.user.TokenID == tokenID {
 			c.closeWith(CloseSignedOut, "signed out")
 		}
 	}
 }
 
-// Shutdown tells every client to reconnect (1012) and waits for the
-// connections to end, or for ctx.
+// Shutdown tells every client to reconnect (1012), waits for the
+// connections to end (or for ctx), then stops the event loop.
 func (h *Hub) Shutdown(ctx context.Context) {
 	h.mu.Lock()
 	h.closing = true
-	for c := range h.conns {
-		c.closeWith(CloseRestarting, "server restarting")
-	}
 	h.mu.Unlock()
 	// closing is set, so no register can Add any more.
+	for _, c := range h.all() {
+		c.closeWith(CloseRestarting, "server restarting")
+	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
 	}
+	h.stopOnce.Do(h.engine.Stop)
 }
 
 // Conns reports the number of open connections, for tests and metrics.
