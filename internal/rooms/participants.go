@@ -27,6 +27,7 @@ func (s *Service) Join(ctx context.Context, userID, roomID string, o Origin) (Jo
 		return JoinResult{}, err
 	}
 	now := s.clock()
+	s.forgetStatus(userID)
 	res, err := s.store.JoinRoom(ctx, roomID, userID, now, now.Add(s.grace))
 	if err != nil {
 		return JoinResult{}, apperr.From(err)
@@ -56,6 +57,7 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o Origin) (JoinR
 		IsActive:    true,
 		CreatedAt:   now,
 	}
+	s.forgetStatus(userID)
 	res, err := s.store.QuickJoin(ctx, userID, prefs.PreferredRoomCategories, fallback, now, now.Add(s.grace))
 	if err != nil {
 		return JoinResult{}, apperr.From(err)
@@ -103,6 +105,7 @@ func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (r
 	if err := checkID(roomID); err != nil {
 		return store.Room{}, false, err
 	}
+	s.forgetStatus(userID)
 	res, err := s.store.LeaveRoom(ctx, roomID, userID, s.clock())
 	if err != nil {
 		return store.Room{}, false, apperr.From(err)
@@ -141,7 +144,12 @@ func (s *Service) CurrentRoom(ctx context.Context, userID string) (string, error
 // Statuses a participant can have.
 var Statuses = []string{"working", "break", "away"}
 
-// SetStatus changes userID's status in roomID and tells the room.
+// SetStatus changes userID's status in roomID and tells the room at once.
+// The caller must have checked that userID is in roomID (the hub does: a
+// socket can only set the status of the room it is in). The status is
+// written to the store behind, in batches, because presence changes are
+// the most frequent event of all; Snapshot flushes first, so a snapshot
+// read by this instance is never behind what it broadcast.
 func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, o Origin) error {
 	if !slices.Contains(Statuses, status) {
 		return apperr.Field("status", "must be working, break or away")
@@ -149,15 +157,49 @@ func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, 
 	if err := checkID(roomID); err != nil {
 		return err
 	}
-	if err := s.store.SetStatus(ctx, roomID, userID, status); err != nil {
-		return apperr.From(err)
-	}
+	s.statusMu.Lock()
+	s.statuses[seat{roomID, userID}] = status
+	s.statusMu.Unlock()
 	s.publish(ctx, newEvent(roomID, EvPresenceUpdated, struct {
 		RoomID        string `json:"roomId"`
 		ParticipantID string `json:"participantId"`
 		Status        string `json:"status"`
 	}{roomID, userID, status}, o))
 	return nil
+}
+
+// seat names one participation.
+type seat struct{ room, user string }
+
+// flushStatuses writes the pending status changes in one transaction.
+func (s *Service) flushStatuses(ctx context.Context) error {
+	s.statusMu.Lock()
+	if len(s.statuses) == 0 {
+		s.statusMu.Unlock()
+		return nil
+	}
+	batch := make([]store.StatusUpdate, 0, len(s.statuses))
+	for k, st := range s.statuses {
+		batch = append(batch, store.StatusUpdate{RoomID: k.room, UserID: k.user, Status: st})
+	}
+	clear(s.statuses)
+	s.statusMu.Unlock()
+	if err := s.store.SetStatuses(ctx, batch); err != nil {
+		return fmt.Errorf("rooms: write statuses: %w", err)
+	}
+	return nil
+}
+
+// forgetStatus drops a pending status change of userID: they joined or left
+// a room, which resets their status.
+func (s *Service) forgetStatus(userID string) {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	for k := range s.statuses {
+		if k.user == userID {
+			delete(s.statuses, k)
+		}
+	}
 }
 
 // Hold keeps the seats of userIDs for another Grace period. The real-time
@@ -209,6 +251,9 @@ func (s *Service) sweep(ctx context.Context) {
 // Participants lists a room's participants with their focus; media state is
 // filled in by the real-time layer.
 func (s *Service) Participants(ctx context.Context, roomID string) ([]wire.Participant, error) {
+	if err := s.flushStatuses(ctx); err != nil {
+		return nil, apperr.From(err)
+	}
 	ps, err := s.store.Participants(ctx, roomID)
 	if err != nil {
 		return nil, apperr.From(err)

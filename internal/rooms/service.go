@@ -25,6 +25,8 @@ const (
 	Grace = 30 * time.Second
 	// sweepEvery is how often expired seats are looked for.
 	sweepEvery = 2 * time.Second
+	// statusFlush is how often status changes are written behind.
+	statusFlush = 500 * time.Millisecond
 	// timerResync is how often running timers are reloaded from the store,
 	// in case a broker message was lost.
 	timerResync = 30 * time.Second
@@ -50,6 +52,9 @@ type Service struct {
 
 	mu     sync.Mutex
 	timers map[string]*scheduled // room id → pending completion
+
+	statusMu sync.Mutex
+	statuses map[seat]string // status changes not yet written
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -63,7 +68,8 @@ func New(o Options) *Service {
 	if o.Grace <= 0 {
 		o.Grace = Grace
 	}
-	return &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace, timers: map[string]*scheduled{}}
+	return &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
+		timers: map[string]*scheduled{}, statuses: map[seat]string{}}
 }
 
 // checkID refuses ids that cannot name anything (not UUIDs) before they
@@ -102,11 +108,17 @@ func (s *Service) Run(ctx context.Context) error {
 	defer sweep.Stop()
 	resync := time.NewTicker(timerResync)
 	defer resync.Stop()
+	flush := time.NewTicker(statusFlush)
+	defer flush.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			s.stopTimers()
-			return nil
+			return s.flushStatuses(context.WithoutCancel(ctx))
+		case <-flush.C:
+			if err := s.flushStatuses(ctx); err != nil {
+				s.log.Warn("rooms: flush statuses", "err", err)
+			}
 		case <-sweep.C:
 			s.sweep(ctx)
 		case <-resync.C:

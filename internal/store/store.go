@@ -123,6 +123,13 @@ type Participant struct {
 	JoinedAt    time.Time
 }
 
+// StatusUpdate is one participant's new status.
+type StatusUpdate struct {
+	RoomID string
+	UserID string
+	Status string // working | break | away
+}
+
 // JoinResult describes what JoinRoom changed.
 type JoinResult struct {
 	Room Room
@@ -248,8 +255,10 @@ type Store interface {
 	// is still active with seen_until before now; otherwise WasIn is false and
 	// nothing changes. Several processes may race; exactly one sees WasIn.
 	ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (LeaveResult, error)
-	// SetStatus changes an active participant's status; ErrNotInRoom otherwise.
-	SetStatus(ctx context.Context, roomID, userID, status string) error
+	// SetStatuses stores participants' statuses in one transaction. Updates
+	// for someone no longer active in that room are skipped: status changes
+	// are written behind, and the person may have left meanwhile.
+	SetStatuses(ctx context.Context, updates []StatusUpdate) error
 
 	// StartSession opens a focus session. The user must be an active
 	// participant of s.RoomID (ErrNotInRoom) and have no open session

@@ -70,7 +70,7 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
 	// so it can never fail later when upgrading from a read lock (which
 	// busy_timeout cannot help with) and processes queue in order.
-	w, err := sql.Open("sqlite", path+"?"+sqlitePragmas+
+	w, err := openSQLiteDB(path + "?" + sqlitePragmas +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
@@ -91,7 +91,7 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 		return nil, err
 	}
 
-	r, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	r, err := openSQLiteDB(path + "?" + sqlitePragmas + "&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite readers: %w", err)
@@ -101,6 +101,16 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s.r = r
 	return s, nil
+}
+
+// openSQLiteDB opens a pool of SQLite connections that keep their prepared
+// statements (stmtcache.go).
+func openSQLiteDB(dsn string) (*sql.DB, error) {
+	c, err := newStmtCachingConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
 }
 
 // pingSQLite makes the writer's first connection. Switching a new database

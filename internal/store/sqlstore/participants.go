@@ -266,17 +266,27 @@ func (s *Store) TouchParticipants(ctx context.Context, userIDs []string, until t
 	return nil
 }
 
-// SetStatus changes an active participant's status; ErrNotInRoom otherwise.
-func (s *Store) SetStatus(ctx context.Context, roomID, userID, status string) error {
-	r, err := s.w.ExecContext(ctx, s.q(`UPDATE room_participants SET status = ?
-		WHERE room_id = ? AND user_id = ? AND left_at IS NULL`), status, roomID, userID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: set status: %w", err)
+// SetStatuses implements store.Store: one transaction for the whole batch.
+func (s *Store) SetStatuses(ctx context.Context, updates []store.StatusUpdate) error {
+	if len(updates) == 0 {
+		return nil
 	}
-	if n, err := r.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlstore: set status: %w", err)
-	} else if n == 0 {
-		return fmt.Errorf("sqlstore: set status: user %q in room %q: %w", userID, roomID, store.ErrNotInRoom)
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE room_participants SET status = ?
+			WHERE room_id = ? AND user_id = ? AND left_at IS NULL`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, u := range updates {
+			if _, err := stmt.ExecContext(ctx, u.Status, u.RoomID, u.UserID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: set statuses: %w", err)
 	}
 	return nil
 }

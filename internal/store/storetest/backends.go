@@ -27,7 +27,7 @@ const PostgresEnv = "BODYDOUBLE_TEST_DATABASE_URL"
 // Backend is one store implementation for tests to run against.
 type Backend struct {
 	Name string
-	Open func(t *testing.T) store.Store
+	Open func(t testing.TB) store.Store
 }
 
 // Backends lists every implementation: sqlite always, postgres when
@@ -41,7 +41,7 @@ func Backends() []Backend {
 
 // OpenSQLite opens a store on a fresh SQLite database in t.TempDir(),
 // closed when the test ends.
-func OpenSQLite(t *testing.T) store.Store {
+func OpenSQLite(t testing.TB) store.Store {
 	t.Helper()
 	s, err := sqlstore.OpenSQLite(t.Context(), t.TempDir())
 	if err != nil {
@@ -58,7 +58,7 @@ func OpenSQLite(t *testing.T) store.Store {
 // OpenPostgres opens a store on a fresh PostgreSQL database (see
 // PostgresURL), closed and dropped when the test ends. It skips the test
 // when PostgresEnv is unset.
-func OpenPostgres(t *testing.T) store.Store {
+func OpenPostgres(t testing.TB) store.Store {
 	t.Helper()
 	u := PostgresURL(t)
 	s, err := sqlstore.OpenPostgres(t.Context(), u)
@@ -79,7 +79,7 @@ func OpenPostgres(t *testing.T) store.Store {
 // any connections still open to it) when the test ends. It skips the test
 // when PostgresEnv is unset. Use it for tests that open the database
 // themselves, for example by starting server processes.
-func PostgresURL(t *testing.T) string {
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv(PostgresEnv)
 	if admin == "" {

@@ -142,7 +142,7 @@ func testRejoin(t *testing.T, f *fixture) {
 	r := f.room("rejoin", "study", 8)
 	u := f.user("u")
 	f.join(r.ID, u.ID, at(0))
-	ok(t, f.s.SetStatus(f.ctx, r.ID, u.ID, "away"), "SetStatus")
+	ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: "away"}}), "SetStatuses")
 	_, err := f.s.LeaveRoom(f.ctx, r.ID, u.ID, at(time.Minute))
 	ok(t, err, "LeaveRoom")
 
@@ -260,20 +260,39 @@ func testParticipants(t *testing.T, f *fixture) {
 
 func testSetStatus(t *testing.T, f *fixture) {
 	r := f.room("status", "study", 8)
-	u := f.user("u")
+	u, v := f.user("u"), f.user("v")
 	f.join(r.ID, u.ID, at(0))
-	for _, status := range []string{"break", "away", "working"} {
-		ok(t, f.s.SetStatus(f.ctx, r.ID, u.ID, status), "SetStatus "+status)
+	f.join(r.ID, v.ID, at(0))
+	status := func(id string) string {
+		t.Helper()
 		ps, err := f.s.Participants(f.ctx, r.ID)
 		ok(t, err, "Participants")
-		eq(t, ps[0].Status, status, "status")
+		for _, p := range ps {
+			if p.UserID == id {
+				return p.Status
+			}
+		}
+		t.Fatalf("%s not in the room", id)
+		return ""
 	}
+	for _, st := range []string{"break", "away", "working"} {
+		ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: st}, {RoomID: r.ID, UserID: v.ID, Status: "away"}}), "SetStatuses "+st)
+		eq(t, status(u.ID), st, "status")
+		eq(t, status(v.ID), "away", "second update of the batch")
+	}
+	// Updates for people not in that room change nothing and fail nothing.
 	other := f.room("other", "study", 8)
-	isErr(t, f.s.SetStatus(f.ctx, other.ID, u.ID, "away"), store.ErrNotInRoom, "SetStatus in another room")
-	isErr(t, f.s.SetStatus(f.ctx, r.ID, f.user("stranger").ID, "away"), store.ErrNotInRoom, "SetStatus of a stranger")
+	stranger := f.user("stranger")
+	ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: other.ID, UserID: u.ID, Status: "break"}, {RoomID: r.ID, UserID: stranger.ID, Status: "break"}}), "SetStatuses for outsiders")
+	eq(t, status(u.ID), "working", "status after an update for another room")
 	_, err := f.s.LeaveRoom(f.ctx, r.ID, u.ID, at(time.Minute))
 	ok(t, err, "LeaveRoom")
-	isErr(t, f.s.SetStatus(f.ctx, r.ID, u.ID, "away"), store.ErrNotInRoom, "SetStatus after leaving")
+	ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: "away"}}), "SetStatuses after leaving")
+	res, err := f.s.JoinRoom(f.ctx, r.ID, u.ID, at(2*time.Minute), at(3*time.Minute))
+	ok(t, err, "JoinRoom again")
+	eq(t, res.AlreadyIn, false, "rejoined")
+	eq(t, status(u.ID), "working", "a rejoin starts working, untouched by the update made while away")
+	ok(t, f.s.SetStatuses(f.ctx, nil), "empty batch")
 }
 
 func testPresence(t *testing.T, f *fixture) {

@@ -18,7 +18,7 @@ import (
 // Run runs the contract suite against the store that open returns. Every
 // subtest opens its own store (some need an empty world, such as QuickJoin)
 // and runs in parallel with the others.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture)

@@ -1,0 +1,150 @@
+package sqlstore_test
+
+// Benchmarks of the store's hot paths on both databases (PostgreSQL when
+// BODYDOUBLE_TEST_DATABASE_URL is set). They measure; they never assert a
+// time. docs/performance.md has the numbers and how to reproduce them:
+//
+//	go test -run '^$' -bench . -benchmem ./internal/store/sqlstore/
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/store/storetest"
+)
+
+// eachStore runs f once per backend, each on a fresh database.
+func eachStore(b *testing.B, f func(b *testing.B, s store.Store)) {
+	for _, be := range storetest.Backends() {
+		b.Run(be.Name, func(b *testing.B) { f(b, be.Open(b)) })
+	}
+}
+
+var benchNow = time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)
+
+func benchUser(b *testing.B, s store.Store) store.User {
+	u := store.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: benchNow}
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		b.Fatal(err)
+	}
+	return u
+}
+
+func benchRoom(b *testing.B, s store.Store, capacity int) store.Room {
+	r, err := s.CreateRoom(context.Background(), store.Room{Name: "Bench", Category: "deep-work", MaxCapacity: capacity, IsActive: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// lobby gives s 20 rooms with 4 active participants each.
+func lobby(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	for range 20 {
+		r := benchRoom(b, s, 8)
+		for range 4 {
+			u := benchUser(b, s)
+			if _, err := s.JoinRoom(ctx, r.ID, u.ID, benchNow, benchNow.Add(time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkCreateUser(b *testing.B) {
+	eachStore(b, func(b *testing.B, s store.Store) {
+		ctx := context.Background()
+		for b.Loop() {
+			u := store.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: benchNow}
+			if err := s.CreateUser(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkJoinRoom is a fresh user taking a seat in a room of 8, the
+// rooms filling up one after another (users are created outside the timer).
+func BenchmarkJoinRoom(b *testing.B) {
+	eachStore(b, func(b *testing.B, s store.Store) {
+		ctx := context.Background()
+		var room store.Room
+		i := 0
+		for b.Loop() {
+			b.StopTimer()
+			if i%8 == 0 {
+				room = benchRoom(b, s, 8)
+			}
+			u := benchUser(b, s)
+			i++
+			b.StartTimer()
+			if _, err := s.JoinRoom(ctx, room.ID, u.ID, benchNow, benchNow.Add(time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkListRooms is the lobby's query: 20 rooms with live occupancy.
+func BenchmarkListRooms(b *testing.B) {
+	eachStore(b, func(b *testing.B, s store.Store) {
+		lobby(b, s)
+		ctx := context.Background()
+		for b.Loop() {
+			rooms, err := s.ListRooms(ctx, store.ListRoomsOptions{Limit: 21})
+			if err != nil || len(rooms) != 20 {
+				b.Fatal(len(rooms), err)
+			}
+		}
+	})
+}
+
+// BenchmarkTokenRevoked is the revocation check every authenticated request makes.
+func BenchmarkTokenRevoked(b *testing.B) {
+	eachStore(b, func(b *testing.B, s store.Store) {
+		ctx := context.Background()
+		for i := range 100 {
+			if err := s.RevokeToken(ctx, fmt.Sprint("revoked-", i), benchNow.Add(time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		id := uuid.NewString()
+		for b.Loop() {
+			if revoked, err := s.TokenRevoked(ctx, id); err != nil || revoked {
+				b.Fatal(revoked, err)
+			}
+		}
+	})
+}
+
+// BenchmarkStartSession starts a focus session for a user already seated
+// (the user and the join are made outside the timer).
+func BenchmarkStartSession(b *testing.B) {
+	eachStore(b, func(b *testing.B, s store.Store) {
+		ctx := context.Background()
+		var room store.Room
+		i := 0
+		for b.Loop() {
+			b.StopTimer()
+			if i%8 == 0 {
+				room = benchRoom(b, s, 8)
+			}
+			u := benchUser(b, s)
+			if _, err := s.JoinRoom(ctx, room.ID, u.ID, benchNow, benchNow.Add(time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+			b.StartTimer()
+			_, err := s.StartSession(ctx, store.Session{RoomID: room.ID, UserID: u.ID, StartedAt: benchNow, Goals: []string{"write the report"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
