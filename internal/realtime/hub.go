@@ -374,8 +374,8 @@ func (h *Hub) roomOf(c *conn) string {
 
 // deliver sends one room event from the broker to the local members.
 func (h *Hub) deliver(room string, b []byte) {
-	var ev rooms.Event
-	if err := json.Unmarshal(b, &ev); err != nil {
+	ev, err := rooms.DecodeEvent(b)
+	if err != nil {
 		h.log.Warn("realtime: bad event", "err", err)
 		return
 	}

@@ -255,7 +255,8 @@ type Store interface {
 	// is still active with seen_until before now; otherwise WasIn is false and
 	// nothing changes. Several processes may race; exactly one sees WasIn.
 	ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (LeaveResult, error)
-	// SetStatuses stores participants' statuses in one transaction. Updates
+	// SetStatuses stores participants' statuses in one transaction, at most
+	// one update per participant. Updates
 	// for someone no longer active in that room are skipped: status changes
 	// are written behind, and the person may have left meanwhile.
 	SetStatuses(ctx context.Context, updates []StatusUpdate) error

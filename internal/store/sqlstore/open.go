@@ -35,6 +35,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	// pg selects the PostgreSQL dialect.
 	pg bool
+	// lists caches ListRooms answers on SQLite (nil on PostgreSQL), valid
+	// while the database file is unchanged (listcache.go).
+	lists *listCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -100,6 +103,11 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r = r
+	if s.lists, err = newListCache(path + "?" + sqlitePragmas + "&_pragma=query_only(1)"); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite watcher: %w", err)
+	}
 	return s, nil
 }
 
@@ -166,6 +174,9 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 // Close releases the database.
 func (s *Store) Close() error {
 	var errs []error
+	if s.lists != nil {
+		errs = append(errs, s.lists.close())
+	}
 	if s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}

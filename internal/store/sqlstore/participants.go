@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/store"
@@ -266,20 +267,32 @@ func (s *Store) TouchParticipants(ctx context.Context, userIDs []string, until t
 	return nil
 }
 
-// SetStatuses implements store.Store: one transaction for the whole batch.
+// statusChunk bounds the rows of one batched status UPDATE (3 parameters
+// each, well under both databases' parameter limits).
+const statusChunk = 500
+
+// SetStatuses implements store.Store: one transaction, one statement per
+// chunk of updates.
 func (s *Store) SetStatuses(ctx context.Context, updates []store.StatusUpdate) error {
 	if len(updates) == 0 {
 		return nil
 	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE room_participants SET status = ?
-			WHERE room_id = ? AND user_id = ? AND left_at IS NULL`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, u := range updates {
-			if _, err := stmt.ExecContext(ctx, u.Status, u.RoomID, u.UserID); err != nil {
+		for chunk := range slices.Chunk(updates, statusChunk) {
+			var q strings.Builder
+			args := make([]any, 0, 3*len(chunk))
+			q.WriteString("WITH v(status, room_id, user_id) AS (VALUES ")
+			for i, u := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?)")
+				args = append(args, u.Status, u.RoomID, u.UserID)
+			}
+			q.WriteString(`) UPDATE room_participants SET status = v.status FROM v
+				WHERE room_participants.room_id = v.room_id AND room_participants.user_id = v.user_id
+				AND room_participants.left_at IS NULL`)
+			if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
 				return err
 			}
 		}

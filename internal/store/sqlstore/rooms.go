@@ -129,7 +129,29 @@ func (s *Store) GetRoom(ctx context.Context, id string) (store.Room, error) {
 // ListRooms returns rooms (open and closed) ordered by (created_at, id),
 // optionally of one category, starting after the room opts.After (which
 // must exist, else ErrNotFound). Limit <= 0 means no limit.
+//
+// On SQLite the answer comes from a cache for as long as nothing at all was
+// committed to the database since it was read, by this process or any
+// other (listcache.go), so occupancy is as current as a fresh query's.
 func (s *Store) ListRooms(ctx context.Context, opts store.ListRoomsOptions) ([]store.Room, error) {
+	if s.lists == nil {
+		return s.listRooms(ctx, opts)
+	}
+	version, err := s.lists.version(ctx)
+	if err != nil {
+		return s.listRooms(ctx, opts)
+	}
+	if rooms, ok := s.lists.get(version, opts); ok {
+		return rooms, nil
+	}
+	rooms, err := s.listRooms(ctx, opts)
+	if err == nil {
+		s.lists.put(version, opts, rooms)
+	}
+	return rooms, err
+}
+
+func (s *Store) listRooms(ctx context.Context, opts store.ListRoomsOptions) ([]store.Room, error) {
 	query := "SELECT " + roomCols + " FROM rooms r WHERE 1 = 1"
 	var args []any
 	if opts.Category != "" {

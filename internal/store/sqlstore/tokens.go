@@ -35,8 +35,15 @@ func (s *Store) RevokeToken(ctx context.Context, tokenID string, expiresAt time.
 	return nil
 }
 
-// TokenRevoked reports whether tokenID was revoked.
+// TokenRevoked reports whether tokenID was revoked. Every authenticated
+// request asks, so it must stay cheap: a primary-key lookup on a prepared
+// statement (stmtcache.go). On SQLite it runs without ctx's cancellation,
+// which would cost two goroutines per call for a lookup that cannot run
+// long; PostgreSQL keeps it, as a network can hang.
 func (s *Store) TokenRevoked(ctx context.Context, tokenID string) (bool, error) {
+	if !s.pg {
+		ctx = context.WithoutCancel(ctx)
+	}
 	var one int
 	err := s.r.QueryRowContext(ctx, s.q("SELECT 1 FROM revoked_tokens WHERE token_id = ?"), tokenID).Scan(&one)
 	switch {

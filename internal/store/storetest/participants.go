@@ -293,6 +293,15 @@ func testSetStatus(t *testing.T, f *fixture) {
 	eq(t, res.AlreadyIn, false, "rejoined")
 	eq(t, status(u.ID), "working", "a rejoin starts working, untouched by the update made while away")
 	ok(t, f.s.SetStatuses(f.ctx, nil), "empty batch")
+
+	// A batch bigger than any one statement still applies every update.
+	big := make([]store.StatusUpdate, 0, 1201)
+	for range 1200 {
+		big = append(big, store.StatusUpdate{RoomID: r.ID, UserID: uuid.NewString(), Status: "away"})
+	}
+	big = append(big, store.StatusUpdate{RoomID: r.ID, UserID: v.ID, Status: "break"})
+	ok(t, f.s.SetStatuses(f.ctx, big), "SetStatuses of 1201")
+	eq(t, status(v.ID), "break", "the last update of a big batch")
 }
 
 func testPresence(t *testing.T, f *fixture) {

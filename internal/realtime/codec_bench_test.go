@@ -1,0 +1,48 @@
+package realtime
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/bodydouble/bodydouble/internal/rooms"
+)
+
+var presenceFrame = []byte(`{"event":"update-presence","data":{"roomId":"6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f","status":"break"},"ref":"17"}`)
+
+// BenchmarkDecodePresence is the decoding cost of the most frequent client event.
+func BenchmarkDecodePresence(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := decodeFrame(presenceFrame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var in presence
+		if err := decodeData(f.Data, &in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEventRoundTrip is the broker envelope of one broadcast: encoded
+// by the publisher, decoded by each instance's hub.
+func BenchmarkEventRoundTrip(b *testing.B) {
+	b.ReportAllocs()
+	ev := rooms.Event{Room: "6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f", Name: rooms.EvPresenceUpdated,
+		Data:   json.RawMessage(`{"roomId":"6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f","participantId":"0a1b2c3d-8a7b-4c1e-9d3f-6f1c2a54aaaa","status":"break"}`),
+		Origin: rooms.Origin{Conn: "abc-17", Ref: "17"}}
+	for b.Loop() {
+		if _, err := rooms.DecodeEvent(ev.Encode()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeFrame is the per-broadcast frame encoding.
+func BenchmarkEncodeFrame(b *testing.B) {
+	b.ReportAllocs()
+	data := json.RawMessage(`{"roomId":"6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f","participantId":"0a1b2c3d-8a7b-4c1e-9d3f-6f1c2a54aaaa","status":"break"}`)
+	for b.Loop() {
+		encodeFrame(rooms.EvPresenceUpdated, data, "", 1795665917903)
+	}
+}
