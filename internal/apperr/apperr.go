@@ -104,6 +104,8 @@ func From(err error) *Error {
 		return &Error{Code: RoomFull, Message: "This room is full.", Cause: err}
 	case errors.Is(err, store.ErrNotInRoom):
 		return &Error{Code: NotInRoom, Message: "You are not in that room.", Cause: err}
+	case errors.Is(err, store.ErrBanned):
+		return &Error{Code: Forbidden, Message: "You were asked to leave this room; you can come back tomorrow.", Cause: err}
 	case errors.Is(err, store.ErrRoomInactive):
 		return &Error{Code: NotFound, Message: "This room is closed.", Cause: err}
 	}

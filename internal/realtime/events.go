@@ -21,7 +21,14 @@ const (
 	evPauseTimer     = "pause-timer"
 	evResumeTimer    = "resume-timer"
 	evResetTimer     = "reset-timer"
+	evMediaState     = "media-state"
+	evRemove         = "remove-participant"
 )
+
+type removeInput struct {
+	RoomID        string `json:"roomId"`
+	ParticipantID string `json:"participantId"`
+}
 
 type roomOnly struct {
 	RoomID string `json:"roomId"`
@@ -107,6 +114,27 @@ func (c *conn) handle(ctx context.Context, f frame) {
 				_, err = c.hub.rooms.ControlTimer(ctx, c.user.UserID, in.RoomID, action, o)
 			}
 		}
+	case evMediaState:
+		var in rooms.MediaStateInput
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				err = c.hub.rooms.MediaState(ctx, c.user.UserID, c.id, in, o)
+			}
+		}
+	case rooms.EvRTCOffer, rooms.EvRTCAnswer, rooms.EvRTCIce:
+		var in rooms.RTCInput
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				err = c.hub.rooms.Relay(ctx, c.user.UserID, f.Event, in)
+			}
+		}
+	case evRemove:
+		var in removeInput
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				err = c.hub.rooms.RemoveParticipant(ctx, c.user.UserID, in.RoomID, in.ParticipantID, o)
+			}
+		}
 	default:
 		err = apperr.New(apperr.UnknownEvent, "Unknown event %s.", quote(f.Event))
 	}
@@ -159,6 +187,10 @@ func (c *conn) join(ctx context.Context, roomID, ref string) error {
 
 func (c *conn) joinAndSnapshot(ctx context.Context, roomID string) (rooms.Snapshot, error) {
 	if _, err := c.hub.rooms.Join(ctx, c.user.UserID, roomID, rooms.Origin{Conn: c.id}); err != nil {
+		return rooms.Snapshot{}, err
+	}
+	// The newest connection carries the person's media until one says otherwise.
+	if err := c.hub.rooms.ClaimMedia(ctx, c.user.UserID, roomID, c.id); err != nil {
 		return rooms.Snapshot{}, err
 	}
 	return c.hub.rooms.Snapshot(ctx, roomID)

@@ -406,10 +406,10 @@ func (h *Hub) deliver(room string, b []byte) {
 		case ev.Name == rooms.EvParticipantJoined && self:
 			continue // a joiner gets room-joined, never participant-joined about itself
 		case ev.Name == rooms.EvParticipantLeft && self:
-			name, data, plain = rooms.EvRoomLeft, json.RawMessage(`{"roomId":`+quote(room)+`}`), false
+			name, data, plain = rooms.EvRoomLeft, roomLeft(room, ev.Reason), false
 			left = append(left, c)
-		case ev.To != "" && ev.To != c.user.UserID:
-			continue
+		case ev.To != "" && (ev.To != c.user.UserID || ev.ToConn != "" && ev.ToConn != c.id):
+			continue // signalling goes to one person's media connection only
 		case ev.Owner != "" && ev.Owner == c.user.UserID && ev.OwnerData != nil:
 			data, plain = ev.OwnerData, false
 		}
@@ -483,6 +483,14 @@ func httpError(w http.ResponseWriter, e *apperr.Error) {
 	w.WriteHeader(e.Status())
 	b, _ := json.Marshal(map[string]any{"type": "about:blank", "title": http.StatusText(e.Status()), "status": e.Status(), "code": e.Code, "message": e.Message})
 	_, _ = w.Write(b)
+}
+
+// roomLeft is the data of room-left, with why when there is a reason.
+func roomLeft(roomID, reason string) json.RawMessage {
+	if reason == "" {
+		return json.RawMessage(`{"roomId":` + quote(roomID) + `}`)
+	}
+	return json.RawMessage(`{"roomId":` + quote(roomID) + `,"reason":` + quote(reason) + `}`)
 }
 
 func quote(s string) string {

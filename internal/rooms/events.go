@@ -25,6 +25,7 @@ const (
 	EvRTCOffer          = "rtc-offer"
 	EvRTCAnswer         = "rtc-answer"
 	EvRTCIce            = "rtc-ice"
+	EvRemoved           = "removed" // the Reason of a participant-left caused by RemoveParticipant
 )
 
 // Origin says which connection and request caused a change, so that the
@@ -46,11 +47,15 @@ type Event struct {
 	Owner     string
 	OwnerData json.RawMessage
 	To        string
-	From      string
-	Origin    Origin
+	// ToConn narrows To to one connection: the user's media connection.
+	ToConn string
+	From   string
+	Origin Origin
 	// Subject is the user an event is about (participant-joined/left), so
 	// hubs can update which of their connections are in which room.
 	Subject string
+	// Reason says why Subject left ("removed"), for their own room-left.
+	Reason string
 }
 
 // RoomChannel is the broker channel of a room's events.
@@ -89,7 +94,7 @@ const eventVersion = 1
 // as it is (already JSON). This is several times cheaper than a JSON
 // envelope, and every broadcast is encoded once and decoded per instance.
 func (ev Event) Encode() []byte {
-	strs := [...]string{ev.Room, ev.Name, ev.Owner, ev.To, ev.From, ev.Subject, ev.Origin.Conn, ev.Origin.Ref}
+	strs := [...]string{ev.Room, ev.Name, ev.Owner, ev.To, ev.ToConn, ev.From, ev.Subject, ev.Reason, ev.Origin.Conn, ev.Origin.Ref}
 	n := 1 + len(ev.Data) + len(ev.OwnerData) + 2*binary.MaxVarintLen32
 	for _, v := range strs {
 		n += binary.MaxVarintLen32 + len(v)
@@ -124,7 +129,7 @@ func DecodeEvent(b []byte) (Event, error) {
 		return v, true
 	}
 	var ev Event
-	for _, dst := range [...]*string{&ev.Room, &ev.Name, &ev.Owner, &ev.To, &ev.From, &ev.Subject, &ev.Origin.Conn, &ev.Origin.Ref} {
+	for _, dst := range [...]*string{&ev.Room, &ev.Name, &ev.Owner, &ev.To, &ev.ToConn, &ev.From, &ev.Subject, &ev.Reason, &ev.Origin.Conn, &ev.Origin.Ref} {
 		v, ok := next()
 		if !ok {
 			return Event{}, errors.New("rooms: truncated event envelope")

@@ -11,7 +11,7 @@ func TestEventEnvelopeRoundTrip(t *testing.T) {
 	for _, ev := range []Event{
 		{Room: "r", Name: EvPresenceUpdated, Data: json.RawMessage(`{"a":1}`)},
 		{Room: "r", Name: EvSessionUpdated, Data: json.RawMessage(`{}`), Owner: "u", OwnerData: json.RawMessage(`{"goals":["é"]}`),
-			To: "t", From: "f", Subject: "s", Origin: Origin{Conn: "c-1", Ref: "17"}},
+			To: "t", ToConn: "tc", From: "f", Subject: "s", Reason: "why", Origin: Origin{Conn: "c-1", Ref: "17"}},
 	} {
 		got, err := DecodeEvent(ev.Encode())
 		if err != nil {

@@ -67,7 +67,7 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o Origin) (JoinR
 
 func (s *Service) afterJoin(ctx context.Context, userID string, res store.JoinResult, o Origin) (JoinResult, error) {
 	if res.Left != nil {
-		s.announceLeave(ctx, userID, *res.Left, Origin{})
+		s.announceLeave(ctx, userID, *res.Left, "", Origin{})
 	}
 	if !res.AlreadyIn {
 		p, err := s.participant(ctx, res.Room.ID, userID)
@@ -111,21 +111,23 @@ func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (r
 		return store.Room{}, false, apperr.From(err)
 	}
 	if res.WasIn {
-		s.announceLeave(ctx, userID, res, o)
+		s.announceLeave(ctx, userID, res, "", o)
 	}
 	return res.Room, res.WasIn, nil
 }
 
-// announceLeave broadcasts a departure: the ended session first, then participant-left.
-func (s *Service) announceLeave(ctx context.Context, userID string, res store.LeaveResult, o Origin) {
+// announceLeave broadcasts a departure: the ended session first, then
+// participant-left (with reason, when it is not "").
+func (s *Service) announceLeave(ctx context.Context, userID string, res store.LeaveResult, reason string, o Origin) {
 	if res.EndedSession != nil {
 		s.publishSession(ctx, EvSessionUpdated, *res.EndedSession, Origin{})
 	}
 	ev := newEvent(res.Room.ID, EvParticipantLeft, struct {
 		RoomID        string `json:"roomId"`
 		ParticipantID string `json:"participantId"`
-	}{res.Room.ID, userID}, o)
-	ev.Subject = userID
+		Reason        string `json:"reason,omitempty"`
+	}{res.Room.ID, userID, reason}, o)
+	ev.Subject, ev.Reason = userID, reason
 	s.publish(ctx, ev)
 }
 
@@ -243,7 +245,7 @@ func (s *Service) sweep(ctx context.Context) {
 			continue
 		}
 		if res.WasIn {
-			s.announceLeave(ctx, p.UserID, res, Origin{})
+			s.announceLeave(ctx, p.UserID, res, "", Origin{})
 		}
 	}
 }

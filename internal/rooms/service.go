@@ -126,3 +126,14 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// validText reports whether s is free of NUL and other bytes no SDP or
+// candidate needs (control characters other than CR, LF and tab).
+func validText(s string) bool {
+	for _, r := range s {
+		if r < 0x20 && r != '\r' && r != '\n' && r != '\t' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -25,6 +25,8 @@ var (
 	ErrConflict = errors.New("store: conflict")
 	// ErrRoomInactive means the room exists but is closed.
 	ErrRoomInactive = errors.New("store: room inactive")
+	// ErrBanned means the user was removed from the room and may not rejoin yet.
+	ErrBanned = errors.New("store: banned from room")
 )
 
 // SessionActiveError is returned by StartSession when the user already has an
@@ -121,6 +123,15 @@ type Participant struct {
 	AvatarURL   *string
 	Status      string // working | break | away
 	JoinedAt    time.Time
+	Media       Media
+}
+
+// Media is what a participant shares: camera, microphone, and whether they
+// watch others' video.
+type Media struct {
+	Camera   bool
+	Mic      bool
+	Watching bool
 }
 
 // StatusUpdate is one participant's new status.
@@ -223,7 +234,8 @@ type Store interface {
 	// JoinRoom makes userID an active participant of roomID, atomically:
 	// leaving any other room first (ending the open session there), and
 	// failing with ErrRoomFull when MaxCapacity active participants are
-	// already in (ErrRoomInactive for a closed room, ErrNotFound for none).
+	// already in (ErrRoomInactive for a closed room, ErrNotFound for none,
+	// ErrBanned while a Ban holds). A join starts with media off.
 	// Joining a room one is already in changes nothing but extends
 	// seen_until to holdUntil. A rejoin after leaving resets status to
 	// working and joined_at to now. The seat is held until holdUntil unless
@@ -232,7 +244,8 @@ type Store interface {
 	// QuickJoin atomically picks and joins a room for userID: among active
 	// rooms with a free seat, the one with the most active participants,
 	// preferring categories in preferred among rooms that have participants
-	// (ties: oldest room). The user's current room counts as a candidate
+	// (ties: oldest room), never one the user is banned from. The user's
+	// current room counts as a candidate
 	// (and is returned with AlreadyIn if chosen). When every active room is
 	// full, it creates fallback and joins it. Two concurrent QuickJoins by
 	// different users must end up in the same room when a seat is free.
@@ -255,6 +268,15 @@ type Store interface {
 	// is still active with seen_until before now; otherwise WasIn is false and
 	// nothing changes. Several processes may race; exactly one sees WasIn.
 	ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (LeaveResult, error)
+	// SetMedia records an active participant's media connection and, when
+	// m is not nil, what they share. ErrNotInRoom otherwise.
+	SetMedia(ctx context.Context, roomID, userID, conn string, m *Media) error
+	// MediaConn returns the media connection of an active participant ("" if
+	// none recorded), or ErrNotInRoom.
+	MediaConn(ctx context.Context, roomID, userID string) (string, error)
+	// Ban keeps userID out of roomID until the given time.
+	Ban(ctx context.Context, roomID, userID string, until time.Time) error
+
 	// SetStatuses stores participants' statuses in one transaction, at most
 	// one update per participant. Updates
 	// for someone no longer active in that room are skipped: status changes

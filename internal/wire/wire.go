@@ -151,9 +151,10 @@ type Participant struct {
 	Media       Media   `json:"media"`
 }
 
-// FromParticipant converts a store participant (focus and media filled by the caller).
+// FromParticipant converts a store participant (focus filled by the caller).
 func FromParticipant(p store.Participant) Participant {
-	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: p.AvatarURL, Status: p.Status, JoinedAt: Time(p.JoinedAt)}
+	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: p.AvatarURL, Status: p.Status, JoinedAt: Time(p.JoinedAt),
+		Media: Media{Camera: p.Media.Camera, Mic: p.Media.Mic, Watching: p.Media.Watching}}
 }
 
 // Timer is a room's shared timer. EndsAt is Unix ms, set only while running.

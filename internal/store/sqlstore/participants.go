@@ -57,6 +57,14 @@ func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, roomID, userID, cur stri
 	if !room.IsActive {
 		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrRoomInactive)
 	}
+	var banned int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM room_bans WHERE room_id = ? AND user_id = ? AND until > ?`),
+		roomID, userID, s.ts(now)).Scan(&banned); err != nil {
+		return store.JoinResult{}, err
+	}
+	if banned > 0 {
+		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrBanned)
+	}
 	if room.CurrentCapacity >= room.MaxCapacity {
 		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrRoomFull)
 	}
@@ -68,12 +76,13 @@ func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, roomID, userID, cur stri
 		}
 		res.Left = &left
 	}
-	// The (room, user) row is reused on a rejoin: status and joined_at start over.
+	// The (room, user) row is reused on a rejoin: status, joined_at and media start over.
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO room_participants
 			(room_id, user_id, status, joined_at, left_at, seen_until)
 		VALUES (?, ?, 'working', ?, NULL, ?)
 		ON CONFLICT (room_id, user_id) DO UPDATE SET
-			status = 'working', joined_at = excluded.joined_at, left_at = NULL, seen_until = excluded.seen_until`),
+			status = 'working', joined_at = excluded.joined_at, left_at = NULL, seen_until = excluded.seen_until,
+			media_camera = FALSE, media_mic = FALSE, media_watching = FALSE, media_conn = ''`),
 		roomID, userID, s.ts(now), s.ts(holdUntil)); err != nil {
 		return store.JoinResult{}, err
 	}
@@ -179,7 +188,8 @@ func (s *Store) currentRoomTx(ctx context.Context, db querier, userID string) (s
 	return id, err
 }
 
-const participantSelect = `SELECT p.room_id, p.user_id, u.display_name, u.avatar_url, p.status, p.joined_at
+const participantSelect = `SELECT p.room_id, p.user_id, u.display_name, u.avatar_url, p.status, p.joined_at,
+		p.media_camera, p.media_mic, p.media_watching
 	FROM room_participants p JOIN users u ON u.id = p.user_id
 	WHERE p.left_at IS NULL`
 
@@ -227,7 +237,8 @@ func (s *Store) participants(ctx context.Context, query string, args ...any) ([]
 	for rows.Next() {
 		var p store.Participant
 		var avatar sql.NullString
-		if err := rows.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &avatar, &p.Status, timeCol{&p.JoinedAt}); err != nil {
+		if err := rows.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &avatar, &p.Status, timeCol{&p.JoinedAt},
+			&p.Media.Camera, &p.Media.Mic, &p.Media.Watching); err != nil {
 			return nil, err
 		}
 		p.AvatarURL = nullStr(avatar)
@@ -300,6 +311,53 @@ func (s *Store) SetStatuses(ctx context.Context, updates []store.StatusUpdate) e
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: set statuses: %w", err)
+	}
+	return nil
+}
+
+// SetMedia implements store.Store.
+func (s *Store) SetMedia(ctx context.Context, roomID, userID, conn string, m *store.Media) error {
+	var r sql.Result
+	var err error
+	if m == nil {
+		r, err = s.w.ExecContext(ctx, s.q(`UPDATE room_participants SET media_conn = ?
+			WHERE room_id = ? AND user_id = ? AND left_at IS NULL`), conn, roomID, userID)
+	} else {
+		r, err = s.w.ExecContext(ctx, s.q(`UPDATE room_participants
+			SET media_conn = ?, media_camera = ?, media_mic = ?, media_watching = ?
+			WHERE room_id = ? AND user_id = ? AND left_at IS NULL`), conn, m.Camera, m.Mic, m.Watching, roomID, userID)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: set media: %w", err)
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlstore: set media: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("sqlstore: set media: %w", store.ErrNotInRoom)
+	}
+	return nil
+}
+
+// MediaConn implements store.Store.
+func (s *Store) MediaConn(ctx context.Context, roomID, userID string) (string, error) {
+	var conn string
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT media_conn FROM room_participants
+		WHERE room_id = ? AND user_id = ? AND left_at IS NULL`), roomID, userID).Scan(&conn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("sqlstore: media conn: %w", store.ErrNotInRoom)
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: media conn: %w", err)
+	}
+	return conn, nil
+}
+
+// Ban implements store.Store.
+func (s *Store) Ban(ctx context.Context, roomID, userID string, until time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO room_bans (room_id, user_id, until) VALUES (?, ?, ?)
+		ON CONFLICT (room_id, user_id) DO UPDATE SET until = excluded.until`), roomID, userID, s.ts(until))
+	if err != nil {
+		return fmt.Errorf("sqlstore: ban: %w", err)
 	}
 	return nil
 }

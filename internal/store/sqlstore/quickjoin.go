@@ -39,7 +39,7 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 			return err
 		}
 		for pick := 1; ; pick++ {
-			roomID, err := s.pickRoom(ctx, tx, cur, preferred)
+			roomID, err := s.pickRoom(ctx, tx, userID, cur, preferred, now)
 			if err != nil {
 				return err
 			}
@@ -71,9 +71,9 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 //  4. oldest, then lowest id.
 //
 // The current room is a candidate even when full: the user holds a seat there.
-func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, cur string, preferred []string) (string, error) {
+func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, preferred []string, now time.Time) (string, error) {
 	order := ""
-	args := []any{cur}
+	args := []any{cur, userID, s.ts(now)}
 	if len(preferred) > 0 {
 		order = "CASE WHEN c.n - c.mine > 0 AND c.category IN (" + placeholders(len(preferred)) + ") THEN 1 ELSE 0 END DESC, "
 		for _, p := range preferred {
@@ -85,6 +85,7 @@ func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, cur string, preferred 
 				(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL) AS n,
 				CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine
 			FROM rooms r WHERE r.is_active = TRUE
+				AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ? AND b.until > ?)
 		) c
 		WHERE c.n < c.max_capacity OR c.mine = 1
 		ORDER BY ` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id

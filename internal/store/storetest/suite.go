@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 		{"QuickJoin", testQuickJoin},
 		{"QuickJoinFallback", testQuickJoinFallback},
 		{"QuickJoinConcurrent", testQuickJoinConcurrent},
+		{"Media", testMedia},
+		{"Ban", testBan},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

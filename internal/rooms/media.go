@@ -1,0 +1,222 @@
+package rooms
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/wire"
+)
+
+// Media limits (docs/protocol.md "Camera, microphone and signalling").
+const (
+	// MaxCameras is how many cameras a room may have on at once.
+	MaxCameras = 8
+	// MaxSDP bounds a relayed session description.
+	MaxSDP = 12000
+	// MaxCandidate bounds a relayed ICE candidate line.
+	MaxCandidate = 1000
+	// BanFor is how long a removed person stays out of the room.
+	BanFor = 24 * time.Hour
+)
+
+// MediaStateInput is what a person shares.
+type MediaStateInput struct {
+	RoomID   string `json:"roomId"`
+	Camera   bool   `json:"camera"`
+	Mic      bool   `json:"mic"`
+	Watching bool   `json:"watching"`
+}
+
+// MediaState records what userID shares in roomID, and that conn carries
+// their media from now on, and tells the room. A microphone in a muted room
+// and a camera beyond MaxCameras are forbidden.
+func (s *Service) MediaState(ctx context.Context, userID, conn string, in MediaStateInput, o Origin) error {
+	if err := checkID(in.RoomID); err != nil {
+		return err
+	}
+	room, err := s.store.GetRoom(ctx, in.RoomID)
+	if err != nil {
+		return apperr.From(err)
+	}
+	if in.Mic && room.MicPolicy == "muted" {
+		return apperr.New(apperr.Forbidden, "This is a quiet room: microphones stay off.")
+	}
+	if in.Camera {
+		ps, err := s.store.Participants(ctx, in.RoomID)
+		if err != nil {
+			return apperr.From(err)
+		}
+		on := 0
+		for _, p := range ps {
+			if p.Media.Camera && p.UserID != userID {
+				on++
+			}
+		}
+		if on >= MaxCameras {
+			return apperr.New(apperr.Forbidden, "This room already has %d cameras on.", MaxCameras)
+		}
+	}
+	m := store.Media{Camera: in.Camera, Mic: in.Mic, Watching: in.Watching}
+	if err := s.store.SetMedia(ctx, in.RoomID, userID, conn, &m); err != nil {
+		return apperr.From(err)
+	}
+	s.publish(ctx, newEvent(in.RoomID, EvMediaState, struct {
+		RoomID        string `json:"roomId"`
+		ParticipantID string `json:"participantId"`
+		Camera        bool   `json:"camera"`
+		Mic           bool   `json:"mic"`
+		Watching      bool   `json:"watching"`
+	}{in.RoomID, userID, in.Camera, in.Mic, in.Watching}, o))
+	return nil
+}
+
+// ClaimMedia makes conn userID's media connection in roomID: a connection
+// that joins becomes it until one sends media-state.
+func (s *Service) ClaimMedia(ctx context.Context, userID, roomID, conn string) error {
+	if err := s.store.SetMedia(ctx, roomID, userID, conn, nil); err != nil {
+		return apperr.From(err)
+	}
+	return nil
+}
+
+// RTCInput is one signalling message: an offer or answer (SDP) or an ICE
+// candidate (Candidate, which may be JSON null).
+type RTCInput struct {
+	RoomID    string          `json:"roomId"`
+	To        string          `json:"to"`
+	SDP       string          `json:"sdp"`
+	Candidate json.RawMessage `json:"candidate"`
+}
+
+// iceCandidate is an RTCIceCandidateInit.
+type iceCandidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid"`
+	SDPMLineIndex    *int    `json:"sdpMLineIndex"`
+	UsernameFragment *string `json:"usernameFragment"`
+}
+
+// Relay passes a signalling message from fromUser to the media connection
+// of in.To, both participants of in.RoomID (the caller has checked that the
+// sender's connection is in that room). event is rtc-offer, rtc-answer or
+// rtc-ice. Nothing in the payload is interpreted beyond validation; in a
+// muted room an SDP with a live audio section is forbidden.
+func (s *Service) Relay(ctx context.Context, fromUser, event string, in RTCInput) error {
+	if err := checkID(in.RoomID); err != nil {
+		return err
+	}
+	if checkID(in.To) != nil || in.To == fromUser {
+		return apperr.Field("to", "must be another participant's id")
+	}
+	var data any
+	switch event {
+	case EvRTCOffer, EvRTCAnswer:
+		if in.Candidate != nil {
+			return apperr.Field("candidate", "is not a field of "+event)
+		}
+		if len(in.SDP) > MaxSDP || !strings.HasPrefix(in.SDP, "v=0") || !validText(in.SDP) {
+			return apperr.Field("sdp", "must be a session description of at most 12000 bytes")
+		}
+		room, err := s.store.GetRoom(ctx, in.RoomID)
+		if err != nil {
+			return apperr.From(err)
+		}
+		if room.MicPolicy == "muted" && liveAudio(in.SDP) {
+			return apperr.New(apperr.Forbidden, "This is a quiet room: audio must stay off.")
+		}
+		data = struct {
+			RoomID string `json:"roomId"`
+			From   string `json:"from"`
+			SDP    string `json:"sdp"`
+		}{in.RoomID, fromUser, in.SDP}
+	case EvRTCIce:
+		if in.SDP != "" {
+			return apperr.Field("sdp", "is not a field of rtc-ice")
+		}
+		var cand *iceCandidate
+		if len(in.Candidate) > 0 && string(in.Candidate) != "null" {
+			cand = &iceCandidate{}
+			if err := wire.DecodeStrict(in.Candidate, cand); err != nil || len(cand.Candidate) > MaxCandidate ||
+				!validText(cand.Candidate) || (cand.Candidate != "" && !strings.HasPrefix(cand.Candidate, "candidate:")) ||
+				(cand.SDPMid != nil && len(*cand.SDPMid) > 64) || (cand.UsernameFragment != nil && len(*cand.UsernameFragment) > 256) ||
+				(cand.SDPMLineIndex != nil && (*cand.SDPMLineIndex < 0 || *cand.SDPMLineIndex > 64)) {
+				return apperr.Field("candidate", "must be an RTCIceCandidateInit or null")
+			}
+		}
+		data = struct {
+			RoomID    string        `json:"roomId"`
+			From      string        `json:"from"`
+			Candidate *iceCandidate `json:"candidate"`
+		}{in.RoomID, fromUser, cand}
+	default:
+		return apperr.New(apperr.UnknownEvent, "Unknown event.")
+	}
+	conn, err := s.store.MediaConn(ctx, in.RoomID, in.To)
+	if err != nil {
+		return apperr.From(err)
+	}
+	ev := newEvent(in.RoomID, event, data, Origin{})
+	ev.To, ev.ToConn, ev.From = in.To, conn, fromUser
+	s.publish(ctx, ev)
+	return nil
+}
+
+// liveAudio reports whether an SDP has an audio section that can carry
+// sound: a non-zero port and no a=inactive.
+func liveAudio(sdp string) bool {
+	inAudio, live := false, false
+	sc := bufio.NewScanner(strings.NewReader(sdp))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "m=") {
+			if inAudio && live {
+				return true
+			}
+			fields := strings.Fields(line)
+			inAudio = len(fields) > 1 && fields[0] == "m=audio"
+			live = inAudio && fields[1] != "0"
+			continue
+		}
+		if inAudio && line == "a=inactive" {
+			live = false
+		}
+	}
+	return inAudio && live
+}
+
+// RemoveParticipant is the room creator's removal of participantID: they
+// leave at once (their open session ends) and may not rejoin for BanFor.
+func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, participantID string, o Origin) error {
+	if err := checkID(roomID); err != nil {
+		return err
+	}
+	if checkID(participantID) != nil || participantID == byUser {
+		return apperr.Field("participantId", "must be another participant's id")
+	}
+	room, err := s.store.GetRoom(ctx, roomID)
+	if err != nil {
+		return apperr.From(err)
+	}
+	if room.CreatedBy == nil || *room.CreatedBy != byUser {
+		return apperr.New(apperr.Forbidden, "Only the person who created this room can remove someone.")
+	}
+	now := s.clock()
+	if err := s.store.Ban(ctx, roomID, participantID, now.Add(BanFor)); err != nil {
+		return apperr.From(err)
+	}
+	s.forgetStatus(participantID)
+	res, err := s.store.LeaveRoom(ctx, roomID, participantID, now)
+	if err != nil {
+		return apperr.From(err)
+	}
+	if !res.WasIn {
+		return apperr.From(store.ErrNotInRoom)
+	}
+	s.announceLeave(ctx, participantID, res, EvRemoved, o)
+	return nil
+}
