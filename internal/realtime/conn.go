@@ -49,6 +49,9 @@ type conn struct {
 	queued atomic.Int64 // bytes written to ws and not yet to the network
 	once   sync.Once
 	closed atomic.Bool
+	// closing holds a close code asked for before the upgrade finished;
+	// the hub applies it once the socket is claimed.
+	closing atomic.Int32
 
 	room     string
 	pending  bool
@@ -109,9 +112,10 @@ func (c *conn) written(n int) { c.queued.Add(-int64(n)) }
 // after: at once when the client answers the close, at the latest after
 // closeWait. The first call wins.
 func (c *conn) closeWith(code int, why string) {
+	c.closing.CompareAndSwap(0, int32(code))
 	ws := c.ws.Load()
 	if ws == nil {
-		return // still upgrading; the caller's check on register covers shutdown
+		return // still upgrading: claim closes it with this code
 	}
 	c.once.Do(func() {
 		c.closed.Store(true)

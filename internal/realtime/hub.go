@@ -244,6 +244,9 @@ func (h *Hub) claim(ws *websocket.Conn) *conn {
 	delete(h.claims, addr)
 	c.ws.Store(ws)
 	ws.SetSession(c)
+	if code := c.closing.Load(); code != 0 {
+		c.closeWith(int(code), "closing") // asked for while the upgrade was under way
+	}
 	return c
 }
 
