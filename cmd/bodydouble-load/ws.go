@@ -32,7 +32,7 @@ type wsConn struct {
 	rbuf []byte // payload buffer reused between frames
 }
 
-const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // dialWS opens a WebSocket to hostport's /ws with a Bearer token, from
 // local address laddr (nil: any).

@@ -14,6 +14,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/turn"
 	"github.com/bodydouble/bodydouble/internal/users"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// Now is the clock for cookie lifetimes and rate limits; it must be the
 	// clock Auth uses. Defaults to time.Now.
 	Now func() time.Time
+	// ICE returns the STUN/TURN configuration handed out at
+	// /api/rtc/ice-servers (rtc.go); nil, or a nil result, hands out none.
+	ICE func() *turn.ICE
 }
 
 // access says what a route needs from the caller.
@@ -82,13 +86,15 @@ type server struct {
 	limiter      *limiter // nil when rate limiting is off
 	mux          *http.ServeMux
 	ids          requestIDs
+	pages        pageCache // encoded room lists (rooms.go)
+	ice          func() *turn.ICE
 }
 
 // New returns the handler of everything under /api/. Mount it at "/api/".
 func New(o Options) http.Handler {
 	s := &server{
 		auth: o.Auth, rooms: o.Rooms, users: o.Users, log: o.Logger,
-		publicOrigin: o.PublicOrigin, proxies: o.Proxies, onLogout: o.OnLogout, now: o.Now,
+		publicOrigin: o.PublicOrigin, proxies: o.Proxies, onLogout: o.OnLogout, now: o.Now, ice: o.ICE,
 		mux: http.NewServeMux(), ids: newRequestIDs(),
 	}
 	if s.log == nil {
@@ -133,6 +139,8 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/api/sessions/{id}", session, s.getSession},
 		{http.MethodPut, "/api/sessions/{id}", session, s.updateSession},
 		{http.MethodPost, "/api/sessions/{id}/complete", session, s.completeSession},
+
+		{http.MethodGet, "/api/rtc/ice-servers", session, s.iceServers},
 
 		{http.MethodGet, "/api/openapi.json", public, s.openAPI},
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -47,7 +48,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	if err != nil {
 		return fmt.Errorf("api: encode %T: %w", v, err)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	return writeBody(w, status, b)
+}
+
+// writeBody answers with b, which is JSON.
+func writeBody(w http.ResponseWriter, status int, b []byte) error {
+	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	return nil
@@ -71,7 +77,12 @@ const (
 
 // pageLimit reads the limit query parameter: 1–100, default 20.
 func pageLimit(r *http.Request) (int, error) {
-	q := r.URL.Query().Get("limit")
+	return limitOf(r.URL.Query())
+}
+
+// limitOf is pageLimit for a query already parsed.
+func limitOf(query url.Values) (int, error) {
+	q := query.Get("limit")
 	if q == "" {
 		return defaultLimit, nil
 	}

@@ -18,10 +18,19 @@ import (
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/store"
 )
 
 // maxBody is the largest request body accepted (DESIGN.md: too_large).
 const maxBody = 64 << 10
+
+// Header values every response carries; shared between responses, so
+// nothing may append to them in place (Header.Add copies: cap is 1).
+var (
+	noStore  = []string{"no-store"}
+	noSniff  = []string{"nosniff"}
+	jsonType = []string{"application/json"}
+)
 
 // reqInfo is what the middleware learns about a request, shared by pointer
 // with the handlers and read back for the log line.
@@ -51,10 +60,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	in := &reqInfo{id: s.ids.next()}
 	sw := &statusWriter{ResponseWriter: w}
 	h := w.Header()
-	h.Set("X-Request-Id", in.id)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, in))
+	h["X-Request-Id"] = []string{in.id}
+	h["Cache-Control"] = noStore // shared, never changed: saves allocating per request
+	h["X-Content-Type-Options"] = noSniff
+	// The memo lets the store look once per request at whether its
+	// database changed (session check and room list alike).
+	r = r.WithContext(store.WithReadMemo(context.WithValue(r.Context(), infoKey{}, in)))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {

@@ -1,9 +1,14 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
+	"sync"
 
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -16,20 +21,72 @@ type roomPage struct {
 // listRooms is GET /api/rooms?category=&cursor=&limit=: rooms in a stable
 // order (oldest first), a page at a time.
 func (s *server) listRooms(w http.ResponseWriter, r *http.Request) error {
-	limit, err := pageLimit(r)
+	q := r.URL.Query()
+	limit, err := limitOf(q)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	list, next, err := s.rooms.ListRooms(r.Context(), q.Get("category"), q.Get("cursor"), limit)
+	key := pageKey{category: q.Get("category"), cursor: q.Get("cursor"), limit: limit}
+	list, next, err := s.rooms.ListRooms(r.Context(), key.category, key.cursor, limit)
 	if err != nil {
 		return err
+	}
+	if body, ok := s.pages.get(key, list, next); ok {
+		return writeBody(w, http.StatusOK, body)
 	}
 	page := roomPage{Rooms: make([]wire.Room, 0, len(list)), NextCursor: cursor(next)}
 	for _, room := range list {
 		page.Rooms = append(page.Rooms, wire.FromRoom(room))
 	}
-	return writeJSON(w, http.StatusOK, page)
+	body, err := json.Marshal(page)
+	if err != nil {
+		return fmt.Errorf("api: encode rooms: %w", err)
+	}
+	s.pages.put(key, list, next, body)
+	return writeBody(w, http.StatusOK, body)
+}
+
+// pageCache remembers the last encoding of each room-list query. The lobby
+// is asked for far more often than it changes, and encoding twenty rooms
+// costs more than the rest of the request; an answer whose rooms equal the
+// remembered ones (field by field, pointers included: the store's own
+// cache hands out the same strings until something changes) reuses it.
+type pageCache struct {
+	mu    sync.Mutex
+	pages map[pageKey]encodedPage
+}
+
+type pageKey struct {
+	category, cursor string
+	limit            int
+}
+
+type encodedPage struct {
+	rooms []store.Room
+	next  string
+	body  []byte
+}
+
+// maxPages bounds the remembered encodings.
+const maxPages = 256
+
+func (c *pageCache) get(k pageKey, rooms []store.Room, next string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pages[k]
+	if !ok || p.next != next || !slices.Equal(p.rooms, rooms) {
+		return nil, false
+	}
+	return p.body, true
+}
+
+func (c *pageCache) put(k pageKey, rooms []store.Room, next string, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pages == nil || len(c.pages) >= maxPages {
+		c.pages = map[pageKey]encodedPage{}
+	}
+	c.pages[k] = encodedPage{rooms: slices.Clone(rooms), next: next, body: body}
 }
 
 // createRoom is POST /api/rooms. Creating a room does not join it.

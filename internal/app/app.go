@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/api"
@@ -24,6 +25,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
+	"github.com/bodydouble/bodydouble/internal/turn"
 	"github.com/bodydouble/bodydouble/internal/users"
 	"github.com/bodydouble/bodydouble/web"
 )
@@ -38,6 +40,12 @@ type App struct {
 	hub    *realtime.Hub
 	server *http.Server
 	ln     net.Listener
+
+	// The built-in STUN/TURN server (nil when off or its port was
+	// taken) and what /api/rtc/ice-servers hands out.
+	turn       *turn.Server
+	turnSecret []byte
+	ice        atomic.Pointer[turn.ICE]
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -83,6 +91,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 	a.rooms = rooms.New(rooms.Options{Store: a.store, Broker: a.broker, Logger: log})
+	a.setupICE(secret)
 	proxies := httpx.Proxies(cfg.TrustedProxies)
 	a.hub, err = realtime.New(realtime.Options{
 		Auth: authSvc, Rooms: a.rooms, Broker: a.broker, Logger: log,
@@ -95,7 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	mux.Handle("/api/", api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
-		OnLogout: a.hub.CloseToken,
+		OnLogout: a.hub.CloseToken, ICE: a.ice.Load,
 	}))
 	mux.Handle("/ws", a.hub)
 	if web.Dist != nil {
@@ -128,6 +137,7 @@ func (a *App) Start(ctx context.Context) error {
 		scheme = "https"
 	}
 	a.ln = ln
+	a.startTURN()
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	a.goRun(func() { _ = a.rooms.Run(bg) })
@@ -158,6 +168,9 @@ func (a *App) Handler() http.Handler { return a.server.Handler }
 func (a *App) Shutdown(ctx context.Context) error {
 	a.hub.Shutdown(ctx)
 	err := a.server.Shutdown(ctx)
+	if a.turn != nil {
+		err = errors.Join(err, a.turn.Close())
+	}
 	if a.cancel != nil {
 		a.cancel()
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -41,7 +42,24 @@ type Service struct {
 	store  store.Store
 	secret []byte
 	now    func() time.Time
+
+	// parsed remembers tokens whose signature and claims were checked, so
+	// that a client's every request does not pay for parsing and HMAC
+	// again. It never replaces the revocation check, which Verify makes on
+	// every call; only expiry, the one claim that changes with time, is
+	// checked again against the clock.
+	mu     sync.RWMutex
+	parsed map[string]parsedToken
 }
+
+// parsedToken is what a checked token says.
+type parsedToken struct {
+	userID, tokenID string
+	expiresAt       time.Time
+}
+
+// maxParsed bounds the remembered tokens; the map starts over when full.
+const maxParsed = 10_000
 
 // NewService returns a Service signing with secret (at least 32 bytes).
 func NewService(st store.Store, secret string, now func() time.Time) (*Service, error) {
@@ -51,7 +69,7 @@ func NewService(st store.Store, secret string, now func() time.Time) (*Service, 
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, secret: []byte(secret), now: now}, nil
+	return &Service{store: st, secret: []byte(secret), now: now, parsed: map[string]parsedToken{}}, nil
 }
 
 // GenerateSecret returns a fresh random 32-byte secret, base64url encoded.
@@ -100,7 +118,36 @@ func (s *Service) Issue(userID string) (Identity, error) {
 }
 
 // Verify checks a token's signature, algorithm, expiry and revocation.
+// Revocation is asked of the store on every call, so a logout on any
+// instance is seen at once.
 func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
+	p, err := s.parse(token)
+	if err != nil {
+		return Identity{}, err
+	}
+	revoked, err := s.store.TokenRevoked(ctx, p.tokenID)
+	if err != nil {
+		return Identity{}, fmt.Errorf("auth: revocation check: %w", err)
+	}
+	if revoked {
+		return Identity{}, ErrUnauthorized
+	}
+	return Identity{UserID: p.userID, TokenID: p.tokenID, Token: token, ExpiresAt: p.expiresAt}, nil
+}
+
+// parse checks token's signature, algorithm and claims, or finds it among
+// the tokens already checked; either way it must not have expired.
+func (s *Service) parse(token string) (parsedToken, error) {
+	s.mu.RLock()
+	p, ok := s.parsed[token]
+	s.mu.RUnlock()
+	if ok {
+		// The check jwt makes: a token is valid strictly before its expiry.
+		if !s.now().Before(p.expiresAt) {
+			return parsedToken{}, ErrUnauthorized
+		}
+		return p, nil
+	}
 	var claims jwt.RegisteredClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -108,16 +155,16 @@ func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
 		jwt.WithTimeFunc(s.now),
 	)
 	if err != nil || claims.Subject == "" || claims.ID == "" {
-		return Identity{}, ErrUnauthorized
+		return parsedToken{}, ErrUnauthorized
 	}
-	revoked, err := s.store.TokenRevoked(ctx, claims.ID)
-	if err != nil {
-		return Identity{}, fmt.Errorf("auth: revocation check: %w", err)
+	p = parsedToken{userID: claims.Subject, tokenID: claims.ID, expiresAt: claims.ExpiresAt.UTC()}
+	s.mu.Lock()
+	if len(s.parsed) >= maxParsed {
+		clear(s.parsed)
 	}
-	if revoked {
-		return Identity{}, ErrUnauthorized
-	}
-	return Identity{UserID: claims.Subject, TokenID: claims.ID, Token: token, ExpiresAt: claims.ExpiresAt.UTC()}, nil
+	s.parsed[token] = p
+	s.mu.Unlock()
+	return p, nil
 }
 
 // NeedsRenewal reports whether id is in the second half of its life.
@@ -131,6 +178,9 @@ func (s *Service) Revoke(ctx context.Context, id Identity) error {
 	if err := s.store.RevokeToken(ctx, id.TokenID, id.ExpiresAt); err != nil {
 		return fmt.Errorf("auth: revoke: %w", err)
 	}
+	s.mu.Lock()
+	delete(s.parsed, id.Token)
+	s.mu.Unlock()
 	return nil
 }
 

@@ -3,12 +3,16 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,6 +33,66 @@ type Config struct {
 	RateLimit      bool
 	LogFormat      string // text | json
 	ShutdownGrace  time.Duration
+
+	// TURNAddr is where the built-in STUN/TURN server listens (UDP and
+	// TCP), or TURNOff.
+	TURNAddr string
+	// TURNPublicIP is the address advertised for relayed candidates.
+	TURNPublicIP string
+	// TURNSecret mints TURN credentials; empty means derived from the
+	// token secret.
+	TURNSecret string
+	// TURNAllowLocal lets the relay reach loopback and private peers (tests).
+	TURNAllowLocal bool
+	// TURNRelayPortMin and TURNRelayPortMax bound relay ports (0, 0: any).
+	TURNRelayPortMin, TURNRelayPortMax int
+	// ICEServers are external STUN/TURN servers handed to browsers.
+	ICEServers []ICEServer
+}
+
+// TURNOff as --turn-addr disables the built-in STUN/TURN server.
+const TURNOff = "off"
+
+// ICEServer is one external STUN/TURN server of --ice-servers, in the
+// shape of a browser's RTCIceServer. urls may be one string or a list.
+type ICEServer struct {
+	URLs       []string
+	Username   string
+	Credential string
+}
+
+// UnmarshalJSON accepts RTCIceServer: {urls: string | string[],
+// username?, credential?} and nothing else.
+func (s *ICEServer) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		URLs       json.RawMessage `json:"urls"`
+		Username   string          `json:"username"`
+		Credential string          `json:"credential"`
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&raw); err != nil {
+		return err
+	}
+	var one string
+	if err := json.Unmarshal(raw.URLs, &one); err == nil {
+		s.URLs = []string{one}
+	} else if err := json.Unmarshal(raw.URLs, &s.URLs); err != nil {
+		return errors.New("urls must be a string or an array of strings")
+	}
+	s.Username, s.Credential = raw.Username, raw.Credential
+	return nil
+}
+
+// NeedsCredentials reports whether s is a TURN server.
+func (s ICEServer) NeedsCredentials() bool {
+	for _, u := range s.URLs {
+		l := strings.ToLower(u)
+		if strings.HasPrefix(l, "turn:") || strings.HasPrefix(l, "turns:") {
+			return true
+		}
+	}
+	return false
 }
 
 // Default returns the configuration of a plain `bodydouble` with no flags.
@@ -40,6 +104,7 @@ func Default() Config {
 		RateLimit:     true,
 		LogFormat:     "text",
 		ShutdownGrace: 10 * time.Second,
+		TURNAddr:      ":3478",
 	}
 }
 
@@ -50,7 +115,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	c := Default()
 	fs := flag.NewFlagSet("bodydouble", flag.ContinueOnError)
 	fs.SetOutput(out)
-	var proxies, rateLimit string
+	var proxies, rateLimit, relayPorts, iceServers string
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite database and generated secret")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "postgres://… to use PostgreSQL instead of SQLite")
@@ -64,6 +129,12 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&rateLimit, "rate-limit", "on", "REST rate limiting: on or off")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long shutdown may take")
+	fs.StringVar(&c.TURNAddr, "turn-addr", c.TURNAddr, "address of the built-in STUN/TURN server (UDP and TCP); off disables it")
+	fs.StringVar(&c.TURNPublicIP, "turn-public-ip", "", "IP address advertised for relayed candidates: this server's public address when it is behind NAT")
+	fs.StringVar(&c.TURNSecret, "turn-secret", "", "shared secret of TURN credentials, at least 16 bytes (derived from the token secret when empty); also coturn's static-auth-secret for --ice-servers")
+	fs.BoolVar(&c.TURNAllowLocal, "turn-allow-local", false, "let the TURN relay reach loopback, private and link-local addresses (tests only)")
+	fs.StringVar(&relayPorts, "turn-relay-ports", "", "UDP port range of TURN relays, e.g. 49152-65535 (any port when empty)")
+	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
 	// Environment first, so explicit flags parsed afterwards override it.
 	var envErr error
@@ -97,6 +168,16 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	if c.TrustedProxies, err = parsePrefixes(proxies); err != nil {
 		return Config{}, err
 	}
+	if c.TURNRelayPortMin, c.TURNRelayPortMax, err = parsePortRange(relayPorts); err != nil {
+		return Config{}, err
+	}
+	if iceServers != "" {
+		d := json.NewDecoder(strings.NewReader(iceServers))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&c.ICEServers); err != nil || d.More() {
+			return Config{}, fmt.Errorf("config: --ice-servers must be a JSON array of {urls, username?, credential?}: %v", err)
+		}
+	}
 	return c, c.Validate()
 }
 
@@ -120,7 +201,78 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("config: --log-format must be text or json, not %q", c.LogFormat)
 	}
+	return c.validateTURN()
+}
+
+// validateTURN checks the STUN/TURN settings.
+func (c Config) validateTURN() error {
+	var listenIP netip.Addr
+	if c.TURNAddr != TURNOff {
+		host, port, err := net.SplitHostPort(c.TURNAddr)
+		if err != nil {
+			return fmt.Errorf("config: --turn-addr must be host:port (or off), not %q", c.TURNAddr)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return fmt.Errorf("config: --turn-addr: bad port %q", port)
+		}
+		if host != "" {
+			if listenIP, err = netip.ParseAddr(host); err != nil {
+				return fmt.Errorf("config: --turn-addr: host must be an IP address or empty, not %q", host)
+			}
+		}
+	}
+	if c.TURNPublicIP != "" {
+		ip, err := netip.ParseAddr(c.TURNPublicIP)
+		if err != nil || ip.IsUnspecified() || ip.Zone() != "" {
+			return fmt.Errorf("config: --turn-public-ip must be an IP address, not %q", c.TURNPublicIP)
+		}
+		if listenIP.IsValid() && listenIP.Unmap().Is4() != ip.Unmap().Is4() {
+			return errors.New("config: --turn-addr and --turn-public-ip must be of the same IP version")
+		}
+	}
+	if c.TURNSecret != "" && len(c.TURNSecret) < 16 {
+		return errors.New("config: --turn-secret must be at least 16 bytes")
+	}
+	if c.TURNRelayPortMin < 0 || c.TURNRelayPortMin > c.TURNRelayPortMax || c.TURNRelayPortMax > 65535 || (c.TURNRelayPortMin == 0) != (c.TURNRelayPortMax == 0) {
+		return fmt.Errorf("config: --turn-relay-ports %d-%d is not a port range", c.TURNRelayPortMin, c.TURNRelayPortMax)
+	}
+	for i, s := range c.ICEServers {
+		if len(s.URLs) == 0 {
+			return fmt.Errorf("config: --ice-servers[%d]: no urls", i)
+		}
+		for _, u := range s.URLs {
+			scheme, rest, _ := strings.Cut(u, ":")
+			switch strings.ToLower(scheme) {
+			case "stun", "stuns", "turn", "turns":
+			default:
+				return fmt.Errorf("config: --ice-servers[%d]: %q is not a stun:, stuns:, turn: or turns: URL", i, u)
+			}
+			if rest == "" || strings.ContainsAny(rest, " \t\r\n") {
+				return fmt.Errorf("config: --ice-servers[%d]: %q has no host", i, u)
+			}
+		}
+		if (s.Username == "") != (s.Credential == "") {
+			return fmt.Errorf("config: --ice-servers[%d]: username and credential go together", i)
+		}
+		if s.Username == "" && s.NeedsCredentials() && c.TURNSecret == "" {
+			return fmt.Errorf("config: --ice-servers[%d]: a TURN server without username needs --turn-secret (its shared secret)", i)
+		}
+	}
 	return nil
+}
+
+// parsePortRange reads "min-max" ("" is 0, 0).
+func parsePortRange(s string) (lo, hi int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || lo < 1 || lo > hi || hi > 65535 {
+		return 0, 0, fmt.Errorf("config: --turn-relay-ports must be a range like 49152-65535, not %q", s)
+	}
+	return lo, hi, nil
 }
 
 // PublicOrigin returns the configured public origin without a trailing

@@ -68,10 +68,95 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	if _, err := Parse([]string{"--help"}, env(nil), &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, name := range []string{"addr", "data-dir", "database-url", "redis-url", "secret", "public-url", "tls-cert", "tls-key", "trusted-proxies", "rate-limit"} {
+	for _, name := range []string{"addr", "data-dir", "database-url", "redis-url", "secret", "public-url", "tls-cert", "tls-key", "trusted-proxies", "rate-limit", "turn-addr", "turn-public-ip", "turn-secret", "turn-allow-local", "turn-relay-ports", "ice-servers"} {
 		variable := "BODYDOUBLE_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		if !strings.Contains(out.String(), "-"+name) || !strings.Contains(out.String(), variable) {
 			t.Errorf("--help lacks %s / %s", name, variable)
 		}
+	}
+}
+
+func TestTURNDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TURNAddr != ":3478" || c.TURNPublicIP != "" || c.TURNSecret != "" || c.TURNAllowLocal || c.TURNRelayPortMin != 0 || c.ICEServers != nil {
+		t.Fatalf("TURN defaults %+v", c)
+	}
+}
+
+func TestTURNFlags(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]string{
+		"--turn-addr", "127.0.0.1:0", "--turn-public-ip", "203.0.113.7", "--turn-allow-local",
+		"--turn-relay-ports", "49152-49200",
+		"--ice-servers", `[{"urls":"stun:stun.example.org"},{"urls":["turn:turn.example.org:3478?transport=udp","turns:turn.example.org:5349"]},{"urls":"turn:static.example.org","username":"u","credential":"p"}]`,
+	}, env(map[string]string{"BODYDOUBLE_TURN_SECRET": "coturn-shared-secret-123", "BODYDOUBLE_TURN_ADDR": "off"}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TURNAddr != "127.0.0.1:0" || c.TURNPublicIP != "203.0.113.7" || c.TURNSecret != "coturn-shared-secret-123" || !c.TURNAllowLocal {
+		t.Fatalf("parsed %+v", c)
+	}
+	if c.TURNRelayPortMin != 49152 || c.TURNRelayPortMax != 49200 {
+		t.Errorf("relay ports %d-%d", c.TURNRelayPortMin, c.TURNRelayPortMax)
+	}
+	if len(c.ICEServers) != 3 || c.ICEServers[0].URLs[0] != "stun:stun.example.org" || len(c.ICEServers[1].URLs) != 2 ||
+		c.ICEServers[2].Username != "u" || c.ICEServers[2].Credential != "p" {
+		t.Errorf("ice servers %+v", c.ICEServers)
+	}
+	if c.ICEServers[0].NeedsCredentials() || !c.ICEServers[1].NeedsCredentials() {
+		t.Error("NeedsCredentials")
+	}
+
+	// Environment alone; off disables the built-in server.
+	c, err = Parse(nil, env(map[string]string{"BODYDOUBLE_TURN_ADDR": "off", "BODYDOUBLE_TURN_ALLOW_LOCAL": "true", "BODYDOUBLE_TURN_PUBLIC_IP": "2001:db8::7"}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TURNAddr != TURNOff || !c.TURNAllowLocal || c.TURNPublicIP != "2001:db8::7" {
+		t.Fatalf("from the environment: %+v", c)
+	}
+}
+
+func TestInvalidTURNConfigurations(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--turn-addr", "3478"},
+		{"--turn-addr", "turn.example.org:3478"},
+		{"--turn-addr", ":99999"},
+		{"--turn-addr", ":x"},
+		{"--turn-addr", "127.0.0.1:3478", "--turn-public-ip", "2001:db8::1"},
+		{"--turn-public-ip", "turn.example.org"},
+		{"--turn-public-ip", "0.0.0.0"},
+		{"--turn-public-ip", "fe80::1%eth0"},
+		{"--turn-secret", "short"},
+		{"--turn-allow-local", "--turn-allow-local=maybe"},
+		{"--turn-relay-ports", "49152"},
+		{"--turn-relay-ports", "50000-49152"},
+		{"--turn-relay-ports", "0-10"},
+		{"--turn-relay-ports", "1-70000"},
+		{"--ice-servers", `{"urls":"stun:x"}`},
+		{"--ice-servers", `[{"urls":"stun:x"}] []`},
+		{"--ice-servers", `[{"url":"stun:x"}]`},
+		{"--ice-servers", `[{"urls":[]}]`},
+		{"--ice-servers", `[{"urls":42}]`},
+		{"--ice-servers", `[{"urls":"http://x"}]`},
+		{"--ice-servers", `[{"urls":"stun:"}]`},
+		{"--ice-servers", `[{"urls":"turn:x","username":"u"}]`},
+		// A TURN server without static credentials needs the shared secret.
+		{"--ice-servers", `[{"urls":"turn:x"}]`},
+	} {
+		if _, err := Parse(args, env(nil), &bytes.Buffer{}); err == nil {
+			t.Errorf("Parse(%q) accepted", args)
+		}
+	}
+	if _, err := Parse([]string{"--ice-servers", `[{"urls":"turn:x"}]`, "--turn-secret", "0123456789abcdef"}, env(nil), &bytes.Buffer{}); err != nil {
+		t.Errorf("coturn with a shared secret: %v", err)
+	}
+	if _, err := Parse(nil, env(map[string]string{"BODYDOUBLE_TURN_ALLOW_LOCAL": "perhaps"}), &bytes.Buffer{}); err == nil {
+		t.Error("bad BODYDOUBLE_TURN_ALLOW_LOCAL accepted")
 	}
 }

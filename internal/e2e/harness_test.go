@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/bodydouble/bodydouble/internal/app"
@@ -50,15 +51,20 @@ type server struct {
 }
 
 // startServer starts the whole app (internal/app) the way main does, on a
-// random loopback port. The port is then fixed in the config, so restart
-// brings the server back at the same address.
-func startServer(t *testing.T) *server {
+// random loopback port, with changes applied to its configuration (the
+// camera tests start the TURN server). The port is then fixed in the
+// config, so restart brings the server back at the same address.
+func startServer(t *testing.T, changes ...func(*config.Config)) *server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.RateLimit = false
+	cfg.TURNAddr = config.TURNOff // its fixed port (3478, every interface) would clash between tests
 	cfg.ShutdownGrace = 5 * time.Second
+	for _, change := range changes {
+		change(&cfg)
+	}
 	s := &server{t: t, cfg: cfg, logs: &syncBuffer{}}
 	s.start()
 	s.cfg.Addr = s.app.Addr().String()
@@ -133,8 +139,9 @@ type browser struct {
 }
 
 // newBrowser launches Chromium with the flags of DESIGN.md "Tests and checks"
-// and a fresh user-data-dir, opens a tab and starts recording its console.
-func newBrowser(t *testing.T, srv *server, name string) *browser {
+// (plus extra, which the camera tests use) and a fresh user-data-dir, opens
+// a tab and starts recording its console.
+func newBrowser(t *testing.T, srv *server, name string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	requireChromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -148,6 +155,7 @@ func newBrowser(t *testing.T, srv *server, name string) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
@@ -252,10 +260,25 @@ func (b *browser) gone(sel string) {
 	b.do(chromedp.WaitNotPresent(chromedp.CSS(sel)))
 }
 
-// click clicks (with the mouse, at its centre) the first element matching sel.
+// click clicks (with the mouse, at its centre) the first element matching
+// sel, once it is visible, in the viewport and not covered by anything (the
+// room's slim timer bar, say, which goes away a frame after a scroll).
 func (b *browser) click(sel string) {
 	b.t.Helper()
-	b.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	b.visible(sel)
+	b.waitFor(sel+" to be clickable", fmt.Sprintf(`(() => {
+		const el = document.querySelector(%s);
+		if (!el) return false;
+		const r = el.getBoundingClientRect();
+		if (r.width === 0 || r.height === 0) return false;
+		if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) {
+			el.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+			return false;
+		}
+		const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		return !!hit && (hit === el || el.contains(hit));
+	})()`, jsString(sel)))
+	b.do(chromedp.Click(chromedp.CSS(sel)))
 }
 
 // clickLabel clicks the label around a visually hidden radio or checkbox,
@@ -327,12 +350,13 @@ func (b *browser) waitPath(prefix string) string {
 	return b.path()
 }
 
-// colorScheme emulates prefers-color-scheme: "light" or "dark".
-func (b *browser) colorScheme(scheme string) {
+// skewClock makes the device clock of b (Date.now in every page it loads
+// from now on) run off by d, as a phone's clock can be.
+func (b *browser) skewClock(d time.Duration) {
 	b.t.Helper()
-	b.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: fmt.Sprintf(`(() => { const now = Date.now; Date.now = () => now() + %d; })();`, d.Milliseconds()),
 		})
 		return err
 	}))
@@ -500,6 +524,10 @@ func (b *browser) shot(name string) {
 	if os.Getenv("BODYDOUBLE_SCREENSHOTS") != "1" {
 		return
 	}
+	// From the top, so that the room's slim timer bar (shown while the timer
+	// is scrolled away) is not captured half-way down the page.
+	eval[chromedp.Void](b, `window.scrollTo(0, 0)`)
+	b.waitFor("the page at the top", `document.querySelectorAll('.fixed[aria-hidden="true"]').length === 0`)
 	png := run(b, chromedp.FullScreenshot(100))
 	dir := filepath.Join("..", "..", "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

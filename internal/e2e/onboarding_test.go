@@ -21,7 +21,6 @@ func TestFirstVisit(t *testing.T) {
 	if n := b.count("form, input"); n != 0 {
 		t.Errorf("the landing page has %d forms or fields; it should be one click", n)
 	}
-	b.shot("landing")
 	b.click(tid("start-anon"))
 	b.visible(tid("find-room"))
 	if got := b.waitPath("/lobby"); got != "/lobby" {

@@ -229,6 +229,8 @@ type Store interface {
 	SeedRooms(ctx context.Context, rooms []Room) error
 	CreateRoom(ctx context.Context, r Room) (Room, error)
 	GetRoom(ctx context.Context, id string) (Room, error)
+	// ListRooms returns a page of rooms. The slice may be shared with other
+	// callers (an implementation may keep answers): treat it as read-only.
 	ListRooms(ctx context.Context, opts ListRoomsOptions) ([]Room, error)
 
 	// JoinRoom makes userID an active participant of roomID, atomically:

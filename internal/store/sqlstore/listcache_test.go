@@ -81,11 +81,80 @@ func TestListRoomsSeesEveryCommitAtOnce(t *testing.T) {
 		t.Fatalf("after a room created through another store: %d rooms, want 2", n)
 	}
 
-	// What a caller does to its copy never reaches the cache.
+	// A caller appending to its (shared, read-only) page gets a copy.
 	list, _ := a.ListRooms(ctx, store.ListRoomsOptions{Limit: 10})
-	list[0].Name = "changed by a caller"
+	_ = append(list, store.Room{Name: "appended by a caller"})
 	again, _ := a.ListRooms(ctx, store.ListRoomsOptions{Limit: 10})
-	if again[0].Name == "changed by a caller" {
-		t.Fatal("the cache hands out its own slice")
+	if len(again) != 2 || cap(again) != len(again) {
+		t.Fatalf("after an append by a caller: %d rooms, capacity %d", len(again), cap(again))
+	}
+}
+
+// A revocation committed by another process is seen by the next check,
+// however often the token was checked before.
+func TestTokenRevokedSeesAnotherProcessAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	a, err := sqlstore.OpenSQLite(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := sqlstore.OpenSQLite(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for range 3 { // the later checks are answered from what a kept
+		if revoked, err := a.TokenRevoked(store.WithReadMemo(ctx), "tok"); err != nil || revoked {
+			t.Fatalf("before logout: %v %v", revoked, err)
+		}
+	}
+	if err := b.RevokeToken(ctx, "tok", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if revoked, err := a.TokenRevoked(store.WithReadMemo(ctx), "tok"); err != nil || !revoked {
+		t.Fatalf("after a logout through another store: revoked %v, err %v", revoked, err)
+	}
+	if revoked, err := a.TokenRevoked(ctx, "tok"); err != nil || !revoked {
+		t.Fatalf("after a logout, without a memo: revoked %v, err %v", revoked, err)
+	}
+}
+
+// Within one request (one ReadMemo), data_version is looked at once; a
+// write the request makes itself must still show in its later reads.
+func TestReadMemoNeverHidesTheRequestsOwnWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlstore.OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)
+	room, err := s.CreateRoom(ctx, store.Room{Name: "Memo", Category: "study", IsActive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := store.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: now}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	req := store.WithReadMemo(ctx)
+	list, err := s.ListRooms(req, store.ListRoomsOptions{Limit: 5})
+	if err != nil || len(list) != 1 || list[0].CurrentCapacity != 0 {
+		t.Fatalf("before: %+v %v", list, err)
+	}
+	if _, err := s.JoinRoom(req, room.ID, u.ID, now, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	list, err = s.ListRooms(req, store.ListRoomsOptions{Limit: 5})
+	if err != nil || list[0].CurrentCapacity != 1 {
+		t.Fatalf("the request's own join is missing from its next list: %+v %v", list, err)
+	}
+	if err := s.RevokeToken(req, "mine", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if revoked, err := s.TokenRevoked(req, "mine"); err != nil || !revoked {
+		t.Fatalf("the request's own logout: revoked %v, err %v", revoked, err)
 	}
 }

@@ -35,9 +35,12 @@ type Store struct {
 	pool *pgxpool.Pool
 	// pg selects the PostgreSQL dialect.
 	pg bool
-	// lists caches ListRooms answers on SQLite (nil on PostgreSQL), valid
-	// while the database file is unchanged (listcache.go).
-	lists *listCache
+	// watch tells whether anything was committed to the SQLite database
+	// (nil on PostgreSQL); lists and notRevoked keep answers that stay
+	// valid until something is (watch.go).
+	watch      *watcher
+	lists      *versioned[store.ListRoomsOptions, []store.Room]
+	notRevoked *versioned[string, struct{}]
 }
 
 var _ store.Store = (*Store)(nil)
@@ -70,12 +73,18 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	}
 	f.Close()
 
+	// The watcher connects lazily, after the writer has switched to WAL.
+	watch, err := newWatcher(path + "?" + sqlitePragmas + "&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite watcher: %w", err)
+	}
 	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
 	// so it can never fail later when upgrading from a read lock (which
 	// busy_timeout cannot help with) and processes queue in order.
-	w, err := openSQLiteDB(path + "?" + sqlitePragmas +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	w, err := openSQLiteDB(path+"?"+sqlitePragmas+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", watch.wrote)
 	if err != nil {
+		watch.close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
@@ -87,34 +96,42 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	// The first connection switches the file to WAL before any reader opens.
 	if err := pingSQLite(ctx, w); err != nil {
 		w.Close()
+		watch.close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
+		watch.close()
 		return nil, err
 	}
 
-	r, err := openSQLiteDB(path + "?" + sqlitePragmas + "&_pragma=query_only(1)")
+	r, err := openSQLiteDB(path+"?"+sqlitePragmas+"&_pragma=query_only(1)", nil)
 	if err != nil {
 		w.Close()
+		watch.close()
 		return nil, fmt.Errorf("sqlstore: open sqlite readers: %w", err)
 	}
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r = r
-	if s.lists, err = newListCache(path + "?" + sqlitePragmas + "&_pragma=query_only(1)"); err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlstore: open sqlite watcher: %w", err)
-	}
+	s.watch = watch
+	s.lists = newVersioned[store.ListRoomsOptions, []store.Room](maxListPages)
+	s.notRevoked = newVersioned[string, struct{}](maxNotRevoked)
 	return s, nil
 }
 
+// Bounds of the kept answers (watch.go).
+const (
+	maxListPages  = 256    // categories × cursors × limits
+	maxNotRevoked = 10_000 // tokens seen since the last commit
+)
+
 // openSQLiteDB opens a pool of SQLite connections that keep their prepared
-// statements (stmtcache.go).
-func openSQLiteDB(dsn string) (*sql.DB, error) {
-	c, err := newStmtCachingConnector(dsn)
+// statements (stmtcache.go). onWrite, if not nil, is called as each
+// statement or transaction begins.
+func openSQLiteDB(dsn string, onWrite func()) (*sql.DB, error) {
+	c, err := newStmtCachingConnector(dsn, onWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +191,8 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 // Close releases the database.
 func (s *Store) Close() error {
 	var errs []error
-	if s.lists != nil {
-		errs = append(errs, s.lists.close())
+	if s.watch != nil {
+		errs = append(errs, s.watch.close())
 	}
 	if s.r != s.w {
 		errs = append(errs, s.r.Close())

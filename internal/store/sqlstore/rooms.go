@@ -132,23 +132,26 @@ func (s *Store) GetRoom(ctx context.Context, id string) (store.Room, error) {
 //
 // On SQLite the answer comes from a cache for as long as nothing at all was
 // committed to the database since it was read, by this process or any
-// other (listcache.go), so occupancy is as current as a fresh query's.
+// other (watch.go), so occupancy is as current as a fresh query's. The
+// slice is then shared between callers, who must not change it.
 func (s *Store) ListRooms(ctx context.Context, opts store.ListRoomsOptions) ([]store.Room, error) {
-	if s.lists == nil {
+	if s.watch == nil {
 		return s.listRooms(ctx, opts)
 	}
-	version, err := s.lists.version(ctx)
+	version, err := s.watch.version(ctx)
 	if err != nil {
 		return s.listRooms(ctx, opts)
 	}
 	if rooms, ok := s.lists.get(version, opts); ok {
-		return rooms, nil
+		// Shared and read-only (see store.Store); the full slice
+		// expression makes even an append by a caller copy it.
+		return rooms[:len(rooms):len(rooms)], nil
 	}
 	rooms, err := s.listRooms(ctx, opts)
 	if err == nil {
 		s.lists.put(version, opts, rooms)
 	}
-	return rooms, err
+	return rooms[:len(rooms):len(rooms)], err
 }
 
 func (s *Store) listRooms(ctx context.Context, opts store.ListRoomsOptions) ([]store.Room, error) {

@@ -27,16 +27,19 @@ const (
 )
 
 // stmtCachingConnector opens SQLite connections that keep their statements.
+// onWrite, if not nil, is called as each statement or transaction begins
+// (the writer's connector tells the watcher, see watch.go).
 type stmtCachingConnector struct {
-	base driver.Connector
+	base    driver.Connector
+	onWrite func()
 }
 
-func newStmtCachingConnector(dsn string) (driver.Connector, error) {
+func newStmtCachingConnector(dsn string, onWrite func()) (driver.Connector, error) {
 	base, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return stmtCachingConnector{base: base}, nil
+	return stmtCachingConnector{base: base, onWrite: onWrite}, nil
 }
 
 func (c stmtCachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -44,7 +47,7 @@ func (c stmtCachingConnector) Connect(ctx context.Context) (driver.Conn, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}}, nil
+	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, onWrite: c.onWrite}, nil
 }
 
 func (c stmtCachingConnector) Driver() driver.Driver { return c.base.Driver() }
@@ -53,7 +56,14 @@ func (c stmtCachingConnector) Driver() driver.Driver { return c.base.Driver() }
 // uses a connection from one goroutine at a time, so it needs no lock.
 type cachingConn struct {
 	driver.Conn
-	stmts map[string]*cachedStmt
+	stmts   map[string]*cachedStmt
+	onWrite func()
+}
+
+func (c *cachingConn) writing() {
+	if c.onWrite != nil {
+		c.onWrite()
+	}
 }
 
 // cachedStmt is one kept statement; busy while rows read from it are open
@@ -100,6 +110,7 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.writing()
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -113,6 +124,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.writing() // a query may write too (UPDATE … RETURNING)
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -139,11 +151,32 @@ func (c *cachingConn) Close() error {
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.writing()
 	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
 }
 
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	if err != nil || c.onWrite == nil {
+		return st, err
+	}
+	return writingStmt{Stmt: st, onWrite: c.onWrite}, nil
+}
+
+// writingStmt is a statement prepared on the writer: it tells as it runs.
+type writingStmt struct {
+	driver.Stmt
+	onWrite func()
+}
+
+func (s writingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.onWrite()
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (s writingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.onWrite()
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 }
 
 func (c *cachingConn) Ping(ctx context.Context) error { return c.Conn.(driver.Pinger).Ping(ctx) }

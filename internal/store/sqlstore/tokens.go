@@ -35,15 +35,30 @@ func (s *Store) RevokeToken(ctx context.Context, tokenID string, expiresAt time.
 	return nil
 }
 
-// TokenRevoked reports whether tokenID was revoked. Every authenticated
-// request asks, so it must stay cheap: a primary-key lookup on a prepared
-// statement (stmtcache.go). On SQLite it runs without ctx's cancellation,
-// which would cost two goroutines per call for a lookup that cannot run
-// long; PostgreSQL keeps it, as a network can hang.
+// TokenRevoked reports whether tokenID was revoked. Every signed-in
+// request asks. On SQLite a token found not revoked is not looked up again
+// until something is committed to the database anywhere (watch.go); the
+// lookup itself is a kept statement run without ctx's cancellation, which
+// would cost two goroutines per call for a lookup that cannot run long.
+// PostgreSQL looks it up every time (pgx keeps the statement prepared).
 func (s *Store) TokenRevoked(ctx context.Context, tokenID string) (bool, error) {
-	if !s.pg {
-		ctx = context.WithoutCancel(ctx)
+	if s.watch == nil {
+		return s.tokenRevoked(ctx, tokenID)
 	}
+	version, verr := s.watch.version(ctx)
+	if verr == nil {
+		if _, ok := s.notRevoked.get(version, tokenID); ok {
+			return false, nil
+		}
+	}
+	revoked, err := s.tokenRevoked(context.WithoutCancel(ctx), tokenID)
+	if err == nil && !revoked && verr == nil {
+		s.notRevoked.put(version, tokenID, struct{}{})
+	}
+	return revoked, err
+}
+
+func (s *Store) tokenRevoked(ctx context.Context, tokenID string) (bool, error) {
 	var one int
 	err := s.r.QueryRowContext(ctx, s.q("SELECT 1 FROM revoked_tokens WHERE token_id = ?"), tokenID).Scan(&one)
 	switch {

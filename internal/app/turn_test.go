@@ -1,0 +1,236 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/turn"
+)
+
+const testTokenSecret = "app-test-secret-0123456789-0123456789"
+
+// logBuffer collects the app's log.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startApp runs the whole app on loopback with cfg changed by configure.
+// It shuts down when the test ends, or earlier with stop.
+func startApp(t *testing.T, configure func(*config.Config)) (a *App, logs *logBuffer, stop func()) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Secret = testTokenSecret
+	cfg.TURNAddr = "127.0.0.1:0"
+	cfg.TURNAllowLocal = true
+	if configure != nil {
+		configure(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	logs = &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := New(t.Context(), cfg, log)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		a.closeBackends()
+		t.Fatalf("Start: %v", err)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := a.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("app log:\n%s", logs.String())
+		}
+	})
+	return a, logs, stop
+}
+
+type iceServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username"`
+	Credential string   `json:"credential"`
+}
+
+// iceServers signs up and fetches /api/rtc/ice-servers; it returns the
+// list and the user's id.
+func iceServers(t *testing.T, a *App) ([]iceServer, string) {
+	t.Helper()
+	base := "http://" + a.Addr().String()
+	res, err := http.Post(base+"/api/auth/anonymous", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var auth struct {
+		Token string `json:"token"`
+		User  struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&auth)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("sign up: %d %v", res.StatusCode, err)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/rtc/ice-servers", nil)
+	req.Header.Set("Authorization", "Bearer "+auth.Token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		ICEServers []iceServer `json:"iceServers"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK || body.ICEServers == nil {
+		t.Fatalf("ice-servers: %d %v", res.StatusCode, err)
+	}
+	return body.ICEServers, auth.User.ID
+}
+
+func TestBuiltInTURN(t *testing.T) {
+	t.Parallel()
+	a, logs, stop := startApp(t, nil)
+	addr := a.TURNAddr()
+	if !strings.HasPrefix(addr, "127.0.0.1:") || strings.HasSuffix(addr, ":0") {
+		t.Fatalf("TURNAddr %q", addr)
+	}
+	list, userID := iceServers(t, a)
+	if len(list) != 1 {
+		t.Fatalf("ice servers %+v", list)
+	}
+	if want := "turn:" + addr + "?transport=udp"; list[0].URLs[1] != want {
+		t.Errorf("urls %v, want %s", list[0].URLs, want)
+	}
+	// Credentials from the secret derived from the token secret, for this user.
+	secret := turn.DeriveSecret(testTokenSecret)
+	if !turn.Valid(secret, list[0].Username, list[0].Credential, time.Now()) || !strings.HasSuffix(list[0].Username, ":"+userID) {
+		t.Errorf("credentials %q/%q", list[0].Username, list[0].Credential)
+	}
+	if got := a.ICE().Servers("127.0.0.1", userID, time.Now()); len(got) != 1 || got[0].URLs[0] != "stun:"+addr {
+		t.Errorf("ICE() servers %+v", got)
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("warnings:\n%s", logs.String())
+	}
+
+	// Shutdown frees the TURN port.
+	stop()
+	pc, err := net.ListenPacket("udp4", addr)
+	if err != nil {
+		t.Fatalf("TURN port still taken after shutdown: %v", err)
+	}
+	pc.Close()
+	ln, err := net.Listen("tcp4", addr)
+	if err != nil {
+		t.Fatalf("TURN TCP port still taken after shutdown: %v", err)
+	}
+	ln.Close()
+}
+
+// TestTURNPortTaken: the app starts anyway, says why, and hands out no
+// built-in TURN server.
+func TestTURNPortTaken(t *testing.T) {
+	t.Parallel()
+	taken, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	a, logs, _ := startApp(t, func(c *config.Config) {
+		c.TURNAddr = taken.LocalAddr().String()
+		c.TURNSecret = "coturn-shared-secret-0123"
+		c.ICEServers = []config.ICEServer{{URLs: []string{"turn:turn.example.org:3478"}}}
+	})
+	if a.TURNAddr() != "" {
+		t.Errorf("TURNAddr %q with the port taken", a.TURNAddr())
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "STUN/TURN") {
+		t.Errorf("no warning in:\n%s", logs.String())
+	}
+	list, _ := iceServers(t, a)
+	if len(list) != 1 || list[0].URLs[0] != "turn:turn.example.org:3478" {
+		t.Fatalf("ice servers %+v, want only the external one", list)
+	}
+	if !turn.Valid([]byte("coturn-shared-secret-0123"), list[0].Username, list[0].Credential, time.Now()) {
+		t.Errorf("external TURN credentials %q/%q not minted with --turn-secret", list[0].Username, list[0].Credential)
+	}
+}
+
+func TestTURNOff(t *testing.T) {
+	t.Parallel()
+	a, _, _ := startApp(t, func(c *config.Config) { c.TURNAddr = config.TURNOff })
+	if a.TURNAddr() != "" {
+		t.Errorf("TURNAddr %q when off", a.TURNAddr())
+	}
+	if list, _ := iceServers(t, a); len(list) != 0 {
+		t.Errorf("ice servers %+v when off", list)
+	}
+}
+
+// TestTURNHost: --turn-public-ip, else --public-url's host, else the
+// request's host names the built-in server; the secret is --turn-secret,
+// else derived from the token secret.
+func TestTURNHost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		publicURL, publicIP, turnSecret string
+		wantHost                        string
+	}{
+		{"", "", "", ""},
+		{"https://focus.example.org", "", "", "focus.example.org"},
+		{"https://focus.example.org:8443", "", "", "focus.example.org"},
+		{"https://focus.example.org", "203.0.113.7", "coturn-shared-secret-0123", "203.0.113.7"},
+	} {
+		cfg := config.Default()
+		cfg.PublicURL, cfg.TURNPublicIP, cfg.TURNSecret = tc.publicURL, tc.publicIP, tc.turnSecret
+		a := &App{cfg: cfg}
+		a.setupICE(testTokenSecret)
+		ice := a.ICE()
+		if ice.Host != tc.wantHost || ice.Port != 0 {
+			t.Errorf("%+v: host %q port %d", tc, ice.Host, ice.Port)
+		}
+		want := turn.DeriveSecret(testTokenSecret)
+		if tc.turnSecret != "" {
+			want = []byte(tc.turnSecret)
+		}
+		if !bytes.Equal(ice.Secret, want) {
+			t.Errorf("%+v: secret %x", tc, ice.Secret)
+		}
+	}
+}
