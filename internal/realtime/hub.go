@@ -471,7 +471,18 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 	}
-	h.stopOnce.Do(h.engine.Stop)
+	h.stopOnce.Do(func() {
+		// nbio v1.6.8 can miss a Stop that comes before its pollers have
+		// started (they reset the flag when they start), and then waits
+		// forever: never wait past the shutdown deadline for it.
+		stopped := make(chan struct{})
+		go func() { h.engine.Stop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			h.log.Warn("realtime: event loop did not stop before the deadline")
+		}
+	})
 }
 
 // Conns reports the number of open connections, for tests and metrics.
