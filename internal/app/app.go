@@ -147,7 +147,11 @@ func (a *App) Start(ctx context.Context) error {
 			a.log.Error("app: serve", "err", err)
 		}
 	})
-	a.log.Info("bodydouble listening", "url", scheme+"://"+ln.Addr().String(), "database", a.databaseKind(), "broker", a.brokerKind())
+	turnAddr := a.TURNAddr()
+	if turnAddr == "" {
+		turnAddr = "off"
+	}
+	a.log.Info("bodydouble listening", "url", scheme+"://"+ln.Addr().String(), "turn", turnAddr, "database", a.databaseKind(), "broker", a.brokerKind())
 	return nil
 }
 

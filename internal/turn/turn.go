@@ -163,7 +163,7 @@ func New(o Options) (*Server, error) {
 		tcp.Close()
 		return nil, fmt.Errorf("turn: %w", err)
 	}
-	s.log.Info("turn: STUN/TURN listening", "addr", s.addr.String(), "transports", "udp,tcp", "relayIP", relayIP.String(), "allowLocal", o.AllowLocal)
+	s.log.Debug("turn: STUN/TURN started", "addr", s.addr.String(), "transports", "udp,tcp", "relayIP", relayIP.String(), "allowLocal", o.AllowLocal)
 	if guessed && relayIP.IsLoopback() {
 		s.log.Warn("turn: relayed candidates use 127.0.0.1, reachable only from this machine; set --turn-public-ip to this server's public address")
 	}
