@@ -94,6 +94,9 @@ type peerStats struct {
 	First              int    `json:"first"`
 	ConnectionState    string `json:"connectionState"`
 	FramesDecoded      int    `json:"framesDecoded"`
+	FrameWidth         int    `json:"frameWidth"`
+	FrameHeight        int    `json:"frameHeight"`
+	MaxBitrate         int    `json:"maxBitrate"`
 	LocalCandidateType string `json:"localCandidateType"`
 }
 
@@ -216,7 +219,15 @@ func camerasSeeEachOther(t *testing.T, relay bool) {
 	}{{ana, benID}, {ben, anaID}} {
 		c.b.visible(tileOf(c.from) + " " + tid("participant-video"))
 		s := c.b.decodes(c.from)
-		t.Logf("%s decodes %s: %d frames and counting (%s, %s candidate)", c.b.name, c.from, s.FramesDecoded, s.ConnectionState, s.LocalCandidateType)
+		t.Logf("%s decodes %s: %d frames and counting, %d×%d (%s, %s candidate)",
+			c.b.name, c.from, s.FramesDecoded, s.FrameWidth, s.FrameHeight, s.ConnectionState, s.LocalCandidateType)
+		// The body-doubling default: about 320×240, capped at 150 kbps.
+		if s.FrameWidth > 320 || s.FrameHeight > 240 || s.FrameWidth == 0 {
+			t.Errorf("%s: video from %s is %d×%d, want at most 320×240", c.b.name, c.from, s.FrameWidth, s.FrameHeight)
+		}
+		if s.MaxBitrate != 150_000 {
+			t.Errorf("%s: my video to %s is capped at %d bits/s, want 150000", c.b.name, c.from, s.MaxBitrate)
+		}
 		if relay && s.LocalCandidateType != "relay" {
 			t.Errorf("%s: the connection to %s uses a %q candidate, not the relay", c.b.name, c.from, s.LocalCandidateType)
 		}
@@ -225,13 +236,20 @@ func camerasSeeEachOther(t *testing.T, relay bool) {
 		}
 	}
 
+	if !relay {
+		// Video tiles, my own mirrored preview, "Hide video": still axe-clean.
+		ana.checkScreen("room-cameras")
+	}
+
 	// In this muted room, nothing the app sent could carry sound.
 	for _, c := range []struct {
 		b  *browser
 		to string
 	}{{ana, benID}, {ben, anaID}} {
 		sdps := c.b.sent(c.to)
+		largest := 0
 		for _, d := range sdps {
+			largest = max(largest, len(d.SDP))
 			if liveAudio(d.SDP) {
 				t.Errorf("%s sent %s an %s with live audio in a muted room:\n%s", c.b.name, c.to, d.Type, d.SDP)
 			}
@@ -242,6 +260,7 @@ func camerasSeeEachOther(t *testing.T, relay bool) {
 		if len(sdps) == 0 {
 			t.Errorf("%s sent %s no session description", c.b.name, c.to)
 		}
+		t.Logf("%s sent %s %d descriptions, the largest %d bytes", c.b.name, c.to, len(sdps), largest)
 	}
 	if o := append(ana.sent(benID), ben.sent(anaID)...); !slicesHaveOffer(o) {
 		t.Errorf("no offer was sent either way")
@@ -355,8 +374,10 @@ func TestOpenRoomMicAndRemoval(t *testing.T) {
 	if n := ben.count(tid("remove-participant")); n != 0 {
 		t.Errorf("ben sees %d remove buttons in a room he did not create", n)
 	}
+	ana.checkScreen("room-open-mic")
 	ana.click(tileOf(benID) + " " + tid("remove-participant"))
 	ana.visible(tid("remove-dialog"))
+	ana.checkScreen("remove-dialog")
 	ana.click(tid("remove-confirm"))
 	ana.gone(tileOf(benID))
 	ben.waitPath("/lobby")

@@ -118,7 +118,9 @@ func (c *conn) closeWith(code int, why string) {
 		return // still upgrading: claim closes it with this code
 	}
 	c.once.Do(func() {
-		c.closed.Store(true)
+		if !c.closed.CompareAndSwap(false, true) {
+			return // the client closed first, and was answered
+		}
 		_ = ws.WriteClose(code, why)
 		_ = ws.SetReadDeadline(time.Now().Add(closeWait))
 	})

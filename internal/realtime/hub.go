@@ -8,6 +8,7 @@ package realtime
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
@@ -123,6 +124,18 @@ func New(o Options) (*Hub, error) {
 	u.MessageLengthLimit = MaxFrame                          // bigger frames close with 1009
 	u.KeepaliveTime = pingEvery + pongWait                   // no frame (not even a pong) for this long: dead
 	u.OnOpen(func(ws *websocket.Conn) { h.claim(ws) })
+	u.SetCloseHandler(func(ws *websocket.Conn, code int, text string) {
+		// Answer a client's close, unless we started the closing handshake
+		// (then this is the answer, and a second close frame is an error).
+		if c := h.claim(ws); c != nil && !c.closed.CompareAndSwap(false, true) {
+			return
+		}
+		if code == 1005 { // the client gave no code
+			_ = ws.WriteMessage(websocket.CloseMessage, nil)
+			return
+		}
+		_ = ws.WriteMessage(websocket.CloseMessage, append(binary.BigEndian.AppendUint16(nil, uint16(code)), text...))
+	})
 	u.OnMessage(func(ws *websocket.Conn, typ websocket.MessageType, b []byte) {
 		if c := h.claim(ws); c != nil {
 			c.onMessage(typ, b)
@@ -295,6 +308,11 @@ func (h *Hub) unregister(c *conn) {
 	last := room != "" && !h.userInRoomLocked(c.user.UserID, room)
 	h.mu.Unlock()
 	defer h.wg.Done()
+	if room != "" {
+		if err := h.rooms.DropMedia(context.Background(), c.user.UserID, room, c.id); err != nil {
+			h.log.Warn("realtime: drop media", "err", err)
+		}
+	}
 	if last {
 		if err := h.rooms.Hold(context.Background(), []string{c.user.UserID}); err != nil {
 			h.log.Warn("realtime: start grace", "err", err)

@@ -200,3 +200,23 @@ func TestCreatorRemovesAParticipant(t *testing.T) {
 	o.Send("remove-participant", map[string]any{"roomId": room, "participantId": bob.UserID}, "r3")
 	o.ExpectError("not_in_room", "r3")
 }
+
+func TestMediaEndsWithItsConnection(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	alice, bob := e.user(t), e.user(t)
+	room := e.room(t, alice, 8)
+	a, b := e.dial(t, alice), e.dial(t, bob)
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
+	b.Send("media-state", map[string]any{"roomId": room, "camera": true, "mic": false, "watching": true}, "m")
+	b.Expect("media-state", "m")
+	a.Expect("media-state", "")
+
+	b.WS.CloseNow() // bob's tab crashes; his seat is held, his camera is not
+	m := a.Expect("media-state", "")
+	if m.Field(t, "participantId") != bob.UserID || m.Field(t, "camera") != false || m.Field(t, "watching") != false {
+		t.Fatalf("media after the connection went: %s", m.Data)
+	}
+}

@@ -65,13 +65,7 @@ func (s *Service) MediaState(ctx context.Context, userID, conn string, in MediaS
 	if err := s.store.SetMedia(ctx, in.RoomID, userID, conn, &m); err != nil {
 		return apperr.From(err)
 	}
-	s.publish(ctx, newEvent(in.RoomID, EvMediaState, struct {
-		RoomID        string `json:"roomId"`
-		ParticipantID string `json:"participantId"`
-		Camera        bool   `json:"camera"`
-		Mic           bool   `json:"mic"`
-		Watching      bool   `json:"watching"`
-	}{in.RoomID, userID, in.Camera, in.Mic, in.Watching}, o))
+	s.publishMedia(ctx, in.RoomID, userID, m, o)
 	return nil
 }
 
@@ -82,6 +76,29 @@ func (s *Service) ClaimMedia(ctx context.Context, userID, roomID, conn string) e
 		return apperr.From(err)
 	}
 	return nil
+}
+
+// DropMedia turns off what userID shares in roomID when conn, their media
+// connection, goes away, and tells the room; a person's camera never
+// outlives the connection that carried it.
+func (s *Service) DropMedia(ctx context.Context, userID, roomID, conn string) error {
+	cleared, err := s.store.ClearMedia(ctx, roomID, userID, conn)
+	if err != nil || !cleared {
+		return err
+	}
+	s.publishMedia(ctx, roomID, userID, store.Media{}, Origin{})
+	return nil
+}
+
+// publishMedia tells a room what a participant shares.
+func (s *Service) publishMedia(ctx context.Context, roomID, userID string, m store.Media, o Origin) {
+	s.publish(ctx, newEvent(roomID, EvMediaState, struct {
+		RoomID        string `json:"roomId"`
+		ParticipantID string `json:"participantId"`
+		Camera        bool   `json:"camera"`
+		Mic           bool   `json:"mic"`
+		Watching      bool   `json:"watching"`
+	}{roomID, userID, m.Camera, m.Mic, m.Watching}, o))
 }
 
 // RTCInput is one signalling message: an offer or answer (SDP) or an ICE

@@ -273,6 +273,9 @@ type Store interface {
 	// SetMedia records an active participant's media connection and, when
 	// m is not nil, what they share. ErrNotInRoom otherwise.
 	SetMedia(ctx context.Context, roomID, userID, conn string, m *Media) error
+	// ClearMedia turns off what an active participant shares if conn is
+	// still their media connection, and reports whether anything was on.
+	ClearMedia(ctx context.Context, roomID, userID, conn string) (bool, error)
 	// MediaConn returns the media connection of an active participant ("" if
 	// none recorded), or ErrNotInRoom.
 	MediaConn(ctx context.Context, roomID, userID string) (string, error)

@@ -338,6 +338,22 @@ func (s *Store) SetMedia(ctx context.Context, roomID, userID, conn string, m *st
 	return nil
 }
 
+// ClearMedia implements store.Store.
+func (s *Store) ClearMedia(ctx context.Context, roomID, userID, conn string) (bool, error) {
+	r, err := s.w.ExecContext(ctx, s.q(`UPDATE room_participants
+		SET media_camera = FALSE, media_mic = FALSE, media_watching = FALSE
+		WHERE room_id = ? AND user_id = ? AND media_conn = ? AND left_at IS NULL
+			AND (media_camera OR media_mic OR media_watching)`), roomID, userID, conn)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: clear media: %w", err)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: clear media: %w", err)
+	}
+	return n > 0, nil
+}
+
 // MediaConn implements store.Store.
 func (s *Store) MediaConn(ctx context.Context, roomID, userID string) (string, error) {
 	var conn string

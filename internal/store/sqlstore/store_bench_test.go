@@ -148,3 +148,36 @@ func BenchmarkStartSession(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSetStatuses writes one batch of presence changes behind, as
+// the rooms service does every 500 ms: 1,250 changes is 2,500 updates/s,
+// the rate of 5,000 people each changing status every 2 s. ns/op is per
+// batch; divide by 1,250 for one change.
+func BenchmarkSetStatuses(b *testing.B) {
+	eachStore(b, func(b *testing.B, s store.Store) {
+		ctx := context.Background()
+		var seats []store.StatusUpdate
+		var room store.Room
+		for i := range 1250 {
+			if i%8 == 0 {
+				room = benchRoom(b, s, 8)
+			}
+			u := benchUser(b, s)
+			if _, err := s.JoinRoom(ctx, room.ID, u.ID, benchNow, benchNow.Add(time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+			seats = append(seats, store.StatusUpdate{RoomID: room.ID, UserID: u.ID})
+		}
+		statuses := []string{"break", "away", "working"}
+		n := 0
+		for b.Loop() {
+			for i := range seats {
+				seats[i].Status = statuses[n%3]
+			}
+			n++
+			if err := s.SetStatuses(ctx, seats); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

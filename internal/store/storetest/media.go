@@ -33,6 +33,18 @@ func testMedia(t *testing.T, f *fixture) {
 	eq(t, conn, "conn-2", "media conn after media-state")
 	eq(t, media(), store.Media{Camera: true, Watching: true}, "media")
 
+	// Only the media connection's going turns media off, and only once.
+	cleared, err := f.s.ClearMedia(f.ctx, r.ID, u.ID, "conn-1")
+	ok(t, err, "ClearMedia of another connection")
+	eq(t, cleared, false, "cleared by a connection that does not carry media")
+	eq(t, media(), store.Media{Camera: true, Watching: true}, "media kept")
+	cleared, err = f.s.ClearMedia(f.ctx, r.ID, u.ID, "conn-2")
+	ok(t, err, "ClearMedia")
+	eq(t, cleared, true, "cleared by the media connection")
+	eq(t, media(), store.Media{}, "media after the media connection went")
+	cleared, _ = f.s.ClearMedia(f.ctx, r.ID, u.ID, "conn-2")
+	eq(t, cleared, false, "nothing left to clear")
+
 	stranger := f.user("stranger")
 	isErr(t, f.s.SetMedia(f.ctx, r.ID, stranger.ID, "x", nil), store.ErrNotInRoom, "SetMedia of a stranger")
 	_, err = f.s.MediaConn(f.ctx, r.ID, stranger.ID)
