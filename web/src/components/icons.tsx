@@ -84,6 +84,9 @@ export const MicOffIcon = (p: P) => (
 export const MicIcon = (p: P) => (
   <Svg {...p}><rect x="9" y="3" width="6" height="11" rx="3" /><path d="M5 11a7 7 0 0 0 14 0M12 18v3" /></Svg>
 );
+export const CameraIcon = (p: P) => (
+  <Svg {...p}><rect x="3" y="6" width="13" height="12" rx="2" /><path d="M16 10.5l5-3v9l-5-3z" /></Svg>
+);
 
 /** Logo is the app mark: two people side by side at a desk. */
 export const Logo = ({ size = 28 }: P) => (

@@ -170,6 +170,25 @@ describe('RealtimeClient', () => {
     expect(Math.abs(c.clock.offset - 5_000)).toBeLessThanOrEqual(10);
   });
 
+  it('send needs no reply, and its errors go to onSendError, not onEvent', () => {
+    const { c, events } = client();
+    const failed: Array<[string, Record<string, unknown>]> = [];
+    c.onSendError = (e, d) => failed.push([e, d]);
+    expect(c.send('rtc-ice', { roomId: 'r1', to: 'b', candidate: null })).toBe(false); // not connected
+    c.start();
+    const ws = FakeSocket.last();
+    ws.open();
+    expect(c.send('rtc-offer', { roomId: 'r1', to: 'b', sdp: 'v=0' })).toBe(true);
+    const sent = ws.lastSent('rtc-offer');
+    expect(sent.ref).toMatch(/^s/);
+    ws.receive('error', { code: 'invalid', message: 'too big' }, sent.ref);
+    expect(failed).toEqual([['rtc-offer', { code: 'invalid', message: 'too big' }]]);
+    expect(events).toEqual([]);
+    // Relayed signalling arrives as ordinary events.
+    ws.receive('rtc-answer', { roomId: 'r1', from: 'b', sdp: 'v=0' });
+    expect(events.map(([e]) => e)).toEqual(['rtc-answer']);
+  });
+
   it('ignores frames that are not protocol frames', () => {
     const { c, events } = client();
     c.start();

@@ -76,6 +76,8 @@ export class RealtimeClient {
   onOpen: () => void = () => {};
   /** onSignedOut runs when the server ends the session (close 4401). */
   onSignedOut: () => void = () => {};
+  /** onSendError gets the `error` answering a send() (rtc-* signalling: no reply on success). */
+  onSendError: (event: string, data: Data) => void = () => {};
 
   private ws: SocketLike | null = null;
   private stopped = true;
@@ -83,6 +85,8 @@ export class RealtimeClient {
   private openedAt: number | null = null;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
+  /** Events of recent send()s by ref, to say which one an error answers. */
+  private readonly sends = new Map<string, string>();
   private readonly pending = new Map<string, Pending>();
   private readonly create: (url: string) => SocketLike;
   private readonly random: () => number;
@@ -137,6 +141,21 @@ export class RealtimeClient {
     });
   }
 
+  /**
+   * send sends an event that gets no reply on success (rtc-* signalling).
+   * Its ref starts with "s", and an error answering it goes to onSendError,
+   * not onEvent. It returns false when the socket is down.
+   */
+  send(event: string, data: Data): boolean {
+    const ws = this.ws;
+    if (!ws || this.state.value !== 'open') return false;
+    const ref = `s${++this.seq}`;
+    this.sends.set(ref, event);
+    if (this.sends.size > 256) this.sends.delete(this.sends.keys().next().value!);
+    ws.send(JSON.stringify({ event, data, ref }));
+    return true;
+  }
+
   private connect(): void {
     this.openedAt = null;
     if (this.state.value !== 'reconnecting') this.state.value = 'connecting';
@@ -187,6 +206,12 @@ export class RealtimeClient {
     }
     if (pending && frame.event === 'error') {
       pending.reject(new SocketError(data));
+      return;
+    }
+    if (!pending && ref?.startsWith('s') && frame.event === 'error') {
+      const event = this.sends.get(ref) ?? '';
+      this.sends.delete(ref);
+      this.onSendError(event, data);
       return;
     }
     // State first, so that code awaiting the reply sees it applied.

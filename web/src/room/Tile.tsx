@@ -3,6 +3,8 @@ import { HideIcon, ShowIcon } from '../components/icons';
 import { ProgressRing } from '../components/ProgressRing';
 import { StatusBadge } from '../components/Status';
 import type { Participant } from '../lib/types';
+import { localVideo } from '../media/state';
+import { MediaBadges, OwnPreview, RemoteMedia, TileMediaActions } from '../media/TileMedia';
 import { setHidden } from '../state/hidden';
 
 interface Props {
@@ -33,9 +35,12 @@ export function Tile({ p, isMe, hidden }: Props) {
       data-participant-id={p.id}
       data-status={p.status}
     >
+      {!isMe && <RemoteMedia p={p} />}
       <div class="flex items-center gap-3">
-        {/* The picture area: the camera's video takes the avatar's place when it is on. */}
-        {focus ? (
+        {/* The picture area: my own camera, small and mirrored, takes my avatar's place when it is on. */}
+        {isMe && localVideo.value ? (
+          <OwnPreview />
+        ) : focus ? (
           <ProgressRing value={focus.progress} size={AVATAR + 12}>
             <Avatar id={p.id} name={p.displayName} url={p.avatarUrl} size={AVATAR} />
           </ProgressRing>
@@ -50,6 +55,7 @@ export function Tile({ p, isMe, hidden }: Props) {
             {isMe && <span class="font-normal text-muted"> (you)</span>}
           </p>
           <StatusBadge status={p.status} />
+          <MediaBadges p={p} />
           {focus && (
             <p class="text-sm text-muted" data-testid="participant-progress">
               Focusing · {focus.progress}%
@@ -70,6 +76,7 @@ export function Tile({ p, isMe, hidden }: Props) {
           </ul>
         </div>
       )}
+      {!isMe && <TileMediaActions p={p} />}
     </li>
   );
 }

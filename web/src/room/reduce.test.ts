@@ -62,6 +62,13 @@ describe('reduce', () => {
     expect(s.participants.find((p) => p.id === 'bb')?.status).toBe('break');
   });
 
+  it('updates what a person shares (media-state)', () => {
+    const s = reduce(joined(), 'media-state', { roomId: 'r1', participantId: 'bb', camera: true, mic: false, watching: true })!;
+    expect(s.participants.find((p) => p.id === 'bb')?.media).toEqual({ camera: true, mic: false, watching: true });
+    expect(s.participants.find((p) => p.id === 'a')?.media).toEqual({ camera: false, mic: false, watching: false });
+    expect(reduce(s, 'media-state', { roomId: 'other', participantId: 'bb', camera: false, mic: false, watching: false })).toBe(s);
+  });
+
   it('ignores events about another room', () => {
     const s = joined();
     expect(reduce(s, 'participant-left', { roomId: 'other', participantId: 'bb' })).toBe(s);

@@ -75,6 +75,11 @@ export function reduce(state: RoomState | null, event: string, data: Data): Room
       return withParticipants(state, state.participants.filter((x) => x.id !== data.participantId));
     case 'presence-updated':
       return updateParticipant(state, data.participantId, (p) => ({ ...p, status: data.status }));
+    case 'media-state':
+      return updateParticipant(state, data.participantId, (p) => ({
+        ...p,
+        media: { camera: data.camera === true, mic: data.mic === true, watching: data.watching === true },
+      }));
     case 'focus-session-started':
     case 'focus-session-updated':
     case 'focus-session-completed': {

@@ -5,6 +5,7 @@ import { Link } from '../components/Link';
 import { ApiError, NetworkError, api } from '../lib/api';
 import { navigate } from '../lib/router';
 import { CATEGORIES, CATEGORY_LABELS, type Category, type MicPolicy, type Room } from '../lib/types';
+import { farewell } from '../state/room';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
 
@@ -68,6 +69,9 @@ export function Lobby() {
   return (
     <>
       <section aria-labelledby="lobby-title" class="mb-10">
+        {farewell.value && (
+          <p role="status" class="card mb-4 border-l-4 border-l-accent px-4 py-3 text-sm" data-testid="lobby-notice">{farewell.value}</p>
+        )}
         <h1 id="lobby-title" tabIndex={-1} class="mb-1 text-2xl font-bold sm:text-3xl">Ready when you are</h1>
         <p class="mb-5 text-muted">
           You're <strong class="text-text">{user.value?.displayName}</strong>.{' '}
@@ -84,7 +88,8 @@ export function Lobby() {
       <section aria-labelledby="rooms-title" class="mb-10">
         <h2 id="rooms-title" class="mb-4 text-xl font-bold">Or pick a room</h2>
         {error && <p role="alert" class="field-error mb-4">{error}</p>}
-        {rooms === null && !error && <p class="text-muted">Loading rooms…</p>}
+        {/* Until the list arrives, keep "Create a room" below the fold, so it does not jump down under the reader. */}
+        {rooms === null && !error && <p class="min-h-dvh text-muted">Loading rooms…</p>}
         {rooms?.length === 0 && <p class="text-muted">No rooms yet. Create the first one below.</p>}
         {rooms && <RoomGroups rooms={rooms} />}
       </section>

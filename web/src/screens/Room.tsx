@@ -4,6 +4,7 @@ import { Link } from '../components/Link';
 import { api } from '../lib/api';
 import { navigate } from '../lib/router';
 import { CATEGORY_LABELS, type Participant } from '../lib/types';
+import { MediaControls } from '../media/MediaControls';
 import { FocusPanel } from '../room/FocusPanel';
 import { StatusSwitch } from '../room/StatusSwitch';
 import { Tile } from '../room/Tile';
@@ -85,6 +86,7 @@ export function RoomScreen({ id }: { id: string }) {
               <StatusSwitch status={mine.status} />
             </section>
           )}
+          <MediaControls room={r.room} />
           <FocusPanel />
         </div>
       </div>

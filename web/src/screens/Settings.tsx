@@ -4,6 +4,7 @@ import { Dialog } from '../components/Dialog';
 import { Field, FormError } from '../components/Field';
 import { askNotificationPermission, chime, notificationsSupported } from '../lib/alerts';
 import { ApiError, NetworkError } from '../lib/api';
+import { highQuality } from '../media/quality';
 import { CATEGORIES, CATEGORY_LABELS, type Preferences, type ReducedMotion, type WorkStyle } from '../lib/types';
 import { savePrefs, saveProfile, signOut } from '../state/session';
 import { useTitle } from '../state/title';
@@ -51,6 +52,7 @@ export default function Settings() {
       <CategoriesSection p={p} save={save} />
       <NotificationsSection p={p} save={save} />
       <DisplaySection p={p} save={save} />
+      <CameraSection />
       <SignOutSection />
       <div role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-20 flex justify-center px-4" data-testid="settings-status">
         {status && (
@@ -226,6 +228,26 @@ function DisplaySection({ p, save }: SectionProps) {
         <input type="checkbox" checked={a.largerText} data-testid="setting-larger-text" onChange={(e) => void save({ accessibilitySettings: { ...a, largerText: e.currentTarget.checked } })} />
         Larger text
       </label>
+    </Section>
+  );
+}
+
+function CameraSection() {
+  return (
+    <Section id="camera-title" title="Camera">
+      <label class="choice">
+        <input
+          type="checkbox"
+          checked={highQuality.value}
+          aria-describedby="video-high-hint"
+          data-testid="setting-video-high"
+          onChange={(e) => (highQuality.value = e.currentTarget.checked)}
+        />
+        Higher video quality
+      </label>
+      <p id="video-high-hint" class="hint">
+        Sharper (640×480) but uses more data, for you and everyone who sees you. Saved in this browser.
+      </p>
     </Section>
   );
 }

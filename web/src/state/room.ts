@@ -4,6 +4,7 @@
 import { batch, computed, effect, signal } from '@preact/signals';
 import { chime, notify } from '../lib/alerts';
 import { api } from '../lib/api';
+import { match, navigate, path } from '../lib/router';
 import { readJSON, writeJSON } from '../lib/storage';
 import type { Session, Status, TimerType } from '../lib/types';
 import { NotConnectedError, SocketError, type Data } from '../realtime/client';
@@ -25,6 +26,17 @@ export const mySession = signal<Session | null>(null);
 export const notice = signal<string | null>(null);
 /** The type of the timer that just ended, until the next one starts. */
 export const lastDone = signal<TimerType | null>(null);
+/** Shown in the lobby after the room's creator asked this person to leave. */
+export const farewell = signal<string | null>(null);
+
+const REMOVED_TEXT = 'The host asked you to leave this room.';
+
+/** Others who follow the room's events (media/state.ts); they run after the state is updated. */
+type Listener = (event: string, data: Data) => void;
+const listeners: Listener[] = [];
+export function onRoomEvent(l: Listener): void {
+  listeners.push(l);
+}
 
 effect(() => writeJSON('sessionStorage', ROOM_KEY, currentRoomId.value));
 
@@ -82,7 +94,7 @@ function handle(event: string, data: Data): void {
       break;
     case 'room-left':
     case 'participant-left':
-      if (before && !after) movedOut();
+      if (before && !after) movedOut(event === 'room-left' && data.reason === 'removed');
       else if (event === 'participant-left' && data.participantId === myId() && data.roomId === currentRoomId.value) movedOut();
       break;
     case 'focus-session-started':
@@ -108,6 +120,7 @@ function handle(event: string, data: Data): void {
       if (typeof data.message === 'string') notice.value = data.message;
       break;
   }
+  for (const l of listeners) l(event, data);
 }
 
 function welcome(r: RoomState): string {
@@ -116,13 +129,19 @@ function welcome(r: RoomState): string {
   return `You're in. ${others} ${others === 1 ? 'person is' : 'people are'} working here.`;
 }
 
-function movedOut(): void {
+function movedOut(removed = false): void {
+  const roomId = currentRoomId.value;
   batch(() => {
     currentRoomId.value = null;
     room.value = null;
     mySession.value = null;
-    notice.value = "You're no longer in this room.";
+    notice.value = removed ? REMOVED_TEXT : "You're no longer in this room.";
+    if (removed) farewell.value = REMOVED_TEXT;
   });
+  if (!removed) return;
+  announce(REMOVED_TEXT);
+  const here = match(path.value);
+  if (here.name === 'room' && here.id === roomId) navigate('/lobby', { replace: true });
 }
 
 function timerEnded(type: TimerType): void {
@@ -193,6 +212,7 @@ export function enterRoom(id: string): void {
     currentRoomId.value = id;
     joinError.value = null;
     notice.value = null;
+    farewell.value = null;
     if (room.value && room.value.room.id !== id) {
       room.value = null;
       mySession.value = null;
