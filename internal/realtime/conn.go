@@ -122,6 +122,14 @@ func (c *conn) closeWith(code int, why string) {
 			return // the client closed first, and was answered
 		}
 		_ = ws.WriteClose(code, why)
+		if code == CloseRestarting || code == CloseTooSlow {
+			// nbio v1.6.8 takes these registered codes for invalid when the
+			// client echoes them, and would answer with a second close
+			// (1002). Drop the connection once ours is sent instead of
+			// waiting for the echo; the client still sees our code.
+			_ = ws.Close()
+			return
+		}
 		_ = ws.SetReadDeadline(time.Now().Add(closeWait))
 	})
 }
