@@ -380,23 +380,34 @@ var (
 func (r *presenceRun) read(c *presenceClient) {
 	for {
 		msg, err := c.ws.readMessage()
-		now := r.since()
 		if err != nil {
-			if c.joined.Load() || !errors.Is(err, io.EOF) {
-				r.closedEarly.Add(1)
-				r.logLimited("client %d: socket ended: %v", c.idx, err)
-			}
-			c.doneOnce.Do(func() { close(c.done) })
+			r.ended(c, err)
 			return
 		}
+		r.handle(c, msg, r.since())
+	}
+}
+
+// ended records that c's socket ended with err.
+func (r *presenceRun) ended(c *presenceClient, err error) {
+	if c.joined.Load() || !errors.Is(err, io.EOF) {
+		r.closedEarly.Add(1)
+		r.logLimited("client %d: socket ended: %v", c.idx, err)
+	}
+	c.doneOnce.Do(func() { close(c.done) })
+}
+
+// handle accounts for one message c received at now (ns since t0).
+func (r *presenceRun) handle(c *presenceClient, msg []byte, now int64) {
+	{
 		if !bytes.HasPrefix(msg, evPrefix) {
 			r.otherEvents.Add(1)
-			continue
+			return
 		}
 		rest := msg[len(evPrefix):]
 		end := bytes.IndexByte(rest, '"')
 		if end < 0 {
-			continue
+			return
 		}
 		switch string(rest[:end]) {
 		case "presence-updated":
@@ -406,12 +417,12 @@ func (r *presenceRun) read(c *presenceClient) {
 			si := statusIndex(st)
 			if sender == nil || si < 0 {
 				r.unmatched.Add(1)
-				continue
+				return
 			}
 			seq := sender.last[si].Load()
 			if seq == 0 {
 				r.unmatched.Add(1)
-				continue
+				return
 			}
 			rec := &r.sends[seq-1]
 			rec.recv.Add(1)
