@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,10 @@ const (
 	eventBurst      = 40
 	strikesPerSec   = 2
 	strikeBurst     = 20
+	// Signalling (rtc-*) has an allowance of its own: joining a room where
+	// 7 cameras are on trickles dozens of ICE candidates at once.
+	signalsPerSecond = 50
+	signalBurst      = 200
 )
 
 // maxPending bounds the bytes handed to the socket but not yet written to
@@ -44,6 +49,7 @@ type conn struct {
 	id   string
 
 	limit   *rate.Limiter
+	signals *rate.Limiter // rtc-offer, rtc-answer, rtc-ice
 	strikes *rate.Limiter
 
 	queued atomic.Int64 // bytes written to ws and not yet to the network
@@ -69,7 +75,11 @@ func (c *conn) onMessage(typ websocket.MessageType, b []byte) {
 		c.fail(f.Ref, e)
 		return
 	}
-	if !c.limit.Allow() {
+	limit := c.limit
+	if strings.HasPrefix(f.Event, "rtc-") {
+		limit = c.signals
+	}
+	if !limit.Allow() {
 		if !c.strikes.Allow() {
 			c.closeWith(CloseAbuse, "too many events")
 			return

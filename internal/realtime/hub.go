@@ -225,6 +225,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &conn{
 		hub: h, user: id, id: h.instance + "-" + itoa(h.nextID.Add(1)),
 		limit: rate.NewLimiter(eventsPerSecond, eventBurst), strikes: rate.NewLimiter(strikesPerSec, strikeBurst),
+		signals: rate.NewLimiter(signalsPerSecond, signalBurst),
 	}
 	if e := h.register(c, r.RemoteAddr); e != nil {
 		httpError(w, e)

@@ -220,3 +220,24 @@ func TestMediaEndsWithItsConnection(t *testing.T) {
 		t.Fatalf("media after the connection went: %s", m.Data)
 	}
 }
+
+func TestSignallingHasItsOwnAllowance(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	alice, bob := e.user(t), e.user(t)
+	room := e.room(t, alice, 8)
+	a, b := e.dial(t, alice), e.dial(t, bob)
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
+	// More candidates at once than the general burst of 40 allows.
+	const n = 80
+	for i := range n {
+		a.Send("rtc-ice", map[string]any{"roomId": room, "to": bob.UserID, "candidate": map[string]any{"candidate": "candidate:" + string(rune('a'+i%26)) + " 1 udp 1 127.0.0.1 9 typ host"}}, "")
+	}
+	for range n {
+		b.Expect("rtc-ice", "")
+	}
+	a.Send("update-presence", map[string]any{"roomId": room, "status": "away"}, "s")
+	a.Expect("presence-updated", "s") // and no rate_limited error came before it
+}

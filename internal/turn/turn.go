@@ -232,6 +232,7 @@ func listen(family, addr string) (net.PacketConn, net.Listener, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("turn: listen udp %s: %w", addr, err)
 		}
+		growBuffers(udp)
 		p := strconv.Itoa(udp.LocalAddr().(*net.UDPAddr).Port)
 		tcp, err := net.Listen("tcp"+family, net.JoinHostPort(host, p))
 		if err == nil {
@@ -322,6 +323,7 @@ func (g *relayGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.
 		if err != nil {
 			return nil, nil, err
 		}
+		growBuffers(conn)
 		return conn, &net.UDPAddr{IP: g.relayIP.AsSlice(), Port: conn.LocalAddr().(*net.UDPAddr).Port}, nil
 	}
 	if g.min == 0 || c.RequestedPort != 0 {
@@ -392,4 +394,18 @@ func (c *trackedConn) Close() error {
 	delete(c.l.conns, c)
 	c.l.mu.Unlock()
 	return c.Conn.Close()
+}
+
+// socketBuffer is what relay sockets ask the kernel for: media arrives in
+// bursts (a keyframe is dozens of packets), and the default 208 KiB receive
+// buffer dropped datagrams under load. The kernel caps it at
+// net.core.rmem_max / wmem_max.
+const socketBuffer = 4 << 20
+
+// growBuffers enlarges a UDP socket's buffers; failure only costs headroom.
+func growBuffers(c net.PacketConn) {
+	if u, ok := c.(*net.UDPConn); ok {
+		_ = u.SetReadBuffer(socketBuffer)
+		_ = u.SetWriteBuffer(socketBuffer)
+	}
 }
