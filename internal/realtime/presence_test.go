@@ -36,7 +36,7 @@ func TestReconnectWithinGraceIsSilent(t *testing.T) {
 
 func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{grace: 500 * time.Millisecond})
+	e := newEnv(t, envOptions{grace: 2 * time.Second})
 	alice, bob := e.user(t), e.user(t)
 	room := e.room(t, alice, 8)
 	a, b := e.dial(t, alice), e.dial(t, bob)
@@ -70,7 +70,7 @@ func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
 
 func TestRESTJoinIsOneCodePathAndHoldsTheSeat(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{grace: 500 * time.Millisecond})
+	e := newEnv(t, envOptions{grace: 2 * time.Second})
 	alice, bob := e.user(t), e.user(t)
 	room := e.room(t, alice, 8)
 	a := e.dial(t, alice)
@@ -160,7 +160,7 @@ func TestLeftoverParticipantsGetGraceAtStartUp(t *testing.T) {
 	if _, err := st.JoinRoom(ctx, room.ID, ghost.ID, past, past); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, envOptions{grace: 500 * time.Millisecond, store: st})
+	e := newEnv(t, envOptions{grace: 2 * time.Second, store: st})
 	a := e.dial(t, e.user(t))
 	snap := a.Join(room.ID)
 	if n := len(snap.Field(t, "participants").([]any)); n != 2 {
