@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/bodydouble/bodydouble/internal/procstat"
 )
 
 // runJoins measures POST /api/rooms/{id}/join at a fixed rate. Arrivals
@@ -58,7 +60,7 @@ func runJoins(args []string) error {
 		if p0, err = sampleProc(*pid); err != nil {
 			return fmt.Errorf("-server-pid: %w", err)
 		}
-		wait0 = runDelay(*pid)
+		wait0 = procstat.RunDelay(*pid)
 	}
 	var h hist
 	var failed atomic.Int64
@@ -85,7 +87,7 @@ func runJoins(args []string) error {
 	fmt.Printf("join latency from scheduled send: %s\n", h.summary())
 	if *pid != 0 {
 		p1, _ := sampleProc(*pid)
-		wait := runDelay(*pid) - wait0
+		wait := procstat.RunDelay(*pid) - wait0
 		fmt.Printf("server CPU %.0f µs per join (%.0f%% of one core); its threads waited for a CPU %.0f%% of the time; machine load average %s\n",
 			float64((p1.cpu-p0.cpu)/time.Microsecond)/float64(n), 100*(p1.cpu-p0.cpu).Seconds()/d.Seconds(), 100*wait.Seconds()/d.Seconds(), loadAvg())
 	}

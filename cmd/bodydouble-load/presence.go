@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/bodydouble/bodydouble/internal/procstat"
 )
 
 // The presence workload (issue 3, point 9): n clients in rooms of 8; each
@@ -223,10 +225,10 @@ func runPresence(args []string) error {
 	var wait0, selfWait0 time.Duration
 	if *pid != 0 {
 		p0, _ = sampleProc(*pid)
-		wait0 = runDelay(*pid)
+		wait0 = procstat.RunDelay(*pid)
 	}
-	self0 := selfCPU()
-	selfWait0 = runDelay(os.Getpid())
+	self0 := procstat.SelfCPU()
+	selfWait0 = procstat.RunDelay(os.Getpid())
 	phaseStart := time.Now()
 	r.phaseStart.Store(r.since())
 	delivered0 := r.delivered.Load()
@@ -268,10 +270,10 @@ func runPresence(args []string) error {
 	var wait1 time.Duration
 	if *pid != 0 {
 		p1, _ = sampleProc(*pid)
-		wait1 = runDelay(*pid)
+		wait1 = procstat.RunDelay(*pid)
 	}
-	self1 := selfCPU()
-	selfWait1 := runDelay(os.Getpid())
+	self1 := procstat.SelfCPU()
+	selfWait1 := procstat.RunDelay(os.Getpid())
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bodydouble/bodydouble/internal/procstat"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -42,9 +43,9 @@ func take(links []*link, users []*user, frames []*atomic.Int64, pid int) (snapsh
 		if err != nil {
 			return s, fmt.Errorf("server process: %w", err)
 		}
-		s.serverCPU, s.serverLag = cpu, runDelay(pid)
+		s.serverCPU, s.serverLag = cpu, procstat.RunDelay(pid)
 	}
-	s.selfCPU = selfCPU()
+	s.selfCPU = procstat.SelfCPU()
 	s.busy, s.total = machineCPU()
 	s.rcvbufErr, s.sndbufErr = udpErrors()
 	s.drops = udpDrops()
