@@ -1,15 +1,15 @@
 package api
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/bodydouble/bodydouble/internal/testlog"
 )
 
 func TestBodyLimit(t *testing.T) {
@@ -131,7 +131,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestPanicAndLog(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
+	var buf testlog.Buffer
 	s := New(Options{Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}).(*server)
 	s.mux.Handle("GET /api/boom", s.wrap(route{method: "GET", path: "/api/boom", access: public, handle: func(http.ResponseWriter, *http.Request) error {
 		panic("kaboom")
@@ -168,24 +168,6 @@ func TestPanicAndLog(t *testing.T) {
 			t.Errorf("log contains %q:\n%s", secret, log)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // newHTTPServer serves h at /api/ and returns its base URL.

@@ -13,32 +13,15 @@ import (
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/testlog"
 	"github.com/bodydouble/bodydouble/internal/turn"
 )
 
 const testTokenSecret = "app-test-secret-0123456789-0123456789"
 
-// logBuffer collects the app's log.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startApp runs the whole app on loopback with cfg changed by configure.
 // It shuts down when the test ends, or earlier with stop.
-func startApp(t *testing.T, configure func(*config.Config)) (a *App, logs *logBuffer, stop func()) {
+func startApp(t *testing.T, configure func(*config.Config)) (a *App, logs *testlog.Buffer, stop func()) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
@@ -52,7 +35,7 @@ func startApp(t *testing.T, configure func(*config.Config)) (a *App, logs *logBu
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	logs = &logBuffer{}
+	logs = &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	a, err := New(t.Context(), cfg, log)
 	if err != nil {

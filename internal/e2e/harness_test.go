@@ -21,6 +21,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/app"
 	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/testlog"
 )
 
 // chromiumPath is Debian's Chromium, the browser these tests are written for.
@@ -47,7 +48,7 @@ type server struct {
 	cfg  config.Config
 	app  *app.App
 	URL  string
-	logs *syncBuffer
+	logs *testlog.Buffer
 }
 
 // startServer starts the whole app (internal/app) the way main does, on a
@@ -65,7 +66,7 @@ func startServer(t *testing.T, changes ...func(*config.Config)) *server {
 	for _, change := range changes {
 		change(&cfg)
 	}
-	s := &server{t: t, cfg: cfg, logs: &syncBuffer{}}
+	s := &server{t: t, cfg: cfg, logs: &testlog.Buffer{}}
 	s.start()
 	s.cfg.Addr = s.app.Addr().String()
 	s.URL = "http://" + s.cfg.Addr
@@ -103,24 +104,6 @@ func (s *server) stop() {
 		s.t.Errorf("app.Shutdown: %v", err)
 	}
 	s.app = nil
-}
-
-// syncBuffer collects the server's log, shown when a test fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // ---- a browser profile ----------------------------------------------------

@@ -16,6 +16,8 @@ import (
 
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
+
+	"github.com/bodydouble/bodydouble/internal/testlog"
 )
 
 var testSecret = []byte("turn-test-secret-0123456789")
@@ -44,30 +46,13 @@ func start(t *testing.T, o Options) *Server {
 // goroutines may still log after the test ends: not to t.Output.)
 func testLogger(t *testing.T) *slog.Logger {
 	t.Helper()
-	b := &syncBuffer{}
+	b := &testlog.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", b.String())
 		}
 	})
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // client is a pion TURN client of s over UDP, or TCP with overTCP.
