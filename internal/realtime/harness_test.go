@@ -96,6 +96,19 @@ func (e *env) user(t *testing.T) auth.Identity {
 	return id
 }
 
+// twoInRoom seats two new people in a new room of 8 over their sockets,
+// with the first one's participant-joined about the second consumed.
+func (e *env) twoInRoom(t *testing.T) (alice, bob auth.Identity, room string, a, b *client) {
+	t.Helper()
+	alice, bob = e.user(t), e.user(t)
+	room = e.room(t, alice, 8)
+	a, b = e.dial(t, alice), e.dial(t, bob)
+	a.Join(room)
+	b.Join(room)
+	a.Expect("participant-joined", "")
+	return alice, bob, room, a, b
+}
+
 // room creates a room with the given capacity.
 func (e *env) room(t *testing.T, owner auth.Identity, capacity int) string {
 	t.Helper()

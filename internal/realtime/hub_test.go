@@ -103,12 +103,7 @@ func TestJoinSnapshotAndParticipantEvents(t *testing.T) {
 func TestPresenceBroadcastIsTheSendersReply(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
-	b.Join(room)
-	a.Expect("participant-joined", "")
+	_, bob, room, a, b := e.twoInRoom(t)
 
 	b.Send("update-presence", map[string]any{"roomId": room, "status": "break"}, "p1")
 	reply := b.Expect("presence-updated", "p1")
@@ -125,12 +120,7 @@ func TestPresenceBroadcastIsTheSendersReply(t *testing.T) {
 func TestFocusSessionEvents(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
-	b.Join(room)
-	a.Expect("participant-joined", "")
+	alice, _, room, a, b := e.twoInRoom(t)
 
 	a.Send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"write intro"}}, "s")
 	own := a.Expect("focus-session-started", "s")
@@ -187,12 +177,7 @@ func TestFocusSessionEvents(t *testing.T) {
 func TestTimerEvents(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
-	b.Join(room)
-	a.Expect("participant-joined", "")
+	alice, _, room, a, b := e.twoInRoom(t)
 
 	a.Send("start-timer", map[string]any{"roomId": room, "duration": 1500, "type": "work"}, "t1")
 	started := a.Expect("timer-started", "t1")

@@ -204,12 +204,7 @@ func TestCreatorRemovesAParticipant(t *testing.T) {
 func TestMediaEndsWithItsConnection(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
-	b.Join(room)
-	a.Expect("participant-joined", "")
+	_, bob, room, a, b := e.twoInRoom(t)
 	b.Send("media-state", map[string]any{"roomId": room, "camera": true, "mic": false, "watching": true}, "m")
 	b.Expect("media-state", "m")
 	a.Expect("media-state", "")
@@ -224,12 +219,7 @@ func TestMediaEndsWithItsConnection(t *testing.T) {
 func TestSignallingHasItsOwnAllowance(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
-	b.Join(room)
-	a.Expect("participant-joined", "")
+	_, bob, room, a, b := e.twoInRoom(t)
 	// More candidates at once than the general burst of 40 allows.
 	const n = 80
 	for i := range n {

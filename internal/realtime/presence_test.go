@@ -15,12 +15,7 @@ import (
 func TestReconnectWithinGraceIsSilent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{grace: 20 * time.Second})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
-	b.Join(room)
-	a.Expect("participant-joined", "")
+	_, bob, room, a, b := e.twoInRoom(t)
 
 	b.WS.CloseNow() // the network drops
 	b2 := e.dial(t, bob)
@@ -37,12 +32,7 @@ func TestReconnectWithinGraceIsSilent(t *testing.T) {
 func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{grace: 2 * time.Second})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a, b := e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
-	b.Join(room)
-	a.Expect("participant-joined", "")
+	_, bob, room, a, b := e.twoInRoom(t)
 	b.Send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"x"}}, "s")
 	id := b.Expect("focus-session-started", "s").Field(t, "session", "id").(string)
 	a.Expect("focus-session-started", "")
