@@ -19,21 +19,46 @@ const MaxFrame = 16 << 10
 // maxRef bounds the client's correlation id.
 const maxRef = 64
 
-// frame is one client message: {"event", "data", "ref"?}.
+// frame is one client message: {"event", "data", "ref"?}. Data may share
+// the memory of the frame read from the socket: it is valid while the
+// frame is being handled.
 type frame struct {
 	Event string          `json:"event"`
 	Data  json.RawMessage `json:"data"`
 	Ref   string          `json:"ref"`
+
+	// scanned is set when scanFrame read the frame; plain then holds the
+	// members of Data (empty when there was no data).
+	scanned bool
+	plain   flat
+}
+
+// fields returns the values of exactly the data members keys, in order,
+// when the fast path read them; otherwise the caller decodes Data.
+func (f *frame) fields(keys ...string) ([maxFlat]string, bool) {
+	if !f.scanned {
+		return [maxFlat]string{}, false
+	}
+	return f.plain.strings(keys...)
 }
 
 // decodeFrame parses a client frame. It fails with an `invalid` error (and
 // the ref, when one could be read) on anything but a JSON object with a
 // string event, an optional object data and an optional string ref.
 func decodeFrame(b []byte) (frame, *apperr.Error) {
-	var f frame
 	if !utf8.Valid(b) {
-		return f, apperr.Field("frame", "is not UTF-8")
+		return frame{}, apperr.Field("frame", "is not UTF-8")
 	}
+	f, ok := scanFrame(b)
+	if !ok {
+		return decodeFrameStrict(b)
+	}
+	return checkFrame(f)
+}
+
+// decodeFrameStrict is decodeFrame for frames scanFrame does not read.
+func decodeFrameStrict(b []byte) (frame, *apperr.Error) {
+	var f frame
 	if err := wire.DecodeStrict(b, &f); err != nil {
 		// Recover the ref if we can, so the error reaches the right request.
 		var loose struct {
@@ -46,6 +71,12 @@ func decodeFrame(b []byte) (frame, *apperr.Error) {
 		}
 		return f, wire.DecodeError(err)
 	}
+	return checkFrame(f)
+}
+
+// checkFrame applies the rules JSON syntax does not: a short ref, an
+// event, object data ({} when absent or null).
+func checkFrame(f frame) (frame, *apperr.Error) {
 	if len(f.Ref) > maxRef {
 		f.Ref = ""
 		return f, apperr.Field("ref", "is longer than 64 characters")

@@ -9,11 +9,27 @@ import (
 
 var presenceFrame = []byte(`{"event":"update-presence","data":{"roomId":"6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f","status":"break"},"ref":"17"}`)
 
-// BenchmarkDecodePresence is the decoding cost of the most frequent client event.
+// BenchmarkDecodePresence is the decoding cost of the most frequent client
+// event, as handle reads it.
 func BenchmarkDecodePresence(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		f, err := decodeFrame(presenceFrame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v, ok := f.fields("roomId", "status"); !ok || v[1] != "break" {
+			b.Fatal("update-presence not read by the fast path")
+		}
+	}
+}
+
+// BenchmarkDecodePresenceStrict is the same frame through the strict
+// decoder, the path of every frame the fast one does not read.
+func BenchmarkDecodePresenceStrict(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := decodeFrameStrict(presenceFrame)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,8 +1,12 @@
 package realtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 func TestEncodeFrameAddsServerTime(t *testing.T) {
@@ -86,4 +90,77 @@ func TestPendingOutputIsBounded(t *testing.T) {
 	if !c.admit(frame) {
 		t.Fatal("not admitted after everything was written")
 	}
+}
+
+func TestScanFrameReadsOnlyPlainFrames(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		`{"event":"update-presence","data":{"roomId":"r","status":"break"},"ref":"1"}`,
+		` { "ref" : "1" , "data" : { } , "event" : "x" } `,
+		`{"event":"x"}`,
+		`{"event":"","data":{"a":"é"}}`,
+	} {
+		if _, ok := scanFrame([]byte(in)); !ok {
+			t.Errorf("scanFrame(%s) declined a plain frame", in)
+		}
+	}
+	for _, in := range []string{
+		`{"event":"x\u0041"}`,                    // escape
+		`{"Event":"x"}`,                          // another case: encoding/json matches it
+		`{"event":"x","event":"y"}`,              // duplicate: encoding/json keeps the last
+		`{"event":"x","data":{"a":"1","a":"2"}}`, // duplicate member
+		`{"event":"x","data":{"duration":60}}`,   // a number
+		`{"event":"x","data":{"a":{"b":"c"}}}`,   // nested
+		`{"event":"x","data":null}`,
+		`{"event":"x","data":{"a":"1","b":"2","c":"3","d":"4","e":"5"}}`, // too many members
+		`{"event":"x","extra":"y"}`,
+		`{"event":"x"}x`,
+		"{\"event\":\"a\tb\"}", // a control character, which JSON forbids
+		`{"event":"x",}`,
+		`{}`,
+	} {
+		if f, ok := scanFrame([]byte(in)); ok {
+			t.Errorf("scanFrame(%s) = %+v, want it left to the strict decoder", in, f)
+		}
+	}
+}
+
+// FuzzScanFrame checks that the fast path reads a frame exactly as the
+// strict decoder does, whenever it reads it at all.
+func FuzzScanFrame(f *testing.F) {
+	for _, s := range []string{
+		`{"event":"update-presence","data":{"roomId":"r","status":"break"},"ref":"1"}`,
+		`{"ref":"1","data":{},"event":"x"}`, `{"event":"x","data":{"a":"1","a":"2"}}`,
+		`{"event":"x","data":{"A":"1","a":"2"}}`, `{"event":"x","EVENT":"y"}`, ` {"event" :"x"} `,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := scanFrame(b)
+		if !ok || !utf8.Valid(b) {
+			return
+		}
+		var strict frame
+		if err := wire.DecodeStrict(b, &strict); err != nil {
+			t.Fatalf("scanFrame read %q, which the strict decoder refuses: %v", b, err)
+		}
+		if fast.Event != strict.Event || fast.Ref != strict.Ref || !bytes.Equal(fast.Data, strict.Data) {
+			t.Fatalf("%q: fast %q %q %s, strict %q %q %s", b, fast.Event, fast.Ref, fast.Data, strict.Event, strict.Ref, strict.Data)
+		}
+		if len(strict.Data) == 0 {
+			return
+		}
+		var members map[string]string
+		if err := json.Unmarshal(strict.Data, &members); err != nil {
+			t.Fatalf("%q: data the fast path read as plain is not: %v", b, err)
+		}
+		if len(members) != fast.plain.n {
+			t.Fatalf("%q: fast path read %d members, strict %d", b, fast.plain.n, len(members))
+		}
+		for _, m := range fast.plain.m[:fast.plain.n] {
+			if v, ok := members[string(m.key)]; !ok || v != string(m.val) {
+				t.Fatalf("%q: member %q = %q on the fast path, %q strictly", b, m.key, m.val, v)
+			}
+		}
+	})
 }

@@ -55,7 +55,9 @@ type complete struct {
 	rooms.CompleteSessionInput
 }
 
-// handle runs one client event. Its reply is either sent here (room-joined,
+// handle runs one client event. The most frequent ones take their data
+// from the fast path's members when it read them (f.fields), and decode
+// Data strictly otherwise. Its reply is either sent here (room-joined,
 // errors) or is the sender's copy of the room broadcast the change causes.
 func (c *conn) handle(ctx context.Context, f frame) {
 	o := rooms.Origin{Conn: c.id, Ref: f.Ref}
@@ -73,7 +75,12 @@ func (c *conn) handle(ctx context.Context, f frame) {
 		}
 	case evUpdatePresence:
 		var in presence
-		if err = decode(f.Data, &in); err == nil {
+		if v, ok := f.fields("roomId", "status"); ok {
+			in.RoomID, in.Status = v[0], v[1]
+		} else {
+			err = decode(f.Data, &in)
+		}
+		if err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				err = c.hub.rooms.SetStatus(ctx, c.user.UserID, in.RoomID, in.Status, o)
 			}
@@ -108,7 +115,12 @@ func (c *conn) handle(ctx context.Context, f frame) {
 		}
 	case evPauseTimer, evResumeTimer, evResetTimer:
 		var in roomOnly
-		if err = decode(f.Data, &in); err == nil {
+		if v, ok := f.fields("roomId"); ok {
+			in.RoomID = v[0]
+		} else {
+			err = decode(f.Data, &in)
+		}
+		if err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				action := map[string]rooms.TimerAction{evPauseTimer: rooms.Pause, evResumeTimer: rooms.Resume, evResetTimer: rooms.Reset}[f.Event]
 				_, err = c.hub.rooms.ControlTimer(ctx, c.user.UserID, in.RoomID, action, o)
