@@ -90,7 +90,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
-	a.rooms = rooms.New(rooms.Options{Store: a.store, Broker: a.broker, Logger: log})
+	ro := rooms.Options{Store: a.store, Broker: a.broker, Logger: log}
+	if cfg.RedisURL != "" {
+		// Other instances read statuses from the database for their
+		// snapshots; one instance alone reads its own, in memory.
+		ro.StatusFlush = sharedStatusFlush
+	}
+	a.rooms = rooms.New(ro)
 	a.setupICE(secret)
 	proxies := httpx.Proxies(cfg.TrustedProxies)
 	a.hub, err = realtime.New(realtime.Options{
@@ -212,6 +218,10 @@ func (a *App) brokerKind() string {
 	}
 	return "memory"
 }
+
+// sharedStatusFlush is how often presence statuses reach the database when
+// several instances share it.
+const sharedStatusFlush = 500 * time.Millisecond
 
 // Run starts the app and blocks until ctx ends, then shuts down within the
 // configured grace period.

@@ -149,9 +149,7 @@ var Statuses = []string{"working", "break", "away"}
 // SetStatus changes userID's status in roomID and tells the room at once.
 // The caller must have checked that userID is in roomID (the hub does: a
 // socket can only set the status of the room it is in). The status is
-// written to the store behind, in batches, because presence changes are
-// the most frequent event of all; Snapshot flushes first, so a snapshot
-// read by this instance is never behind what it broadcast.
+// written to the store behind (see statuses).
 func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, o Origin) error {
 	if !slices.Contains(Statuses, status) {
 		return apperr.Field("status", "must be working, break or away")
@@ -159,50 +157,24 @@ func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, 
 	if err := checkID(roomID); err != nil {
 		return err
 	}
-	s.statusMu.Lock()
-	s.statuses[seat{roomID, userID}] = status
-	s.statusMu.Unlock()
-	s.publish(ctx, newEvent(roomID, EvPresenceUpdated, struct {
-		RoomID        string `json:"roomId"`
-		ParticipantID string `json:"participantId"`
-		Status        string `json:"status"`
-	}{roomID, userID, status}, o))
+	s.statuses.set(roomID, userID, status)
+	// Built by hand: both ids are UUIDs and status is one of three words,
+	// so nothing needs escaping, and this is the hottest event there is.
+	data := make([]byte, 0, 128)
+	data = append(data, `{"roomId":"`...)
+	data = append(data, roomID...)
+	data = append(data, `","participantId":"`...)
+	data = append(data, userID...)
+	data = append(data, `","status":"`...)
+	data = append(data, status...)
+	data = append(data, `"}`...)
+	s.publish(ctx, Event{Room: roomID, Name: EvPresenceUpdated, Data: data, Origin: o})
 	return nil
 }
 
-// seat names one participation.
-type seat struct{ room, user string }
-
-// flushStatuses writes the pending status changes in one transaction.
-func (s *Service) flushStatuses(ctx context.Context) error {
-	s.statusMu.Lock()
-	if len(s.statuses) == 0 {
-		s.statusMu.Unlock()
-		return nil
-	}
-	batch := make([]store.StatusUpdate, 0, len(s.statuses))
-	for k, st := range s.statuses {
-		batch = append(batch, store.StatusUpdate{RoomID: k.room, UserID: k.user, Status: st})
-	}
-	clear(s.statuses)
-	s.statusMu.Unlock()
-	if err := s.store.SetStatuses(ctx, batch); err != nil {
-		return fmt.Errorf("rooms: write statuses: %w", err)
-	}
-	return nil
-}
-
-// forgetStatus drops a pending status change of userID: they joined or left
-// a room, which resets their status.
-func (s *Service) forgetStatus(userID string) {
-	s.statusMu.Lock()
-	defer s.statusMu.Unlock()
-	for k := range s.statuses {
-		if k.user == userID {
-			delete(s.statuses, k)
-		}
-	}
-}
+// forgetStatus drops userID's unwritten status change: they joined or left
+// a room, which resets it.
+func (s *Service) forgetStatus(userID string) { s.statuses.forget(userID) }
 
 // Hold keeps the seats of userIDs for another Grace period. The real-time
 // hub calls it periodically for users with a live socket in a room, and once
@@ -253,9 +225,7 @@ func (s *Service) sweep(ctx context.Context) {
 // Participants lists a room's participants with their focus; media state is
 // filled in by the real-time layer.
 func (s *Service) Participants(ctx context.Context, roomID string) ([]wire.Participant, error) {
-	if err := s.flushStatuses(ctx); err != nil {
-		return nil, apperr.From(err)
-	}
+	overlay := s.statuses.overlay(roomID) // before the read: see statuses.overlay
 	ps, err := s.store.Participants(ctx, roomID)
 	if err != nil {
 		return nil, apperr.From(err)
@@ -276,6 +246,7 @@ func (s *Service) Participants(ctx context.Context, roomID string) ([]wire.Parti
 		}
 		out = append(out, w)
 	}
+	apply(out, overlay)
 	return out, nil
 }
 

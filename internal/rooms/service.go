@@ -7,6 +7,7 @@ package rooms
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -25,8 +26,10 @@ const (
 	Grace = 30 * time.Second
 	// sweepEvery is how often expired seats are looked for.
 	sweepEvery = 2 * time.Second
-	// statusFlush is how often status changes are written behind.
-	statusFlush = 500 * time.Millisecond
+	// StatusFlush is how often presence statuses are written behind by
+	// default. Other instances read statuses from the store, so a deployment
+	// of several sets Options.StatusFlush much shorter.
+	StatusFlush = 30 * time.Second
 	// timerResync is how often running timers are reloaded from the store,
 	// in case a broker message was lost.
 	timerResync = 30 * time.Second
@@ -40,6 +43,8 @@ type Options struct {
 	Now    func() time.Time // defaults to time.Now
 	// Grace overrides the presence grace period (tests shorten it).
 	Grace time.Duration
+	// StatusFlush overrides how often statuses are written behind.
+	StatusFlush time.Duration
 }
 
 // Service implements every room operation. It is safe for concurrent use.
@@ -53,8 +58,8 @@ type Service struct {
 	mu     sync.Mutex
 	timers map[string]*scheduled // room id → pending completion
 
-	statusMu sync.Mutex
-	statuses map[seat]string // status changes not yet written
+	statuses    *statuses
+	statusFlush time.Duration
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -68,8 +73,11 @@ func New(o Options) *Service {
 	if o.Grace <= 0 {
 		o.Grace = Grace
 	}
+	if o.StatusFlush <= 0 {
+		o.StatusFlush = StatusFlush
+	}
 	return &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
-		timers: map[string]*scheduled{}, statuses: map[seat]string{}}
+		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush}
 }
 
 // checkID refuses ids that cannot name anything (not UUIDs) before they
@@ -92,7 +100,11 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millise
 // Run does the background work until ctx ends: expiring seats whose grace
 // ran out and completing timers. Every instance runs it; the store's
 // conditional updates make sure each expiry and completion happens once.
-func (s *Service) Run(ctx context.Context) error {
+func (s *Service) Run(ctx context.Context) (err error) {
+	// Whatever ends Run, the statuses not yet written are written.
+	defer func() {
+		err = errors.Join(err, s.statuses.flush(context.WithoutCancel(ctx), s.store))
+	}()
 	cancel, err := s.broker.Subscribe(ctx, timersChannel, s.onTimerMessage)
 	if err != nil {
 		return err
@@ -108,15 +120,15 @@ func (s *Service) Run(ctx context.Context) error {
 	defer sweep.Stop()
 	resync := time.NewTicker(timerResync)
 	defer resync.Stop()
-	flush := time.NewTicker(statusFlush)
+	flush := time.NewTicker(s.statusFlush)
 	defer flush.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			s.stopTimers()
-			return s.flushStatuses(context.WithoutCancel(ctx))
+			return nil
 		case <-flush.C:
-			if err := s.flushStatuses(ctx); err != nil {
+			if err := s.statuses.flush(ctx, s.store); err != nil {
 				s.log.Warn("rooms: flush statuses", "err", err)
 			}
 		case <-sweep.C:
