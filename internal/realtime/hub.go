@@ -76,6 +76,7 @@ type Hub struct {
 
 	engine   *nbhttp.Engine
 	upgrader *websocket.Upgrader
+	workers  *workers
 
 	mu      sync.Mutex
 	closing bool
@@ -107,7 +108,8 @@ func New(o Options) (*Hub, error) {
 	}
 	// Upgraded sockets leave net/http for nbio's event loop (epoll), so an
 	// idle connection costs no goroutine and no read buffer of its own.
-	h.engine = nbhttp.NewEngine(nbhttp.Config{Name: "bodydouble-ws"})
+	h.workers = startWorkers(defaultWorkers(), o.Logger)
+	h.engine = nbhttp.NewEngine(nbhttp.Config{Name: "bodydouble-ws", ServerExecutor: h.workers.Go})
 	h.engine.OnWrittenSize(func(nc *nbio.Conn, _ []byte, n int) {
 		if ws, ok := nc.Session().(*websocket.Conn); ok {
 			if c, ok := ws.Session().(*conn); ok {
@@ -116,6 +118,7 @@ func New(o Options) (*Hub, error) {
 		}
 	})
 	if err := h.engine.Start(); err != nil {
+		h.workers.close()
 		return nil, err
 	}
 	u := websocket.NewUpgrader()
@@ -498,6 +501,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 		go func() { h.engine.Stop(); close(stopped) }()
 		select {
 		case <-stopped:
+			h.workers.close()
 		case <-ctx.Done():
 			h.log.Warn("realtime: event loop did not stop before the deadline")
 		}
