@@ -34,7 +34,9 @@ const (
 	MaxConnsPerUser = 5
 	pingEvery       = 25 * time.Second
 	pongWait        = 30 * time.Second
-	holdEvery       = 10 * time.Second
+	// seatRetry is how often seat holds that failed to reach the store are
+	// tried again.
+	seatRetry = time.Second
 	// closeWait is how long a closing connection waits for the client's
 	// close frame before the socket is dropped.
 	closeWait = 2 * time.Second
@@ -86,6 +88,10 @@ type Hub struct {
 	claims  map[string]*conn    // remote address → connection being upgraded
 	wg      sync.WaitGroup      // one per registered connection
 
+	seatMu    sync.Mutex
+	seatDirty map[string]struct{} // users whose seat hold may have to change
+	seatWake  chan struct{}
+
 	stopOnce sync.Once
 }
 
@@ -105,6 +111,7 @@ func New(o Options) (*Hub, error) {
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
 		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{},
 		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
+		seatDirty: map[string]struct{}{}, seatWake: make(chan struct{}, 1),
 	}
 	// Upgraded sockets leave net/http for nbio's event loop (epoll), so an
 	// idle connection costs no goroutine and no read buffer of its own.
@@ -153,8 +160,9 @@ func New(o Options) (*Hub, error) {
 	return h, nil
 }
 
-// Run keeps the seats of users with live sockets held and listens for
-// logouts from every instance, until ctx ends.
+// Run keeps the store's seat holds in step with which users have a socket
+// in a room here, pings every client, and listens for logouts from every
+// instance, until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
 	cancel, err := h.broker.Subscribe(ctx, tokensChannel, h.onLogout)
 	if err != nil {
@@ -162,19 +170,18 @@ func (h *Hub) Run(ctx context.Context) {
 	} else {
 		defer cancel()
 	}
-	// Renew well within the grace period, so one late tick loses no seat.
-	t := time.NewTicker(min(holdEvery, h.rooms.Grace()/3))
-	defer t.Stop()
+	retry := time.NewTicker(seatRetry)
+	defer retry.Stop()
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if err := h.rooms.Hold(ctx, h.seated()); err != nil {
-				h.log.Warn("realtime: hold seats", "err", err)
-			}
+		case <-h.seatWake:
+			h.syncSeats(ctx)
+		case <-retry.C:
+			h.syncSeats(ctx) // what failed before, if anything
 		case <-ping.C:
 			for _, c := range h.all() {
 				if ws := c.ws.Load(); ws != nil {
@@ -196,21 +203,66 @@ func (h *Hub) all() []*conn {
 	return out
 }
 
-// seated lists the users with a local socket in a room.
-func (h *Hub) seated() []string {
+// seatChanged notes that userID may have gained or lost their last socket
+// in a room here; Run brings the store's holds in step.
+func (h *Hub) seatChanged(userID string) {
+	h.seatMu.Lock()
+	h.seatDirty[userID] = struct{}{}
+	h.seatMu.Unlock()
+	select {
+	case h.seatWake <- struct{}{}:
+	default:
+	}
+}
+
+// syncSeats holds the seats of the changed users who have a socket in a
+// room here and releases the others'. It reads the current state rather
+// than replaying changes, so it is right however changes interleaved; what
+// fails is tried again on the next call.
+func (h *Hub) syncSeats(ctx context.Context) {
+	h.seatMu.Lock()
+	dirty := h.seatDirty
+	if len(dirty) == 0 {
+		h.seatMu.Unlock()
+		return
+	}
+	h.seatDirty = map[string]struct{}{}
+	h.seatMu.Unlock()
+	var hold, release []string
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	seen := map[string]struct{}{}
-	var ids []string
-	for _, sub := range h.inRoom {
-		for c := range sub.members {
-			if _, ok := seen[c.user.UserID]; !ok {
-				seen[c.user.UserID] = struct{}{}
-				ids = append(ids, c.user.UserID)
-			}
+	for u := range dirty {
+		if h.userSeatedLocked(u) {
+			hold = append(hold, u)
+		} else {
+			release = append(release, u)
 		}
 	}
-	return ids
+	h.mu.Unlock()
+	retry := func(users []string) {
+		h.seatMu.Lock()
+		defer h.seatMu.Unlock()
+		for _, u := range users {
+			h.seatDirty[u] = struct{}{}
+		}
+	}
+	if err := h.rooms.HoldSeats(ctx, hold); err != nil {
+		h.log.Warn("realtime: hold seats", "users", len(hold), "err", err)
+		retry(hold)
+	}
+	if err := h.rooms.ReleaseSeats(ctx, release); err != nil {
+		h.log.Warn("realtime: release seats", "users", len(release), "err", err)
+		retry(release)
+	}
+}
+
+// userSeatedLocked reports whether userID has a socket in a room here.
+func (h *Hub) userSeatedLocked(userID string) bool {
+	for c := range h.byUser[userID] {
+		if c.room != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // ServeHTTP upgrades an authenticated request to a WebSocket.
@@ -303,13 +355,12 @@ func (h *Hub) unregister(c *conn) {
 		}
 	}
 	room := c.room
-	h.leaveLocked(c)
+	h.leaveLocked(c) // when it was their last socket in a room, their grace starts
 	delete(h.conns, c)
 	delete(h.byUser[c.user.UserID], c)
 	if len(h.byUser[c.user.UserID]) == 0 {
 		delete(h.byUser, c.user.UserID)
 	}
-	last := room != "" && !h.userInRoomLocked(c.user.UserID, room)
 	h.mu.Unlock()
 	defer h.wg.Done()
 	if room != "" {
@@ -317,20 +368,6 @@ func (h *Hub) unregister(c *conn) {
 			h.log.Warn("realtime: drop media", "err", err)
 		}
 	}
-	if last {
-		if err := h.rooms.Hold(context.Background(), []string{c.user.UserID}); err != nil {
-			h.log.Warn("realtime: start grace", "err", err)
-		}
-	}
-}
-
-func (h *Hub) userInRoomLocked(userID, room string) bool {
-	for c := range h.byUser[userID] {
-		if c.room == room {
-			return true
-		}
-	}
-	return false
 }
 
 // enter makes c a local member of room (leaving its previous one), in the
@@ -355,6 +392,7 @@ func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
 	}
 	sub.members[c] = struct{}{}
 	c.room, c.pending, c.buffered = room, true, nil
+	h.seatChanged(c.user.UserID)
 	return nil
 }
 
@@ -388,6 +426,7 @@ func (h *Hub) leaveLocked(c *conn) {
 		}
 	}
 	c.room, c.pending, c.buffered = "", false, nil
+	h.seatChanged(c.user.UserID)
 }
 
 // roomOf returns the room c is in locally.

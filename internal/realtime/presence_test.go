@@ -32,7 +32,7 @@ func TestReconnectWithinGraceIsSilent(t *testing.T) {
 func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{grace: 2 * time.Second})
-	_, bob, room, a, b := e.twoInRoom(t)
+	alice, bob, room, a, b := e.twoInRoom(t)
 	b.Send("start-focus-session", map[string]any{"roomId": room, "goals": []string{"x"}}, "s")
 	id := b.Expect("focus-session-started", "s").Field(t, "session", "id").(string)
 	a.Expect("focus-session-started", "")
@@ -55,6 +55,11 @@ func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
 	r, _ := e.st.GetRoom(context.Background(), room)
 	if r.CurrentCapacity != 1 {
 		t.Fatalf("seat leaked: currentCapacity %d", r.CurrentCapacity)
+	}
+	// Alice joined first, so her join's own hold ran out before bob's grace
+	// did: her live socket is what keeps her seat.
+	if cur, err := e.st.CurrentRoom(context.Background(), alice.UserID); err != nil || cur != room {
+		t.Fatalf("alice lost her seat while connected: %q %v", cur, err)
 	}
 }
 

@@ -176,15 +176,21 @@ func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, 
 // a room, which resets it.
 func (s *Service) forgetStatus(userID string) { s.statuses.forget(userID) }
 
-// Hold keeps the seats of userIDs for another Grace period. The real-time
-// hub calls it periodically for users with a live socket in a room, and once
-// more when a user's last socket goes, which starts their grace period.
-func (s *Service) Hold(ctx context.Context, userIDs []string) error {
-	if len(userIDs) == 0 {
-		return nil
+// HoldSeats makes this instance a holder of userIDs' seats: they have a
+// live socket in a room here, and keep their seats for as long as this
+// instance renews its lease (Run), however long the socket stays.
+func (s *Service) HoldSeats(ctx context.Context, userIDs []string) error {
+	if err := s.store.HoldSeats(ctx, s.instance, userIDs, s.clock().Add(s.grace)); err != nil {
+		return fmt.Errorf("rooms: hold seats: %w", err)
 	}
-	if err := s.store.TouchParticipants(ctx, userIDs, s.clock().Add(s.grace)); err != nil {
-		return fmt.Errorf("rooms: hold: %w", err)
+	return nil
+}
+
+// ReleaseSeats drops this instance's holds of userIDs, whose last socket
+// here left its room: their grace period starts now.
+func (s *Service) ReleaseSeats(ctx context.Context, userIDs []string) error {
+	if err := s.store.ReleaseSeats(ctx, s.instance, userIDs, s.clock().Add(s.grace)); err != nil {
+		return fmt.Errorf("rooms: release seats: %w", err)
 	}
 	return nil
 }
@@ -199,7 +205,10 @@ func (s *Service) graceAll(ctx context.Context) error {
 	for _, p := range ps {
 		ids = append(ids, p.UserID)
 	}
-	return s.Hold(ctx, ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.store.TouchParticipants(ctx, ids, s.clock().Add(s.grace))
 }
 
 // sweep ends the seats whose grace period ran out.

@@ -30,6 +30,13 @@ const (
 	// default. Other instances read statuses from the store, so a deployment
 	// of several sets Options.StatusFlush much shorter.
 	StatusFlush = 30 * time.Second
+	// leaseEvery is how often an instance renews the lease that holds the
+	// seats of its sockets (each time for another grace period).
+	leaseEvery = 10 * time.Second
+	// pruneLeasesAfter is how long after its lease ended an instance that
+	// never said goodbye is forgotten, with its holds. Until it is, a lease
+	// it renews again (after a long pause, say) holds its seats again.
+	pruneLeasesAfter = time.Hour
 	// timerResync is how often running timers are reloaded from the store,
 	// in case a broker message was lost.
 	timerResync = 30 * time.Second
@@ -60,6 +67,9 @@ type Service struct {
 
 	statuses    *statuses
 	statusFlush time.Duration
+
+	// instance names this process in the store's seat holds.
+	instance string
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -77,7 +87,8 @@ func New(o Options) *Service {
 		o.StatusFlush = StatusFlush
 	}
 	return &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
-		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush}
+		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush,
+		instance: uuid.NewString()}
 }
 
 // checkID refuses ids that cannot name anything (not UUIDs) before they
@@ -101,10 +112,13 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millise
 // ran out and completing timers. Every instance runs it; the store's
 // conditional updates make sure each expiry and completion happens once.
 func (s *Service) Run(ctx context.Context) (err error) {
-	// Whatever ends Run, the statuses not yet written are written.
+	// Whatever ends Run, the statuses not yet written are written, and the
+	// seats this instance holds get their grace period.
 	defer func() {
-		err = errors.Join(err, s.statuses.flush(context.WithoutCancel(ctx), s.store))
+		bg := context.WithoutCancel(ctx)
+		err = errors.Join(err, s.statuses.flush(bg, s.store), s.store.EndLease(bg, s.instance, s.clock().Add(s.grace)))
 	}()
+	s.renewLease(ctx)
 	cancel, err := s.broker.Subscribe(ctx, timersChannel, s.onTimerMessage)
 	if err != nil {
 		return err
@@ -122,6 +136,9 @@ func (s *Service) Run(ctx context.Context) (err error) {
 	defer resync.Stop()
 	flush := time.NewTicker(s.statusFlush)
 	defer flush.Stop()
+	// Renewed well within the grace period, so one late tick loses no seat.
+	lease := time.NewTicker(min(leaseEvery, s.grace/3))
+	defer lease.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -133,9 +150,23 @@ func (s *Service) Run(ctx context.Context) (err error) {
 			}
 		case <-sweep.C:
 			s.sweep(ctx)
+		case <-lease.C:
+			s.renewLease(ctx)
 		case <-resync.C:
 			s.resyncTimers(ctx)
 		}
+	}
+}
+
+// renewLease keeps the seats this instance holds for another grace
+// period, and forgets instances that stopped renewing long ago.
+func (s *Service) renewLease(ctx context.Context) {
+	now := s.clock()
+	if err := s.store.RenewLease(ctx, s.instance, now.Add(s.grace)); err != nil {
+		s.log.Warn("rooms: renew lease", "err", err)
+	}
+	if err := s.store.PruneLeases(ctx, now.Add(-pruneLeasesAfter)); err != nil {
+		s.log.Warn("rooms: prune leases", "err", err)
 	}
 }
 

@@ -143,8 +143,8 @@ func (s *Store) leaveTx(ctx context.Context, tx *sql.Tx, roomID, userID string, 
 	query := "UPDATE room_participants SET left_at = ? WHERE room_id = ? AND user_id = ? AND left_at IS NULL"
 	args := []any{s.ts(now), roomID, userID}
 	if expiredOnly {
-		query += " AND seen_until < ?"
-		args = append(args, s.ts(now))
+		query += " AND seen_until < ? AND " + unheld("room_participants.user_id")
+		args = append(args, s.ts(now), s.ts(now))
 	}
 	r, err := tx.ExecContext(ctx, s.q(query), args...)
 	if err != nil {
@@ -217,10 +217,11 @@ func (s *Store) AllParticipants(ctx context.Context) ([]store.Participant, error
 	return ps, nil
 }
 
-// ExpiredParticipants lists active participants whose seen_until is before now.
+// ExpiredParticipants lists active participants whose seen_until is before
+// now and whose seat no live lease holds.
 func (s *Store) ExpiredParticipants(ctx context.Context, now time.Time) ([]store.Participant, error) {
-	ps, err := s.participants(ctx, participantSelect+" AND p.seen_until < ? ORDER BY p.seen_until, p.room_id, p.user_id",
-		s.ts(now))
+	ps, err := s.participants(ctx, participantSelect+" AND p.seen_until < ? AND "+unheld("p.user_id")+
+		" ORDER BY p.seen_until, p.room_id, p.user_id", s.ts(now), s.ts(now))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: expired participants: %w", err)
 	}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 		{"SetStatus", testSetStatus},
 		{"Presence", testPresence},
 		{"ExpireConcurrent", testExpireConcurrent},
+		{"SeatHolds", testSeatHolds},
 		{"Sessions", testSessions},
 		{"SessionErrors", testSessionErrors},
 		{"OpenSessions", testOpenSessions},
