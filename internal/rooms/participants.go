@@ -234,7 +234,18 @@ func (s *Service) sweep(ctx context.Context) {
 // Participants lists a room's participants with their focus; media state is
 // filled in by the real-time layer.
 func (s *Service) Participants(ctx context.Context, roomID string) ([]wire.Participant, error) {
-	overlay := s.statuses.overlay(roomID) // before the read: see statuses.overlay
+	for {
+		since := s.statuses.mark()
+		ps, err := s.storedParticipants(ctx, roomID)
+		if err != nil || s.statuses.overlay(roomID, ps, since) {
+			return ps, err
+		}
+		// A status flush committed during the read; read again.
+	}
+}
+
+// storedParticipants is Participants as the store has it.
+func (s *Service) storedParticipants(ctx context.Context, roomID string) ([]wire.Participant, error) {
 	ps, err := s.store.Participants(ctx, roomID)
 	if err != nil {
 		return nil, apperr.From(err)
@@ -255,7 +266,6 @@ func (s *Service) Participants(ctx context.Context, roomID string) ([]wire.Parti
 		}
 		out = append(out, w)
 	}
-	apply(out, overlay)
 	return out, nil
 }
 

@@ -12,66 +12,66 @@ import (
 // statuses holds the presence statuses this instance has broadcast and not
 // yet written to the store. Presence is the most frequent change of all, so
 // it is written behind in batches (Options.StatusFlush); this instance's own
-// reads lay the unwritten statuses over the store's, so they are never
-// behind what it broadcast.
+// reads lay the unwritten statuses over the store's (overlay), so they are
+// never behind what it broadcast.
 type statuses struct {
 	mu      sync.Mutex
-	pending map[string]map[string]string // room → user → status, not yet written
-	writing map[string]map[string]string // taken by the flush under way, not yet committed
-	roomOf  map[string]string            // user → room of their pending entry
+	pending map[string]seatStatus // user → status not yet written
+	writing map[string]seatStatus // taken by the flush under way, not yet committed
+	spare   map[string]seatStatus // an emptied map kept for the next flush, with its room
+	// flushes counts flushes that committed (and so dropped what they
+	// wrote from writing): a read that spans one may be stale.
+	flushes uint64
 }
 
+type seatStatus struct{ room, status string }
+
 func newStatuses() *statuses {
-	return &statuses{pending: map[string]map[string]string{}, roomOf: map[string]string{}}
+	return &statuses{pending: map[string]seatStatus{}, writing: map[string]seatStatus{}, spare: map[string]seatStatus{}}
 }
 
 // set records userID's status in roomID.
 func (s *statuses) set(roomID, userID, status string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.roomOf[userID]; ok && old != roomID {
-		s.dropLocked(old, userID)
-	}
-	s.setLocked(roomID, userID, status)
+	s.pending[userID] = seatStatus{roomID, status}
+	s.mu.Unlock()
 }
 
 // forget drops userID's unwritten status: they joined or left a room, which
 // resets it.
 func (s *statuses) forget(userID string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if room, ok := s.roomOf[userID]; ok {
-		s.dropLocked(room, userID)
-	}
-	for _, users := range s.writing {
-		delete(users, userID)
-	}
+	delete(s.pending, userID)
+	delete(s.writing, userID)
+	s.mu.Unlock()
 }
 
-func (s *statuses) dropLocked(roomID, userID string) {
-	delete(s.pending[roomID], userID)
-	if len(s.pending[roomID]) == 0 {
-		delete(s.pending, roomID)
-	}
-	delete(s.roomOf, userID)
-}
-
-// overlay returns the unwritten statuses of roomID's participants. Taken
-// before the store is read, it covers a flush that commits in between.
-func (s *statuses) overlay(roomID string) map[string]string {
+// mark returns the count of committed flushes, to be taken before the
+// store is read and handed to overlay after.
+func (s *statuses) mark() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.writing[roomID]) == 0 && len(s.pending[roomID]) == 0 {
-		return nil
+	return s.flushes
+}
+
+// overlay lays the unwritten statuses of roomID over ps, read from the
+// store after mark returned since. It reports false when a flush committed
+// in between: a status it wrote may have been neither in what the store
+// returned nor still here, so the caller reads again.
+func (s *statuses) overlay(roomID string, ps []wire.Participant, since uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flushes != since {
+		return false
 	}
-	out := make(map[string]string, len(s.writing[roomID])+len(s.pending[roomID]))
-	for u, st := range s.writing[roomID] {
-		out[u] = st
+	for i := range ps {
+		if st, ok := s.pending[ps[i].ID]; ok && st.room == roomID {
+			ps[i].Status = st.status
+		} else if st, ok := s.writing[ps[i].ID]; ok && st.room == roomID {
+			ps[i].Status = st.status
+		}
 	}
-	for u, st := range s.pending[roomID] {
-		out[u] = st
-	}
-	return out
+	return true
 }
 
 // flush writes the pending statuses in one transaction. Until it commits
@@ -82,51 +82,31 @@ func (s *statuses) flush(ctx context.Context, st store.Store) error {
 		s.mu.Unlock()
 		return nil
 	}
-	batch := s.pending
-	s.writing, s.pending, s.roomOf = batch, map[string]map[string]string{}, map[string]string{}
-	updates := make([]store.StatusUpdate, 0, len(batch))
-	for room, users := range batch {
-		for u, status := range users {
-			updates = append(updates, store.StatusUpdate{RoomID: room, UserID: u, Status: status})
-		}
+	// Swap rather than allocate: the maps keep their size from one flush
+	// to the next, so a steady stream of changes never regrows them.
+	s.writing, s.pending, s.spare = s.pending, s.spare, s.writing
+	updates := make([]store.StatusUpdate, 0, len(s.writing))
+	for u, ss := range s.writing {
+		updates = append(updates, store.StatusUpdate{RoomID: ss.room, UserID: u, Status: ss.status})
 	}
 	s.mu.Unlock()
 	err := st.SetStatuses(ctx, updates)
 	s.mu.Lock()
-	s.writing = nil
+	defer s.mu.Unlock()
 	if err != nil {
 		// Put back what no newer change replaced and no join or leave
-		// forgot (forget prunes writing, which is batch), for the next flush.
-		for room, users := range batch {
-			for u, status := range users {
-				if _, newer := s.roomOf[u]; !newer {
-					s.setLocked(room, u, status)
-				}
+		// forgot (forget deletes from writing), for the next flush.
+		for u, ss := range s.writing {
+			if _, newer := s.pending[u]; !newer {
+				s.pending[u] = ss
 			}
 		}
+	} else {
+		s.flushes++
 	}
-	s.mu.Unlock()
+	clear(s.writing)
 	if err != nil {
 		return fmt.Errorf("rooms: write statuses: %w", err)
 	}
 	return nil
-}
-
-func (s *statuses) setLocked(roomID, userID, status string) {
-	room := s.pending[roomID]
-	if room == nil {
-		room = map[string]string{}
-		s.pending[roomID] = room
-	}
-	room[userID] = status
-	s.roomOf[userID] = roomID
-}
-
-// apply lays overlay statuses over participants read from the store.
-func apply(ps []wire.Participant, overlay map[string]string) {
-	for i := range ps {
-		if st, ok := overlay[ps[i].ID]; ok {
-			ps[i].Status = st
-		}
-	}
 }
