@@ -46,7 +46,8 @@ type conn struct {
 	hub  *Hub
 	ws   atomic.Pointer[websocket.Conn] // set once the upgrade is done
 	user auth.Identity
-	id   string
+	id   string // instance id + "-" + seq
+	seq  uint64
 
 	limit   *rate.Limiter
 	signals *rate.Limiter // rtc-offer, rtc-answer, rtc-ice

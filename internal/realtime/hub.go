@@ -13,6 +13,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,7 +100,7 @@ type Hub struct {
 
 // roomSub is a room with local members and its broker subscription.
 type roomSub struct {
-	members map[*conn]struct{}
+	members []*conn // a slice: walked on every event, changed only on joins and leaves
 	cancel  func()
 }
 
@@ -277,8 +280,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, apperr.New(apperr.Forbidden, "This origin may not open a socket."))
 		return
 	}
+	seq := h.nextID.Add(1)
 	c := &conn{
-		hub: h, user: id, id: h.instance + "-" + itoa(h.nextID.Add(1)),
+		hub: h, user: id, id: h.instance + "-" + itoa(seq), seq: seq,
 		limit: rate.NewLimiter(eventsPerSecond, eventBurst), strikes: rate.NewLimiter(strikesPerSec, strikeBurst),
 		signals: rate.NewLimiter(signalsPerSecond, signalBurst),
 	}
@@ -382,7 +386,7 @@ func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
 	h.leaveLocked(c)
 	sub, ok := h.inRoom[room]
 	if !ok {
-		sub = &roomSub{members: map[*conn]struct{}{}}
+		sub = &roomSub{}
 		cancel, err := h.broker.Subscribe(ctx, rooms.RoomChannel(room), func(b []byte) { h.deliver(room, b) })
 		if err != nil {
 			return err
@@ -390,7 +394,7 @@ func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
 		sub.cancel = cancel
 		h.inRoom[room] = sub
 	}
-	sub.members[c] = struct{}{}
+	sub.members = append(sub.members, c)
 	c.room, c.pending, c.buffered = room, true, nil
 	h.seatChanged(c.user.UserID)
 	return nil
@@ -419,7 +423,9 @@ func (h *Hub) leaveLocked(c *conn) {
 		return
 	}
 	if sub, ok := h.inRoom[c.room]; ok {
-		delete(sub.members, c)
+		if i := slices.Index(sub.members, c); i >= 0 {
+			sub.members = slices.Delete(sub.members, i, i+1)
+		}
 		if len(sub.members) == 0 {
 			sub.cancel()
 			delete(h.inRoom, c.room)
@@ -463,7 +469,9 @@ func (h *Hub) deliver(room string, b []byte) {
 	}
 	var left []*conn
 	var shared []byte // the common frame, encoded once for every plain recipient
-	for c := range sub.members {
+	origin := h.localSeq(ev.Origin.Conn) // 0 when the change came from elsewhere
+	writes = make([]write, 0, len(sub.members))
+	for _, c := range sub.members {
 		name, data, ref, plain := ev.Name, ev.Data, "", true
 		self := ev.Subject != "" && ev.Subject == c.user.UserID
 		switch {
@@ -477,7 +485,7 @@ func (h *Hub) deliver(room string, b []byte) {
 		case ev.Owner != "" && ev.Owner == c.user.UserID && ev.OwnerData != nil:
 			data, plain = ev.OwnerData, false
 		}
-		if ev.Origin.Conn == c.id && ev.Origin.Ref != "" {
+		if origin != 0 && c.seq == origin && ev.Origin.Ref != "" {
 			ref, plain = ev.Origin.Ref, false
 		}
 		var out []byte
@@ -498,6 +506,21 @@ func (h *Hub) deliver(room string, b []byte) {
 	for _, c := range left {
 		h.leaveLocked(c)
 	}
+}
+
+// localSeq returns the number of this instance's connection id, or 0 for
+// an id of another instance (or none), so deliver compares numbers in the
+// conn struct rather than each member's id string.
+func (h *Hub) localSeq(id string) uint64 {
+	rest, ok := strings.CutPrefix(id, h.instance)
+	if !ok || len(rest) < 2 || rest[0] != '-' {
+		return 0
+	}
+	n, err := strconv.ParseUint(rest[1:], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // CloseToken ends every socket of a logged-out token, on every instance.
