@@ -183,6 +183,12 @@ func (h *Hub) Run(ctx context.Context) {
 			return
 		case <-h.seatWake:
 			h.syncSeats(ctx)
+		case <-h.rooms.LeaseLost():
+			h.mu.Lock()
+			for u := range h.byUser {
+				h.seatChanged(u)
+			}
+			h.mu.Unlock()
 		case <-retry.C:
 			h.syncSeats(ctx) // what failed before, if anything
 		case <-ping.C:

@@ -189,7 +189,8 @@ func (s *Service) HoldSeats(ctx context.Context, userIDs []string) error {
 // ReleaseSeats drops this instance's holds of userIDs, whose last socket
 // here left its room: their grace period starts now.
 func (s *Service) ReleaseSeats(ctx context.Context, userIDs []string) error {
-	if err := s.store.ReleaseSeats(ctx, s.instance, userIDs, s.clock().Add(s.grace)); err != nil {
+	now := s.clock()
+	if err := s.store.ReleaseSeats(ctx, s.instance, userIDs, now, now.Add(s.grace)); err != nil {
 		return fmt.Errorf("rooms: release seats: %w", err)
 	}
 	return nil

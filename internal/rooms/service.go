@@ -33,10 +33,6 @@ const (
 	// leaseEvery is how often an instance renews the lease that holds the
 	// seats of its sockets (each time for another grace period).
 	leaseEvery = 10 * time.Second
-	// pruneLeasesAfter is how long after its lease ended an instance that
-	// never said goodbye is forgotten, with its holds. Until it is, a lease
-	// it renews again (after a long pause, say) holds its seats again.
-	pruneLeasesAfter = time.Hour
 	// timerResync is how often running timers are reloaded from the store,
 	// in case a broker message was lost.
 	timerResync = 30 * time.Second
@@ -69,7 +65,9 @@ type Service struct {
 	statusFlush time.Duration
 
 	// instance names this process in the store's seat holds.
-	instance string
+	instance  string
+	leased    bool // renewLease succeeded once (Run's goroutine only)
+	leaseLost chan struct{}
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -88,7 +86,7 @@ func New(o Options) *Service {
 	}
 	return &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
 		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush,
-		instance: uuid.NewString()}
+		instance: uuid.NewString(), leaseLost: make(chan struct{}, 1)}
 }
 
 // checkID refuses ids that cannot name anything (not UUIDs) before they
@@ -116,7 +114,8 @@ func (s *Service) Run(ctx context.Context) (err error) {
 	// seats this instance holds get their grace period.
 	defer func() {
 		bg := context.WithoutCancel(ctx)
-		err = errors.Join(err, s.statuses.flush(bg, s.store), s.store.EndLease(bg, s.instance, s.clock().Add(s.grace)))
+		now := s.clock()
+		err = errors.Join(err, s.statuses.flush(bg, s.store), s.store.EndLease(bg, s.instance, now, now.Add(s.grace)))
 	}()
 	s.renewLease(ctx)
 	cancel, err := s.broker.Subscribe(ctx, timersChannel, s.onTimerMessage)
@@ -149,6 +148,9 @@ func (s *Service) Run(ctx context.Context) (err error) {
 				s.log.Warn("rooms: flush statuses", "err", err)
 			}
 		case <-sweep.C:
+			if err := s.store.ReapLeases(ctx, s.clock()); err != nil {
+				s.log.Warn("rooms: reap leases", "err", err)
+			}
 			s.sweep(ctx)
 		case <-lease.C:
 			s.renewLease(ctx)
@@ -159,16 +161,28 @@ func (s *Service) Run(ctx context.Context) (err error) {
 }
 
 // renewLease keeps the seats this instance holds for another grace
-// period, and forgets instances that stopped renewing long ago.
+// period. A lease found gone (after a pause longer than the grace period,
+// another instance reaped it with its holds) is reported on LeaseLost.
 func (s *Service) renewLease(ctx context.Context) {
-	now := s.clock()
-	if err := s.store.RenewLease(ctx, s.instance, now.Add(s.grace)); err != nil {
+	had, err := s.store.RenewLease(ctx, s.instance, s.clock().Add(s.grace))
+	if err != nil {
 		s.log.Warn("rooms: renew lease", "err", err)
+		return
 	}
-	if err := s.store.PruneLeases(ctx, now.Add(-pruneLeasesAfter)); err != nil {
-		s.log.Warn("rooms: prune leases", "err", err)
+	if !had && s.leased {
+		s.log.Warn("rooms: this instance's lease had run out; holding its seats again")
+		select {
+		case s.leaseLost <- struct{}{}:
+		default:
+		}
 	}
+	s.leased = true
 }
+
+// LeaseLost is signalled when this instance finds its lease had run out,
+// so its seat holds are gone: whoever holds seats (the hub) holds them
+// again.
+func (s *Service) LeaseLost() <-chan struct{} { return s.leaseLost }
 
 // validText reports whether s is free of NUL and other bytes no SDP or
 // candidate needs (control characters other than CR, LF and tab).

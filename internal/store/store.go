@@ -265,37 +265,42 @@ type Store interface {
 	// participations of the given users (never shortening it).
 	TouchParticipants(ctx context.Context, userIDs []string, until time.Time) error
 	// ExpiredParticipants lists active participants whose seen_until is
-	// before now and whose seat no live lease holds.
+	// before now (never one a running lease holds).
 	ExpiredParticipants(ctx context.Context, now time.Time) ([]Participant, error)
 	// ExpireParticipant leaves roomID for userID only if that participation
-	// is still active with seen_until before now and no live lease holds
+	// is still active with seen_until before now and no running lease holds
 	// it; otherwise WasIn is false and
 	// nothing changes. Several processes may race; exactly one sees WasIn.
 	ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (LeaveResult, error)
 
 	// Seat holds. An instance with a live socket of a user in a room holds
 	// that user's seat (whichever room it is in) for as long as the
-	// instance's lease lasts, however old seen_until is: ExpiredParticipants
-	// and ExpireParticipant pass over held seats. A live socket thus costs
-	// one write when it sits down and one when it goes, and an instance one
-	// lease renewal per period, however many sockets it has.
+	// instance's lease runs: the seat's seen_until stays beyond any sweep
+	// while a hold of a running lease exists, and gets a grace period when
+	// the last one goes. A live socket thus costs one write when it sits
+	// down and one when it goes, and an instance one lease renewal per
+	// period, however many sockets it has.
 	//
-	// RenewLease records that instanceID is alive until until.
-	RenewLease(ctx context.Context, instanceID string, until time.Time) error
+	// RenewLease records that instanceID runs until until. It reports
+	// whether the instance still had a lease: false the first time, and
+	// after ReapLeases found it ended (its holds are gone, and its sockets'
+	// seats must be held again).
+	RenewLease(ctx context.Context, instanceID string, until time.Time) (bool, error)
 	// HoldSeats makes instanceID a holder of the seats of userIDs, and
 	// registers the instance with leaseUntil if it has no lease yet.
-	// Holding again is harmless; unknown users are skipped.
+	// Holding again is harmless; unknown users are skipped. A seat a user
+	// takes later while held (JoinRoom, QuickJoin) starts held.
 	HoldSeats(ctx context.Context, instanceID string, userIDs []string, leaseUntil time.Time) error
-	// ReleaseSeats drops instanceID's holds of userIDs and extends their
-	// active seats' seen_until to until (never shortening it): the grace
-	// period after a user's last socket on that instance goes.
-	ReleaseSeats(ctx context.Context, instanceID string, userIDs []string, until time.Time) error
-	// EndLease releases every hold of instanceID as ReleaseSeats does, and
-	// forgets the instance: a clean shutdown.
-	EndLease(ctx context.Context, instanceID string, until time.Time) error
-	// PruneLeases forgets the instances whose lease ended before before, and
-	// their holds: instances that stopped without EndLease.
-	PruneLeases(ctx context.Context, before time.Time) error
+	// ReleaseSeats drops instanceID's holds of userIDs; the seats no running
+	// lease holds any more get seen_until = until, the grace period after a
+	// user's last socket goes.
+	ReleaseSeats(ctx context.Context, instanceID string, userIDs []string, now, until time.Time) error
+	// EndLease ends instanceID's lease and releases all its holds as
+	// ReleaseSeats does: a clean shutdown.
+	EndLease(ctx context.Context, instanceID string, now, until time.Time) error
+	// ReapLeases forgets the instances whose lease ended before now, with
+	// their holds; the seats only they held expire (seen_until = now).
+	ReapLeases(ctx context.Context, now time.Time) error
 	// SetMedia records an active participant's media connection and, when
 	// m is not nil, what they share. ErrNotInRoom otherwise.
 	SetMedia(ctx context.Context, roomID, userID, conn string, m *Media) error

@@ -8,21 +8,68 @@ import (
 	"time"
 )
 
-// unheld is the condition that no instance with a lease running at the
-// query's next argument (now) holds the seat of the user in column userCol.
-func unheld(userCol string) string {
-	return `NOT EXISTS (SELECT 1 FROM seat_holds h JOIN instances i ON i.id = h.instance_id
+// heldUntil is the seen_until of a seat some instance holds: later than
+// any sweep's now, so the sweep's index on seen_until never even visits
+// the seats of live sockets. Every statement that adds or drops a hold
+// keeps it in step: a seat is at heldUntil exactly while a hold of a
+// running lease exists.
+var heldUntil = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// liveHold is the condition that an instance whose lease runs at the
+// statement's next argument (now) holds the seat of the user in userCol.
+func liveHold(userCol string) string {
+	return `EXISTS (SELECT 1 FROM seat_holds h JOIN instances i ON i.id = h.instance_id
 		WHERE h.user_id = ` + userCol + ` AND i.lease_until >= ?)`
 }
 
+// seatUntil is the seen_until a new participation of userID starts with:
+// heldUntil when a socket of theirs already sits in a room somewhere (it
+// holds whichever seat they have), else until.
+func (s *Store) seatUntil(ctx context.Context, tx *sql.Tx, userID string, now, until time.Time) (time.Time, error) {
+	var held bool
+	err := tx.QueryRowContext(ctx, s.q(`SELECT `+liveHold("?")), userID, s.ts(now)).Scan(&held)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if held {
+		return heldUntil, nil
+	}
+	return until, nil
+}
+
 // RenewLease implements store.Store.
-func (s *Store) RenewLease(ctx context.Context, instanceID string, until time.Time) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO instances (id, lease_until) VALUES (?, ?)
+func (s *Store) RenewLease(ctx context.Context, instanceID string, until time.Time) (bool, error) {
+	r, err := s.w.ExecContext(ctx, s.q(`UPDATE instances SET lease_until = ? WHERE id = ?`), s.ts(until), instanceID)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: renew lease: %w", err)
+	}
+	if n, err := r.RowsAffected(); err != nil || n > 0 {
+		return n > 0, err
+	}
+	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO instances (id, lease_until) VALUES (?, ?)
 		ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until`), instanceID, s.ts(until))
 	if err != nil {
-		return fmt.Errorf("sqlstore: renew lease: %w", err)
+		return false, fmt.Errorf("sqlstore: renew lease: %w", err)
 	}
-	return nil
+	return false, nil
+}
+
+// lockUsers locks the rows of userIDs in id order (PostgreSQL), so that
+// holds and releases of one user queue behind each other and behind joins.
+func (s *Store) lockUsers(ctx context.Context, tx *sql.Tx, userIDs []string) error {
+	if !s.pg {
+		return nil // the immediate transaction already excludes every other writer
+	}
+	args := make([]any, len(userIDs))
+	for i, id := range userIDs {
+		args[i] = id
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM users WHERE id IN (`+placeholders(len(userIDs))+`)
+		ORDER BY id`+s.forUpdate()), args...)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // HoldSeats implements store.Store.
@@ -36,13 +83,22 @@ func (s *Store) HoldSeats(ctx context.Context, instanceID string, userIDs []stri
 			return err
 		}
 		for batch := range slices.Chunk(slices.Sorted(slices.Values(userIDs)), touchBatch) {
+			if err := s.lockUsers(ctx, tx, batch); err != nil {
+				return err
+			}
 			args := []any{instanceID}
 			for _, id := range batch {
 				args = append(args, id)
 			}
+			in := "(" + placeholders(len(batch)) + ")"
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO seat_holds (user_id, instance_id)
-				SELECT id, ? FROM users WHERE id IN (`+placeholders(len(batch))+`)
+				SELECT id, ? FROM users WHERE id IN `+in+`
 				ON CONFLICT (user_id, instance_id) DO NOTHING`), args...); err != nil {
+				return err
+			}
+			args[0] = s.ts(heldUntil)
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
+				WHERE left_at IS NULL AND user_id IN `+in), args...); err != nil {
 				return err
 			}
 		}
@@ -55,12 +111,15 @@ func (s *Store) HoldSeats(ctx context.Context, instanceID string, userIDs []stri
 }
 
 // ReleaseSeats implements store.Store.
-func (s *Store) ReleaseSeats(ctx context.Context, instanceID string, userIDs []string, until time.Time) error {
+func (s *Store) ReleaseSeats(ctx context.Context, instanceID string, userIDs []string, now, until time.Time) error {
 	if len(userIDs) == 0 {
 		return nil
 	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		for batch := range slices.Chunk(slices.Sorted(slices.Values(userIDs)), touchBatch) {
+			if err := s.lockUsers(ctx, tx, batch); err != nil {
+				return err
+			}
 			args := []any{instanceID}
 			for _, id := range batch {
 				args = append(args, id)
@@ -69,10 +128,7 @@ func (s *Store) ReleaseSeats(ctx context.Context, instanceID string, userIDs []s
 			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM seat_holds WHERE instance_id = ? AND user_id IN `+in), args...); err != nil {
 				return err
 			}
-			args[0] = s.ts(until)
-			args = slices.Insert(args, 1, s.ts(until))
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
-				WHERE left_at IS NULL AND seen_until < ? AND user_id IN `+in), args...); err != nil {
+			if err := s.unhold(ctx, tx, "user_id IN "+in, args[1:], now, until); err != nil {
 				return err
 			}
 		}
@@ -84,19 +140,29 @@ func (s *Store) ReleaseSeats(ctx context.Context, instanceID string, userIDs []s
 	return nil
 }
 
+// unhold gives the held seats of the users matching cond (with its
+// arguments) that no running lease holds any more their grace: seen_until
+// becomes until.
+func (s *Store) unhold(ctx context.Context, tx *sql.Tx, cond string, condArgs []any, now, until time.Time) error {
+	args := append([]any{s.ts(until), s.ts(heldUntil)}, condArgs...)
+	args = append(args, s.ts(now))
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
+		WHERE left_at IS NULL AND seen_until = ? AND `+cond+`
+		AND NOT `+liveHold("room_participants.user_id")), args...)
+	return err
+}
+
 // EndLease implements store.Store.
-func (s *Store) EndLease(ctx context.Context, instanceID string, until time.Time) error {
+func (s *Store) EndLease(ctx context.Context, instanceID string, now, until time.Time) error {
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
-			WHERE left_at IS NULL AND seen_until < ?
-			AND user_id IN (SELECT user_id FROM seat_holds WHERE instance_id = ?)`),
-			s.ts(until), s.ts(until), instanceID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM instances WHERE id = ?`), instanceID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM seat_holds WHERE instance_id = ?`), instanceID); err != nil {
+		if err := s.unhold(ctx, tx, "user_id IN (SELECT user_id FROM seat_holds WHERE instance_id = ?)",
+			[]any{instanceID}, now, until); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM instances WHERE id = ?`), instanceID)
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM seat_holds WHERE instance_id = ?`), instanceID)
 		return err
 	})
 	if err != nil {
@@ -105,18 +171,31 @@ func (s *Store) EndLease(ctx context.Context, instanceID string, until time.Time
 	return nil
 }
 
-// PruneLeases implements store.Store.
-func (s *Store) PruneLeases(ctx context.Context, before time.Time) error {
+// ReapLeases implements store.Store.
+func (s *Store) ReapLeases(ctx context.Context, now time.Time) error {
+	var dead int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM instances WHERE lease_until < ?`), s.ts(now)).Scan(&dead); err != nil {
+		return fmt.Errorf("sqlstore: reap leases: %w", err)
+	}
+	if dead == 0 {
+		return nil // the usual case, without taking the writer
+	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM seat_holds
-			WHERE instance_id IN (SELECT id FROM instances WHERE lease_until < ?)`), s.ts(before)); err != nil {
+		// The seats held only by ended leases were held until those ended:
+		// their time is up now.
+		if err := s.unhold(ctx, tx, `user_id IN (SELECT h.user_id FROM seat_holds h
+			JOIN instances i ON i.id = h.instance_id WHERE i.lease_until < ?)`, []any{s.ts(now)}, now, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM instances WHERE lease_until < ?`), s.ts(before))
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM seat_holds
+			WHERE instance_id IN (SELECT id FROM instances WHERE lease_until < ?)`), s.ts(now)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM instances WHERE lease_until < ?`), s.ts(now))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: prune leases: %w", err)
+		return fmt.Errorf("sqlstore: reap leases: %w", err)
 	}
 	return nil
 }

@@ -76,6 +76,9 @@ func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, roomID, userID, cur stri
 		}
 		res.Left = &left
 	}
+	if holdUntil, err = s.seatUntil(ctx, tx, userID, now, holdUntil); err != nil {
+		return store.JoinResult{}, err
+	}
 	// The (room, user) row is reused on a rejoin: status, joined_at and media start over.
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO room_participants
 			(room_id, user_id, status, joined_at, left_at, seen_until)
@@ -143,7 +146,7 @@ func (s *Store) leaveTx(ctx context.Context, tx *sql.Tx, roomID, userID string, 
 	query := "UPDATE room_participants SET left_at = ? WHERE room_id = ? AND user_id = ? AND left_at IS NULL"
 	args := []any{s.ts(now), roomID, userID}
 	if expiredOnly {
-		query += " AND seen_until < ? AND " + unheld("room_participants.user_id")
+		query += " AND seen_until < ? AND NOT " + liveHold("room_participants.user_id")
 		args = append(args, s.ts(now), s.ts(now))
 	}
 	r, err := tx.ExecContext(ctx, s.q(query), args...)
@@ -218,9 +221,10 @@ func (s *Store) AllParticipants(ctx context.Context) ([]store.Participant, error
 }
 
 // ExpiredParticipants lists active participants whose seen_until is before
-// now and whose seat no live lease holds.
+// now. Held seats are at heldUntil, so the index skips them; the liveHold
+// check only guards the rule.
 func (s *Store) ExpiredParticipants(ctx context.Context, now time.Time) ([]store.Participant, error) {
-	ps, err := s.participants(ctx, participantSelect+" AND p.seen_until < ? AND "+unheld("p.user_id")+
+	ps, err := s.participants(ctx, participantSelect+" AND p.seen_until < ? AND NOT "+liveHold("p.user_id")+
 		" ORDER BY p.seen_until, p.room_id, p.user_id", s.ts(now), s.ts(now))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: expired participants: %w", err)
