@@ -474,7 +474,7 @@ func (h *Hub) deliver(room string, b []byte) {
 		return
 	}
 	var left []*conn
-	var shared []byte // the common frame, encoded once for every plain recipient
+	var shared []byte                    // the common frame, encoded once for every plain recipient
 	origin := h.localSeq(ev.Origin.Conn) // 0 when the change came from elsewhere
 	writes = make([]write, 0, len(sub.members))
 	for _, c := range sub.members {
