@@ -53,6 +53,7 @@ type sendRecord struct {
 var statuses = [3]string{"break", "away", "working"}
 
 type presenceRun struct {
+	readers *readers
 	t0      time.Time
 	clients []*presenceClient
 	byUser  map[string]*presenceClient
@@ -125,7 +126,11 @@ func runPresence(args []string) error {
 
 	ctx := context.Background()
 	a := newAPI(*server, *workers)
-	r := &presenceRun{t0: time.Now(), byUser: make(map[string]*presenceClient, *n)}
+	rd, err := newReaders()
+	if err != nil {
+		return err
+	}
+	r := &presenceRun{readers: rd, t0: time.Now(), byUser: make(map[string]*presenceClient, *n)}
 
 	// Setup over REST: users, then rooms of roomSize.
 	users, err := a.signupMany(ctx, *n, *workers)
@@ -361,7 +366,12 @@ func (r *presenceRun) connectAndJoin(c *presenceClient, hostport string, laddr n
 	}
 	r.connect.add(time.Since(t))
 	c.ws = ws
-	go r.read(c)
+	if err := r.readers.add(ws, func(msg []byte) { r.handle(c, msg, r.since()) }, func(err error) { r.ended(c, err) }); err != nil {
+		r.logLimited("client %d: %v", c.idx, err)
+		r.joinFailed.Add(1)
+		c.doneOnce.Do(func() { close(c.done) })
+		return
+	}
 	c.joinSent.Store(r.since())
 	msg := `{"event":"join-room","data":{"roomId":"` + r.roomIDs[c.room] + `"},"ref":"j"}`
 	if err := ws.writeText([]byte(msg)); err != nil {
@@ -377,18 +387,6 @@ var (
 	statusKey   = []byte(`"status":"`)
 	joinRef     = []byte(`"ref":"j"}`)
 )
-
-// read handles c's frames until the socket ends.
-func (r *presenceRun) read(c *presenceClient) {
-	for {
-		msg, err := c.ws.readMessage()
-		if err != nil {
-			r.ended(c, err)
-			return
-		}
-		r.handle(c, msg, r.since())
-	}
-}
 
 // ended records that c's socket ended with err.
 func (r *presenceRun) ended(c *presenceClient, err error) {

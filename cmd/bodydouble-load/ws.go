@@ -28,6 +28,7 @@ type wsConn struct {
 	wmu  sync.Mutex
 	wbuf []byte
 	mask [4]byte
+	fd   int // > 0 once detached from Go's poller (epoll_linux.go); -1 when closed
 
 	rbuf []byte // payload buffer reused between frames
 }
@@ -107,6 +108,12 @@ func (w *wsConn) write(op byte, payload []byte) error {
 		b[start+i] ^= w.mask[i&3]
 	}
 	w.wbuf = b
+	switch {
+	case w.fd > 0:
+		return writeFD(w.fd, b)
+	case w.fd < 0:
+		return net.ErrClosed
+	}
 	_, err := w.c.Write(b)
 	return err
 }
@@ -183,6 +190,7 @@ func (w *wsConn) close() {
 	_ = w.c.SetWriteDeadline(time.Now().Add(time.Second))
 	_ = w.write(opClose, []byte{0x03, 0xe8})
 	_ = w.c.Close()
+	w.closeFD()
 }
 
 type closeError struct {
