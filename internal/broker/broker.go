@@ -37,3 +37,19 @@ type Broker interface {
 	// Close stops delivery and releases resources.
 	Close() error
 }
+
+// DirectSubscriber is implemented by brokers that can deliver to a handler
+// on the publisher's goroutine, without a goroutine of the subscription's
+// own: a hop between goroutines per message, and often a thread woken for
+// it, is the largest cost of delivery after the handler's own work.
+//
+// A direct handler must never block (it may only hand the message on). It
+// is called synchronously by Publish in this process and by the broker's
+// receiving goroutine for messages from other processes, possibly by
+// several goroutines at once; messages of one publisher still reach it in
+// order. After cancel returns it may still be called once by a Publish that
+// began before; never by one that begins after. Both Memory and Redis
+// implement it; the contract suite runs the same checks on it.
+type DirectSubscriber interface {
+	SubscribeDirect(ctx context.Context, channel string, h Handler) (cancel func(), err error)
+}

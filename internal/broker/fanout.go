@@ -16,7 +16,8 @@ const queueLimit = 10_000
 
 // fanout is the in-process half of every Broker: subscriptions by channel,
 // each with its own goroutine and bounded queue, so that a slow handler
-// delays only itself and never a publisher.
+// delays only itself and never a publisher; or direct ones, called by the
+// publisher (DirectSubscriber).
 type fanout struct {
 	log   *slog.Logger
 	limit int
@@ -29,6 +30,9 @@ type fanout struct {
 	closed bool
 	chans  map[string]map[*subscription]struct{}
 	wg     sync.WaitGroup // one per running subscription goroutine
+	// calls counts direct handler calls under way; added to under mu's
+	// read lock, so none begins once close has set closed.
+	calls sync.WaitGroup
 }
 
 func newFanout(log *slog.Logger, onActive func(channel string, active bool)) *fanout {
@@ -40,14 +44,18 @@ func newFanout(log *slog.Logger, onActive func(channel string, active bool)) *fa
 	}
 }
 
-// subscribe registers h for channel and starts its delivery goroutine.
-func (f *fanout) subscribe(channel string, h Handler) (*subscription, error) {
+// subscribe registers h for channel and starts its delivery goroutine;
+// a direct subscription has none: publish calls h itself.
+func (f *fanout) subscribe(channel string, h Handler, direct bool) (*subscription, error) {
 	s := &subscription{
 		f:       f,
 		channel: channel,
 		h:       h,
-		wake:    make(chan struct{}, 1),
+		direct:  direct,
 		stop:    make(chan struct{}),
+	}
+	if !direct {
+		s.wake = make(chan struct{}, 1)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -63,8 +71,10 @@ func (f *fanout) subscribe(channel string, h Handler) (*subscription, error) {
 		}
 	}
 	subs[s] = struct{}{}
-	f.wg.Add(1)
-	go s.run()
+	if !direct {
+		f.wg.Add(1)
+		go s.run()
+	}
 	return s, nil
 }
 
@@ -88,15 +98,30 @@ func (f *fanout) unsubscribe(s *subscription) {
 }
 
 // publish queues payload for every subscriber of channel without waiting for
-// any handler. The payload is shared, not copied.
+// any handler, then calls the direct handlers (outside the lock, so they
+// may subscribe and cancel). The payload is shared, not copied.
 func (f *fanout) publish(channel string, payload []byte) error {
+	var buf [4]*subscription
+	direct := buf[:0]
 	f.mu.RLock()
-	defer f.mu.RUnlock()
 	if f.closed {
+		f.mu.RUnlock()
 		return ErrClosed
 	}
 	for s := range f.chans[channel] {
-		s.enqueue(payload)
+		if s.direct {
+			direct = append(direct, s)
+		} else {
+			s.enqueue(payload)
+		}
+	}
+	f.calls.Add(len(direct))
+	f.mu.RUnlock()
+	for _, s := range direct {
+		if !s.stopped.Load() {
+			s.h(payload)
+		}
+		f.calls.Done()
 	}
 	return nil
 }
@@ -114,6 +139,7 @@ func (f *fanout) close() {
 		}
 	}
 	f.wg.Wait()
+	f.calls.Wait()
 }
 
 // subscription is one Handler with its queue and delivery goroutine.
@@ -121,6 +147,7 @@ type subscription struct {
 	f       *fanout
 	channel string
 	h       Handler
+	direct  bool // called by publish; no queue, no goroutine
 
 	wake     chan struct{} // capacity 1: "the queue is not empty"
 	stop     chan struct{} // closed by halt

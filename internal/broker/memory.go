@@ -40,10 +40,19 @@ func (m *Memory) Publish(ctx context.Context, channel string, payload []byte) er
 // returns reach h. After cancel returns, h is not called again, except for a
 // call already in progress.
 func (m *Memory) Subscribe(ctx context.Context, channel string, h Handler) (cancel func(), err error) {
+	return m.subscribe(ctx, channel, h, false)
+}
+
+// SubscribeDirect implements DirectSubscriber.
+func (m *Memory) SubscribeDirect(ctx context.Context, channel string, h Handler) (cancel func(), err error) {
+	return m.subscribe(ctx, channel, h, true)
+}
+
+func (m *Memory) subscribe(ctx context.Context, channel string, h Handler, direct bool) (cancel func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("broker: subscribe %q: %w", channel, err)
 	}
-	s, err := m.f.subscribe(channel, h)
+	s, err := m.f.subscribe(channel, h, direct)
 	if err != nil {
 		return nil, err
 	}

@@ -206,10 +206,20 @@ func (r *Redis) Publish(ctx context.Context, channel string, payload []byte) err
 // returns, h is not called again, except for a call already in progress;
 // cancel never waits for Redis.
 func (r *Redis) Subscribe(ctx context.Context, channel string, h Handler) (cancel func(), err error) {
+	return r.subscribe(ctx, channel, h, false)
+}
+
+// SubscribeDirect implements DirectSubscriber: as Subscribe, with h called
+// by Publish here and by the goroutine that reads from Redis.
+func (r *Redis) SubscribeDirect(ctx context.Context, channel string, h Handler) (cancel func(), err error) {
+	return r.subscribe(ctx, channel, h, true)
+}
+
+func (r *Redis) subscribe(ctx context.Context, channel string, h Handler, direct bool) (cancel func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("broker: subscribe %q: %w", channel, err)
 	}
-	s, err := r.local.subscribe(channel, h)
+	s, err := r.local.subscribe(channel, h, direct)
 	if err != nil {
 		return nil, err
 	}

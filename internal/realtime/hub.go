@@ -393,7 +393,7 @@ func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
 	sub, ok := h.inRoom[room]
 	if !ok {
 		sub = &roomSub{}
-		cancel, err := h.broker.Subscribe(ctx, rooms.RoomChannel(room), func(b []byte) { h.deliver(room, b) })
+		cancel, err := h.subscribe(ctx, rooms.RoomChannel(room), func(b []byte) { h.deliver(room, b) })
 		if err != nil {
 			return err
 		}
@@ -404,6 +404,16 @@ func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
 	c.room, c.pending, c.buffered = room, true, nil
 	h.seatChanged(c.user.UserID)
 	return nil
+}
+
+// subscribe subscribes to a room's events directly when the broker can:
+// deliver never blocks (it writes without waiting), so the goroutine that
+// made a change delivers it, with no hop to a goroutine of the room's own.
+func (h *Hub) subscribe(ctx context.Context, channel string, hd broker.Handler) (func(), error) {
+	if d, ok := h.broker.(broker.DirectSubscriber); ok {
+		return d.SubscribeDirect(ctx, channel, hd)
+	}
+	return h.broker.Subscribe(ctx, channel, hd)
 }
 
 // ready ends c's pending state: first the snapshot, then what arrived meanwhile.
@@ -448,7 +458,9 @@ func (h *Hub) roomOf(c *conn) string {
 	return c.room
 }
 
-// deliver sends one room event from the broker to the local members.
+// deliver sends one room event from the broker to the local members. It
+// may run on several goroutines at once (direct subscription); each call
+// builds its writes under mu and makes them after.
 func (h *Hub) deliver(room string, b []byte) {
 	ev, err := rooms.DecodeEvent(b)
 	if err != nil {

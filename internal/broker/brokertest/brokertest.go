@@ -49,6 +49,46 @@ func Run(t *testing.T, newPair func(t *testing.T) (a, b broker.Broker)) {
 			tt.fn(t, a, b)
 		})
 	}
+	// Direct subscriptions (broker.DirectSubscriber) keep the same promises,
+	// but for handlers that block, which a direct one must not: the tests
+	// that use one have direct versions that block on another goroutine.
+	blocking := map[string]bool{"SlowHandlerDoesNotBlock": true, "PayloadIsCopied": true, "Close": true}
+	tests = append(tests,
+		struct {
+			name string
+			fn   func(t *testing.T, a, b broker.Broker)
+		}{"DirectPayloadIsCopied", testDirectPayloadIsCopied},
+		struct {
+			name string
+			fn   func(t *testing.T, a, b broker.Broker)
+		}{"DirectClose", testDirectClose})
+	t.Run("Direct", func(t *testing.T) {
+		for _, tt := range tests {
+			if blocking[tt.name] {
+				continue
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				a, b := newPair(t)
+				da, okA := a.(broker.DirectSubscriber)
+				db, okB := b.(broker.DirectSubscriber)
+				if !okA || !okB {
+					t.Skip("no direct subscriptions")
+				}
+				tt.fn(t, direct{a, da}, direct{b, db})
+			})
+		}
+	})
+}
+
+// direct is a Broker whose Subscribe subscribes directly.
+type direct struct {
+	broker.Broker
+	d broker.DirectSubscriber
+}
+
+func (d direct) Subscribe(ctx context.Context, channel string, h broker.Handler) (func(), error) {
+	return d.d.SubscribeDirect(ctx, channel, h)
 }
 
 // recorder is a Handler that never blocks and remembers what it got.
@@ -448,5 +488,72 @@ func testClose(t *testing.T, a, b broker.Broker) {
 	}
 	if n := afterEnd.Load(); n != 0 {
 		t.Fatalf("handler called %d times after Close", n)
+	}
+}
+
+// testDirectPayloadIsCopied: a direct handler may keep the payload; the
+// publisher may reuse its buffer as soon as Publish returns.
+func testDirectPayloadIsCopied(t *testing.T, a, b broker.Broker) {
+	const ch = "room:copy-direct"
+	var mu sync.Mutex
+	var kept [][]byte
+	done := newRecorder("done")
+	for _, inst := range []broker.Broker{a, b} {
+		subscribe(t, inst, ch, func(p []byte) {
+			mu.Lock()
+			kept = append(kept, p)
+			mu.Unlock()
+			done.handle(nil)
+		})
+	}
+	buf := []byte("original")
+	if err := a.Publish(context.Background(), ch, buf); err != nil {
+		t.Fatal(err)
+	}
+	copy(buf, "mutated!")
+	done.next(t)
+	done.next(t)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range kept {
+		if string(p) != "original" {
+			t.Fatalf("kept payload %q, want original", p)
+		}
+	}
+}
+
+// testDirectClose: Close waits for a direct call under way (here one that
+// blocks, on a publisher of its own), and afterwards nothing is delivered.
+func testDirectClose(t *testing.T, a, b broker.Broker) {
+	const ch = "room:close-direct"
+	inHandler, gate := make(chan struct{}), make(chan struct{})
+	var finished atomic.Bool
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(gate) }) })
+	subscribe(t, a, ch, func(p []byte) {
+		if string(p) == "first" {
+			close(inHandler)
+			<-gate
+			finished.Store(true)
+		}
+	})
+	go func() { _ = a.Publish(context.Background(), ch, []byte("first")) }()
+	<-inHandler
+	closed := make(chan error, 1)
+	go func() { closed <- a.Close() }()
+	once.Do(func() { close(gate) })
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("Close did not return")
+	}
+	if !finished.Load() {
+		t.Fatal("Close returned while a direct handler was running")
+	}
+	if err := a.Publish(context.Background(), ch, []byte("x")); !errors.Is(err, broker.ErrClosed) {
+		t.Errorf("Publish after Close = %v, want ErrClosed", err)
 	}
 }
