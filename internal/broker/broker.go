@@ -18,6 +18,7 @@ var ErrClosed = errors.New("broker: closed")
 
 // Handler receives one message published on a channel the handler subscribed to.
 // Handlers are called from one goroutine per subscription, in publish order per publisher; they must not block for long.
+// (DirectSubscriber's direct handlers are called by the publisher instead.)
 //
 // The payload is shared by every subscriber of the message: a Handler must
 // not modify it, and may keep it.

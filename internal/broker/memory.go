@@ -16,7 +16,8 @@ var _ Broker = (*Memory)(nil)
 // up to 10,000 undelivered messages; past that, new messages for that
 // subscription are dropped and the drop is logged (through slog.Default).
 // Publish therefore never waits for a handler, and one stuck handler costs
-// bounded memory and delays nobody else.
+// bounded memory and delays nobody else. Direct subscriptions
+// (SubscribeDirect) are the exception by design: Publish calls them.
 type Memory struct {
 	f *fanout
 }
