@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/logging"
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/lesismal/nbio/nbhttp/websocket"
 	"golang.org/x/time/rate"
@@ -40,6 +41,9 @@ const (
 	// seatRetry is how often seat holds that failed to reach the store are
 	// tried again.
 	seatRetry = time.Second
+	// pollerStartup is how long after starting the event loop a Stop waits,
+	// so that nbio's pollers are running when it comes (see Shutdown).
+	pollerStartup = 250 * time.Millisecond
 	// closeWait is how long a closing connection waits for the client's
 	// close frame before the socket is dropped.
 	closeWait = 2 * time.Second
@@ -80,6 +84,7 @@ type Hub struct {
 	nextID   atomic.Uint64
 
 	engine   *nbhttp.Engine
+	started  time.Time // when engine.Start returned
 	upgrader *websocket.Upgrader
 	workers  *workers
 
@@ -118,6 +123,7 @@ func New(o Options) (*Hub, error) {
 	}
 	// Upgraded sockets leave net/http for nbio's event loop (epoll), so an
 	// idle connection costs no goroutine and no read buffer of its own.
+	routeLibraryLogs.Do(func() { logging.SetLogger(nbioLogger{o.Logger}) })
 	h.workers = startWorkers(defaultWorkers(), o.Logger)
 	h.engine = nbhttp.NewEngine(nbhttp.Config{Name: "bodydouble-ws", ServerExecutor: h.workers.Go})
 	h.engine.OnWrittenSize(func(nc *nbio.Conn, _ []byte, n int) {
@@ -131,6 +137,7 @@ func New(o Options) (*Hub, error) {
 		h.workers.close()
 		return nil, err
 	}
+	h.started = time.Now()
 	u := websocket.NewUpgrader()
 	u.Engine = h.engine
 	u.CheckOrigin = func(*http.Request) bool { return true } // checked in ServeHTTP, with the session kind
@@ -575,8 +582,18 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	}
 	h.stopOnce.Do(func() {
 		// nbio v1.6.8 can miss a Stop that comes before its pollers have
-		// started (they reset the flag when they start), and then waits
-		// forever: never wait past the shutdown deadline for it.
+		// started (each clears the flag as it starts), and then waits
+		// forever. It offers no way to know they have, so a hub stopped
+		// right after it started gives them a moment first; and Stop is
+		// never waited for past the shutdown deadline.
+		if wait := time.Until(h.started.Add(pollerStartup)); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
 		stopped := make(chan struct{})
 		go func() { h.engine.Stop(); close(stopped) }()
 		select {

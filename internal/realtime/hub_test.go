@@ -2,12 +2,15 @@ package realtime_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/coder/websocket"
 
+	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/realtime"
 )
 
@@ -328,5 +331,28 @@ func TestShutdownCloses1012(t *testing.T) {
 	go e.hub.Shutdown(context.Background())
 	if code := a.WaitClose(); code != websocket.StatusCode(realtime.CloseRestarting) {
 		t.Fatalf("close code %d, want 1012", code)
+	}
+}
+
+// TestShutdownRightAfterStart: a hub stopped as soon as it started (a
+// SIGTERM during start-up, a test that gives up early) still stops its
+// event loop within the deadline: nbio can otherwise miss that Stop.
+func TestShutdownRightAfterStart(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b := broker.NewMemory()
+	t.Cleanup(func() { b.Close() })
+	for range 5 {
+		hub, err := realtime.New(realtime.Options{Broker: b, Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		hub.Shutdown(ctx)
+		err = ctx.Err()
+		cancel()
+		if err != nil {
+			t.Fatalf("Shutdown ran into its deadline: %v", err)
+		}
 	}
 }
