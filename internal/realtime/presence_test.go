@@ -165,3 +165,39 @@ func TestLeftoverParticipantsGetGraceAtStartUp(t *testing.T) {
 		t.Fatalf("participant-left for %v", got)
 	}
 }
+
+// TestLostLeaseIsHeldAgain: an instance that paused past its lease finds it
+// reaped by another instance (with its holds) when it renews; it then holds
+// its users' seats again, rather than letting them go while they are
+// connected.
+func TestLostLeaseIsHeldAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{grace: 2 * time.Second})
+	alice, bob, room, _, _ := e.twoInRoom(t)
+	ctx := context.Background()
+	later := time.Now().Add(time.Minute)
+	if err := e.st.ReapLeases(ctx, later); err != nil { // as another instance would, a minute on
+		t.Fatal(err)
+	}
+	released := func() bool {
+		ps, err := e.st.ExpiredParticipants(ctx, later.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.RoomID == room && (p.UserID == alice.UserID || p.UserID == bob.UserID) {
+				return true
+			}
+		}
+		return false
+	}
+	// Reaping released them (storetest's SeatHolds shows that); the store
+	// has no event to wait on, so look until they are held again.
+	deadline := time.Now().Add(waitLimit)
+	for released() {
+		if time.Now().After(deadline) {
+			t.Fatal("the seats were not held again after the lease was lost")
+		}
+		time.Sleep(20 * time.Millisecond) // polling the store, not pacing the server
+	}
+}
