@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bodydouble/bodydouble/internal/loadguard"
 	"github.com/bodydouble/bodydouble/internal/procstat"
 )
 
@@ -29,14 +30,14 @@ func runJoins(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := checkLoopback(*server); err != nil {
+	if _, err := loadguard.Loopback(*server); err != nil {
 		return err
 	}
 	n := int(*rate * duration.Seconds())
 	if n < 1 || n > 50_000 || *roomSize < 2 || *roomSize > 50 {
 		return errors.New("rate × duration must be 1..50000 joins, room-size 2..50")
 	}
-	watchdog(*duration + time.Duration(n)*3*time.Millisecond + 2*time.Minute)
+	loadguard.Watchdog("bodydouble-load", *duration+time.Duration(n)*3*time.Millisecond+2*time.Minute)
 	ctx := context.Background()
 	setup := newAPI(*server, *workers)
 	users, err := setup.signupMany(ctx, n, *workers)

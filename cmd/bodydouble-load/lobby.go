@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/bodydouble/bodydouble/internal/loadguard"
 )
 
 // runLobby prepares the GET /api/rooms measurement: the server gets rooms
@@ -25,14 +27,14 @@ func runLobby(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	u, err := checkLoopback(*server)
+	u, err := loadguard.Loopback(*server)
 	if err != nil {
 		return err
 	}
 	if *rooms < 1 || *rooms > 100 || *perRoom < 0 || *perRoom > 8 {
 		return errors.New("-rooms must be 1..100 and -per-room 0..8")
 	}
-	watchdog(*hold + 2*time.Minute)
+	loadguard.Watchdog("bodydouble-load", *hold+2*time.Minute)
 	ctx := context.Background()
 	a := newAPI(*server, 8)
 	viewer, err := a.signup(ctx)

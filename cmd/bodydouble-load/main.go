@@ -16,10 +16,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
-	"strings"
-	"time"
 )
 
 func main() {
@@ -57,33 +54,6 @@ commands:
   presence   the WebSocket presence fan-out workload
 
 Run "bodydouble-load <command> -h" for a command's flags.`)
-}
-
-// checkLoopback refuses any server that is not on a loopback address: this
-// tool generates load and must never point anywhere else.
-func checkLoopback(server string) (*url.URL, error) {
-	u, err := url.Parse(server)
-	if err != nil {
-		return nil, fmt.Errorf("server url: %w", err)
-	}
-	host := u.Hostname()
-	if host != "localhost" && !strings.HasPrefix(host, "127.") && host != "::1" {
-		return nil, fmt.Errorf("server %q: only loopback addresses are allowed", server)
-	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("server %q: only http:// is supported", server)
-	}
-	return u, nil
-}
-
-// watchdog ends the process if a run overstays limit, so that a stuck
-// server can never keep the load tool alive.
-func watchdog(limit time.Duration) {
-	go func() {
-		time.Sleep(limit)
-		fmt.Fprintf(os.Stderr, "bodydouble-load: hard time limit %s reached, exiting\n", limit)
-		os.Exit(3)
-	}()
 }
 
 func newFlags(name string) *flag.FlagSet {

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bodydouble/bodydouble/internal/loadguard"
 	"github.com/bodydouble/bodydouble/internal/procstat"
 )
 
@@ -109,7 +110,7 @@ func runPresence(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	u, err := checkLoopback(*server)
+	u, err := loadguard.Loopback(*server)
 	if err != nil {
 		return err
 	}
@@ -122,7 +123,7 @@ func runPresence(args []string) error {
 		}
 	}
 	setupBudget := time.Duration(float64(*n)/(*joinRate)*float64(time.Second)) + time.Duration(*n)*2*time.Millisecond
-	watchdog(setupBudget + *settle + *duration + *drain + 3*time.Minute)
+	loadguard.Watchdog("bodydouble-load", setupBudget+*settle+*duration+*drain+3*time.Minute)
 
 	ctx := context.Background()
 	a := newAPI(*server, *workers)

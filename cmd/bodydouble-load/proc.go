@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
-)
 
-// clockTick is the unit of utime and stime in /proc/<pid>/stat (USER_HZ,
-// 100 on every Linux architecture Go supports).
-const clockTick = 10 * time.Millisecond
+	"github.com/bodydouble/bodydouble/internal/procstat"
+)
 
 // procSample is what /proc tells about a process at one moment.
 type procSample struct {
@@ -24,23 +21,11 @@ type procSample struct {
 // sampleProc reads /proc/<pid>/stat and /proc/<pid>/status.
 func sampleProc(pid int) (procSample, error) {
 	s := procSample{at: time.Now()}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	cpu, err := procstat.CPU(pid)
 	if err != nil {
 		return s, err
 	}
-	// The command name (field 2) may hold spaces; fields after it are plain.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return s, fmt.Errorf("/proc/%d/stat: malformed", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3 (state); utime is field 14, stime 15.
-	if len(f) < 13 {
-		return s, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	s.cpu = time.Duration(ut+st) * clockTick
+	s.cpu = cpu
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return s, err

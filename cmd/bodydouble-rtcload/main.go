@@ -23,11 +23,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
+
+	"github.com/bodydouble/bodydouble/internal/loadguard"
 )
 
 type options struct {
@@ -84,12 +84,12 @@ func main() {
 	if o.window < time.Second {
 		fatalf("-window must be at least 1s")
 	}
-	base, err := checkLoopback(o.server)
+	base, err := loadguard.Loopback(o.server)
 	if err != nil {
 		fatalf("%v", err)
 	}
 	limit := o.setup + o.warmup + o.window + 90*time.Second
-	watchdog(limit)
+	loadguard.Watchdog("bodydouble-rtcload", limit)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -113,30 +113,4 @@ func main() {
 func fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bodydouble-rtcload: "+format+"\n", args...)
 	os.Exit(1)
-}
-
-// checkLoopback refuses any server that is not on a loopback address.
-func checkLoopback(server string) (*url.URL, error) {
-	u, err := url.Parse(server)
-	if err != nil {
-		return nil, fmt.Errorf("server url: %w", err)
-	}
-	host := u.Hostname()
-	if host != "localhost" && !strings.HasPrefix(host, "127.") && host != "::1" {
-		return nil, fmt.Errorf("server %q: only loopback addresses are allowed", server)
-	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("server %q: only http:// is supported", server)
-	}
-	u.Path, u.RawQuery, u.Fragment = "", "", ""
-	return u, nil
-}
-
-// watchdog ends the process if a run overstays limit.
-func watchdog(limit time.Duration) {
-	go func() {
-		time.Sleep(limit)
-		fmt.Fprintf(os.Stderr, "bodydouble-rtcload: hard time limit %s reached, exiting\n", limit)
-		os.Exit(3)
-	}()
 }

@@ -1,38 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bodydouble/bodydouble/internal/procstat"
 )
-
-// clockTick is the unit of utime and stime in /proc/<pid>/stat (USER_HZ,
-// 100 on every Linux architecture Go supports).
-const clockTick = 10 * time.Millisecond
-
-// procCPU is utime + stime of pid, from /proc/<pid>/stat.
-func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces; fields after it are plain.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3 (state); utime is field 14, stime 15.
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * clockTick, nil
-}
 
 // loadAvg is the first field of /proc/loadavg (1-minute load).
 func loadAvg() float64 {
@@ -70,7 +46,7 @@ func machineCPU() (busy, total time.Duration) {
 			idle += n
 		}
 	}
-	return time.Duration(sum-idle) * clockTick, time.Duration(sum) * clockTick
+	return time.Duration(sum-idle) * procstat.ClockTick, time.Duration(sum) * procstat.ClockTick
 }
 
 // udpErrors is the machine's UDP receive- and send-buffer drop counters

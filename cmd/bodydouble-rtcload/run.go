@@ -13,8 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/procstat"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/bodydouble/bodydouble/internal/procstat"
 )
 
 // snapshot is every counter at one moment.
@@ -39,7 +40,7 @@ type snapshot struct {
 func take(links []*link, users []*user, frames []*atomic.Int64, pid int) (snapshot, error) {
 	s := snapshot{tx: map[*link][2]int64{}, retx: map[*link][2]int64{}, rx: map[*link][3]int64{}, ice: map[*link][2]int64{}, frames: map[*user]int64{}}
 	if pid > 0 {
-		cpu, err := procCPU(pid)
+		cpu, err := procstat.CPU(pid)
 		if err != nil {
 			return s, fmt.Errorf("server process: %w", err)
 		}
