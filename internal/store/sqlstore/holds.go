@@ -54,22 +54,31 @@ func (s *Store) RenewLease(ctx context.Context, instanceID string, until time.Ti
 	return false, nil
 }
 
-// lockUsers locks the rows of userIDs in id order (PostgreSQL), so that
+// lockedBatches runs fn on userIDs in id order, in batches small enough for
+// one statement, each batch's user rows locked first (PostgreSQL) so that
 // holds and releases of one user queue behind each other and behind joins.
-func (s *Store) lockUsers(ctx context.Context, tx *sql.Tx, userIDs []string) error {
-	if !s.pg {
-		return nil // the immediate transaction already excludes every other writer
+// fn gets "(?, ?, …)" and the batch's ids as arguments for it.
+func (s *Store) lockedBatches(ctx context.Context, tx *sql.Tx, userIDs []string, fn func(in string, ids []any) error) error {
+	for batch := range slices.Chunk(slices.Sorted(slices.Values(userIDs)), touchBatch) {
+		ids := make([]any, len(batch))
+		for i, id := range batch {
+			ids[i] = id
+		}
+		in := "(" + placeholders(len(batch)) + ")"
+		if s.pg { // on SQLite the immediate transaction already excludes every other writer
+			rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM users WHERE id IN `+in+` ORDER BY id`+s.forUpdate()), ids...)
+			if err != nil {
+				return err
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+		}
+		if err := fn(in, ids); err != nil {
+			return err
+		}
 	}
-	args := make([]any, len(userIDs))
-	for i, id := range userIDs {
-		args[i] = id
-	}
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM users WHERE id IN (`+placeholders(len(userIDs))+`)
-		ORDER BY id`+s.forUpdate()), args...)
-	if err != nil {
-		return err
-	}
-	return rows.Close()
+	return nil
 }
 
 // HoldSeats implements store.Store.
@@ -82,27 +91,16 @@ func (s *Store) HoldSeats(ctx context.Context, instanceID string, userIDs []stri
 			ON CONFLICT (id) DO NOTHING`), instanceID, s.ts(leaseUntil)); err != nil {
 			return err
 		}
-		for batch := range slices.Chunk(slices.Sorted(slices.Values(userIDs)), touchBatch) {
-			if err := s.lockUsers(ctx, tx, batch); err != nil {
-				return err
-			}
-			args := []any{instanceID}
-			for _, id := range batch {
-				args = append(args, id)
-			}
-			in := "(" + placeholders(len(batch)) + ")"
+		return s.lockedBatches(ctx, tx, userIDs, func(in string, ids []any) error {
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO seat_holds (user_id, instance_id)
 				SELECT id, ? FROM users WHERE id IN `+in+`
-				ON CONFLICT (user_id, instance_id) DO NOTHING`), args...); err != nil {
+				ON CONFLICT (user_id, instance_id) DO NOTHING`), append([]any{instanceID}, ids...)...); err != nil {
 				return err
 			}
-			args[0] = s.ts(heldUntil)
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
-				WHERE left_at IS NULL AND user_id IN `+in), args...); err != nil {
-				return err
-			}
-		}
-		return nil
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE room_participants SET seen_until = ?
+				WHERE left_at IS NULL AND user_id IN `+in), append([]any{s.ts(heldUntil)}, ids...)...)
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: hold seats: %w", err)
@@ -116,23 +114,13 @@ func (s *Store) ReleaseSeats(ctx context.Context, instanceID string, userIDs []s
 		return nil
 	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		for batch := range slices.Chunk(slices.Sorted(slices.Values(userIDs)), touchBatch) {
-			if err := s.lockUsers(ctx, tx, batch); err != nil {
+		return s.lockedBatches(ctx, tx, userIDs, func(in string, ids []any) error {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM seat_holds WHERE instance_id = ? AND user_id IN `+in),
+				append([]any{instanceID}, ids...)...); err != nil {
 				return err
 			}
-			args := []any{instanceID}
-			for _, id := range batch {
-				args = append(args, id)
-			}
-			in := "(" + placeholders(len(batch)) + ")"
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM seat_holds WHERE instance_id = ? AND user_id IN `+in), args...); err != nil {
-				return err
-			}
-			if err := s.unhold(ctx, tx, "user_id IN "+in, args[1:], now, until); err != nil {
-				return err
-			}
-		}
-		return nil
+			return s.unhold(ctx, tx, "user_id IN "+in, ids, now, until)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: release seats: %w", err)
