@@ -310,16 +310,7 @@ func testPresence(t *testing.T, f *fixture) {
 	f.join(r.ID, u1.ID, at(0)) // held until 30 s
 	f.join(r.ID, u2.ID, at(time.Millisecond))
 
-	expired := func(now time.Time) []string {
-		t.Helper()
-		ps, err := f.s.ExpiredParticipants(f.ctx, now)
-		ok(t, err, "ExpiredParticipants")
-		ids := []string{}
-		for _, p := range ps {
-			ids = append(ids, p.UserID)
-		}
-		return ids
-	}
+	expired := f.expiredIDs
 	eq(t, expired(at(30*time.Second)), []string{}, "expired at the hold's end")
 	if got := expired(at(31 * time.Second)); len(got) != 2 {
 		t.Errorf("expired after the hold = %v, want both users", got)

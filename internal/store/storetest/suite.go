@@ -154,6 +154,20 @@ func (f *fixture) getRoom(id string) store.Room {
 	return r
 }
 
+// expiredIDs lists the user ids ExpiredParticipants gives at now, in its order.
+func (f *fixture) expiredIDs(now time.Time) []string {
+	f.t.Helper()
+	ps, err := f.s.ExpiredParticipants(f.ctx, now)
+	if err != nil {
+		f.t.Fatalf("ExpiredParticipants: %v", err)
+	}
+	ids := []string{}
+	for _, p := range ps {
+		ids = append(ids, p.UserID)
+	}
+	return ids
+}
+
 // participantIDs lists the user ids of a room's participants, in order.
 func (f *fixture) participantIDs(roomID string) []string {
 	f.t.Helper()
