@@ -50,18 +50,13 @@ func Run(t *testing.T, newPair func(t *testing.T) (a, b broker.Broker)) {
 		})
 	}
 	// Direct subscriptions (broker.DirectSubscriber) keep the same promises,
-	// but for handlers that block, which a direct one must not: the tests
-	// that use one have direct versions that block on another goroutine.
-	blocking := map[string]bool{"SlowHandlerDoesNotBlock": true, "PayloadIsCopied": true, "Close": true}
-	tests = append(tests,
-		struct {
-			name string
-			fn   func(t *testing.T, a, b broker.Broker)
-		}{"DirectPayloadIsCopied", testDirectPayloadIsCopied},
-		struct {
-			name string
-			fn   func(t *testing.T, a, b broker.Broker)
-		}{"DirectClose", testDirectClose})
+	// but for handlers that block, which a direct one must not: the slow
+	// handler's test does not apply, and the payload's has a direct version.
+	blocking := map[string]bool{"SlowHandlerDoesNotBlock": true, "PayloadIsCopied": true}
+	tests = append(tests, struct {
+		name string
+		fn   func(t *testing.T, a, b broker.Broker)
+	}{"DirectPayloadIsCopied", testDirectPayloadIsCopied})
 	t.Run("Direct", func(t *testing.T) {
 		for _, tt := range tests {
 			if blocking[tt.name] {
@@ -451,7 +446,10 @@ func testClose(t *testing.T, a, b broker.Broker) {
 		<-gate
 		finished.Store(true)
 	})
-	publish(t, a, ch, "first")
+	// Published from a goroutine of its own: a direct subscription's
+	// handler runs inside Publish.
+	published := make(chan error, 1)
+	go func() { published <- a.Publish(context.Background(), ch, []byte("first")) }()
 	<-inHandler
 	closed := make(chan error, 1)
 	go func() { closed <- a.Close() }()
@@ -466,6 +464,11 @@ func testClose(t *testing.T, a, b broker.Broker) {
 	}
 	if !finished.Load() {
 		t.Fatal("Close returned while a handler was running")
+	}
+	// A Publish that Close overtook may report it (Redis publishes to the
+	// server after delivering here); it must not fail otherwise.
+	if err := <-published; err != nil && !errors.Is(err, broker.ErrClosed) {
+		t.Fatalf("Publish racing Close: %v", err)
 	}
 	if err := a.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
@@ -519,41 +522,5 @@ func testDirectPayloadIsCopied(t *testing.T, a, b broker.Broker) {
 		if string(p) != "original" {
 			t.Fatalf("kept payload %q, want original", p)
 		}
-	}
-}
-
-// testDirectClose: Close waits for a direct call under way (here one that
-// blocks, on a publisher of its own), and afterwards nothing is delivered.
-func testDirectClose(t *testing.T, a, b broker.Broker) {
-	const ch = "room:close-direct"
-	inHandler, gate := make(chan struct{}), make(chan struct{})
-	var finished atomic.Bool
-	var once sync.Once
-	t.Cleanup(func() { once.Do(func() { close(gate) }) })
-	subscribe(t, a, ch, func(p []byte) {
-		if string(p) == "first" {
-			close(inHandler)
-			<-gate
-			finished.Store(true)
-		}
-	})
-	go func() { _ = a.Publish(context.Background(), ch, []byte("first")) }()
-	<-inHandler
-	closed := make(chan error, 1)
-	go func() { closed <- a.Close() }()
-	once.Do(func() { close(gate) })
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	case <-time.After(wait):
-		t.Fatal("Close did not return")
-	}
-	if !finished.Load() {
-		t.Fatal("Close returned while a direct handler was running")
-	}
-	if err := a.Publish(context.Background(), ch, []byte("x")); !errors.Is(err, broker.ErrClosed) {
-		t.Errorf("Publish after Close = %v, want ErrClosed", err)
 	}
 }
