@@ -112,19 +112,30 @@ func BenchmarkCreateUser(b *testing.B) {
 	})
 }
 
+// seatFiller hands out fresh users and a room with a seat for each: rooms
+// of 8 fill up one after another.
+type seatFiller struct {
+	room string
+	n    int
+}
+
+func (f *seatFiller) next(b *testing.B, a *benchAPI) (token, room string) {
+	token = a.signup(b)
+	if f.n%8 == 0 {
+		f.room = a.room(b, token)
+	}
+	f.n++
+	return token, f.room
+}
+
 // BenchmarkJoinRoom is POST /api/rooms/{id}/join by a fresh user; rooms of
 // 8 fill up one after another. Users and rooms are made outside the timer.
 func BenchmarkJoinRoom(b *testing.B) {
 	eachBenchBackend(b, func(b *testing.B, a *benchAPI) {
-		var room string
-		i := 0
+		var seats seatFiller
 		for b.Loop() {
 			b.StopTimer()
-			tok := a.signup(b)
-			if i%8 == 0 {
-				room = a.room(b, tok)
-			}
-			i++
+			tok, room := seats.next(b, a)
 			b.StartTimer()
 			a.do(b, "POST", "/api/rooms/"+room+"/join", tok, nil, http.StatusOK, nil)
 		}
@@ -159,15 +170,10 @@ func BenchmarkListRooms(b *testing.B) {
 // BenchmarkStartSession is POST /api/sessions by someone already seated.
 func BenchmarkStartSession(b *testing.B) {
 	eachBenchBackend(b, func(b *testing.B, a *benchAPI) {
-		var room string
-		i := 0
+		var seats seatFiller
 		for b.Loop() {
 			b.StopTimer()
-			tok := a.signup(b)
-			if i%8 == 0 {
-				room = a.room(b, tok)
-			}
-			i++
+			tok, room := seats.next(b, a)
 			a.do(b, "POST", "/api/rooms/"+room+"/join", tok, nil, http.StatusOK, nil)
 			b.StartTimer()
 			a.do(b, "POST", "/api/sessions", tok, map[string]any{"roomId": room, "goals": []string{"write the report"}}, http.StatusCreated, nil)
