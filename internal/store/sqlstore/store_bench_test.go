@@ -69,20 +69,30 @@ func BenchmarkCreateUser(b *testing.B) {
 	})
 }
 
+// seatFiller hands out fresh users and a room with a seat for each: rooms
+// of 8 fill up one after another.
+type seatFiller struct {
+	room store.Room
+	n    int
+}
+
+func (f *seatFiller) next(b *testing.B, s store.Store) (store.User, store.Room) {
+	if f.n%8 == 0 {
+		f.room = benchRoom(b, s, 8)
+	}
+	f.n++
+	return benchUser(b, s), f.room
+}
+
 // BenchmarkJoinRoom is a fresh user taking a seat in a room of 8, the
 // rooms filling up one after another (users are created outside the timer).
 func BenchmarkJoinRoom(b *testing.B) {
 	eachStore(b, func(b *testing.B, s store.Store) {
 		ctx := context.Background()
-		var room store.Room
-		i := 0
+		var seats seatFiller
 		for b.Loop() {
 			b.StopTimer()
-			if i%8 == 0 {
-				room = benchRoom(b, s, 8)
-			}
-			u := benchUser(b, s)
-			i++
+			u, room := seats.next(b, s)
 			b.StartTimer()
 			if _, err := s.JoinRoom(ctx, room.ID, u.ID, benchNow, benchNow.Add(time.Hour)); err != nil {
 				b.Fatal(err)
@@ -128,18 +138,13 @@ func BenchmarkTokenRevoked(b *testing.B) {
 func BenchmarkStartSession(b *testing.B) {
 	eachStore(b, func(b *testing.B, s store.Store) {
 		ctx := context.Background()
-		var room store.Room
-		i := 0
+		var seats seatFiller
 		for b.Loop() {
 			b.StopTimer()
-			if i%8 == 0 {
-				room = benchRoom(b, s, 8)
-			}
-			u := benchUser(b, s)
+			u, room := seats.next(b, s)
 			if _, err := s.JoinRoom(ctx, room.ID, u.ID, benchNow, benchNow.Add(time.Hour)); err != nil {
 				b.Fatal(err)
 			}
-			i++
 			b.StartTimer()
 			_, err := s.StartSession(ctx, store.Session{RoomID: room.ID, UserID: u.ID, StartedAt: benchNow, Goals: []string{"write the report"}})
 			if err != nil {
