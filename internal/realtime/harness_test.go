@@ -96,14 +96,23 @@ func (e *env) user(t *testing.T) auth.Identity {
 	return id
 }
 
+// oneInRoom seats a new person in a new room of 8 over a socket, and
+// returns a second person who is in no room yet.
+func (e *env) oneInRoom(t *testing.T) (alice, bob auth.Identity, room string, a *client) {
+	t.Helper()
+	alice, bob = e.user(t), e.user(t)
+	room = e.room(t, alice, 8)
+	a = e.dial(t, alice)
+	a.Join(room)
+	return alice, bob, room, a
+}
+
 // twoInRoom seats two new people in a new room of 8 over their sockets,
 // with the first one's participant-joined about the second consumed.
 func (e *env) twoInRoom(t *testing.T) (alice, bob auth.Identity, room string, a, b *client) {
 	t.Helper()
-	alice, bob = e.user(t), e.user(t)
-	room = e.room(t, alice, 8)
-	a, b = e.dial(t, alice), e.dial(t, bob)
-	a.Join(room)
+	alice, bob, room, a = e.oneInRoom(t)
+	b = e.dial(t, bob)
 	b.Join(room)
 	a.Expect("participant-joined", "")
 	return alice, bob, room, a, b

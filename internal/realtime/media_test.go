@@ -76,10 +76,7 @@ func TestMutedRoomRefusesMicAndAudio(t *testing.T) {
 func TestSignallingGoesOnlyToTheMediaConnection(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a := e.dial(t, alice)
-	a.Join(room)
+	_, bob, room, a := e.oneInRoom(t)
 	b1 := e.dial(t, bob)
 	b1.Join(room)
 	a.Expect("participant-joined", "")

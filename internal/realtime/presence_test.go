@@ -66,10 +66,7 @@ func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
 func TestRESTJoinIsOneCodePathAndHoldsTheSeat(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{grace: 2 * time.Second})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a := e.dial(t, alice)
-	a.Join(room)
+	_, bob, room, a := e.oneInRoom(t)
 
 	// What POST /api/rooms/{id}/join and POST /api/sessions call.
 	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, rooms.Origin{}); err != nil {
@@ -90,10 +87,7 @@ func TestRESTJoinIsOneCodePathAndHoldsTheSeat(t *testing.T) {
 func TestSocketClaimsARESTSeat(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{grace: time.Second})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a := e.dial(t, alice)
-	a.Join(room)
+	_, bob, room, a := e.oneInRoom(t)
 	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, rooms.Origin{}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,10 +111,7 @@ func TestSocketClaimsARESTSeat(t *testing.T) {
 func TestTabsOfOneUserAreOneParticipant(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	alice, bob := e.user(t), e.user(t)
-	room := e.room(t, alice, 8)
-	a := e.dial(t, alice)
-	a.Join(room)
+	_, bob, room, a := e.oneInRoom(t)
 	b1, b2 := e.dial(t, bob), e.dial(t, bob)
 	b1.Join(room)
 	a.Expect("participant-joined", "")
