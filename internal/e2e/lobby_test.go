@@ -16,14 +16,7 @@ func TestLobbyFindMeARoom(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	ana, ben := newBrowser(t, srv, "ana"), newBrowser(t, srv, "ben")
-	var wg sync.WaitGroup
-	for _, b := range []*browser{ana, ben} {
-		wg.Go(func() { b.startAnonymously() })
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	startAll(t, ana, ben)
 
 	// Rooms by category, each with its occupancy.
 	ana.visible(tid("room-card"))

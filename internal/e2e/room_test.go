@@ -17,16 +17,23 @@ import (
 
 // together signs two people in and puts them in the same room with "Find me
 // a room"; it returns the room and their user ids.
-func together(t *testing.T, ana, ben *browser) (room, anaID, benID string) {
+// startAll starts each browser's anonymous session at the same time, and
+// ends the test if any of them failed to.
+func startAll(t *testing.T, bs ...*browser) {
 	t.Helper()
 	var wg sync.WaitGroup
-	for _, b := range []*browser{ana, ben} {
+	for _, b := range bs {
 		wg.Go(func() { b.startAnonymously() })
 	}
 	wg.Wait()
 	if t.Failed() {
 		t.FailNow()
 	}
+}
+
+func together(t *testing.T, ana, ben *browser) (room, anaID, benID string) {
+	t.Helper()
+	startAll(t, ana, ben)
 	anaID, benID = ana.userID(), ben.userID()
 	room = ana.findRoom()
 	if got := ben.findRoom(); got != room {

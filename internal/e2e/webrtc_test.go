@@ -331,14 +331,7 @@ func TestOpenRoomMicAndRemoval(t *testing.T) {
 	}
 	srv := startMediaServer(t)
 	ana, ben := newBrowser(t, srv, "ana", mediaFlags...), newBrowser(t, srv, "ben", mediaFlags...)
-	var wg sync.WaitGroup
-	for _, b := range []*browser{ana, ben} {
-		wg.Go(func() { b.startAnonymously() })
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	startAll(t, ana, ben)
 	anaID, benID := ana.userID(), ben.userID()
 	roomID := eval[string](ana, `fetch('/api/rooms', {
 		method: 'POST', headers: { 'Content-Type': 'application/json' },
