@@ -1,7 +1,7 @@
 // Package realtime is the WebSocket side of Body Double: the /ws endpoint,
-// one reader and one writer goroutine per connection, the protocol codec,
-// and the hub that delivers room events from the broker to the local
-// connections in each room. Changes go through rooms.Service, exactly as
+// connections served from nbio's event loop (no goroutine of their own),
+// the protocol codec, and the hub that delivers room events from the
+// broker to the local connections in each room. Changes go through rooms.Service, exactly as
 // REST changes do; the hub only relays what the service publishes.
 package realtime
 

@@ -100,9 +100,6 @@ func checkID(ids ...string) error {
 	return nil
 }
 
-// Grace is how long a seat without a live socket is held.
-func (s *Service) Grace() time.Duration { return s.grace }
-
 // clock returns the current time in the store's precision.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
