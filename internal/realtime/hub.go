@@ -219,8 +219,10 @@ func (h *Hub) all() []*conn {
 	return out
 }
 
-// seatChanged notes that userID may have gained or lost their last socket
-// in a room here; Run brings the store's holds in step.
+// seatChanged notes that userID has gained their first socket in a room
+// here or lost their last; Run brings the store's holds in step. (A second
+// tab, or a move to another room, changes no hold: JoinRoom starts a new
+// seat held when its user already holds one.)
 func (h *Hub) seatChanged(userID string) {
 	h.seatMu.Lock()
 	h.seatDirty[userID] = struct{}{}
@@ -408,8 +410,11 @@ func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
 		h.inRoom[room] = sub
 	}
 	sub.members = append(sub.members, c)
+	first := !h.userSeatedLocked(c.user.UserID) // c itself is in no room at this point
 	c.room, c.pending, c.buffered = room, true, nil
-	h.seatChanged(c.user.UserID)
+	if first {
+		h.seatChanged(c.user.UserID)
+	}
 	return nil
 }
 
@@ -455,7 +460,9 @@ func (h *Hub) leaveLocked(c *conn) {
 		}
 	}
 	c.room, c.pending, c.buffered = "", false, nil
-	h.seatChanged(c.user.UserID)
+	if !h.userSeatedLocked(c.user.UserID) {
+		h.seatChanged(c.user.UserID) // their last socket in a room here
+	}
 }
 
 // roomOf returns the room c is in locally.
