@@ -2,10 +2,11 @@ package api
 
 import (
 	"net/netip"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/bodydouble/bodydouble/internal/ratelimit"
 )
 
 // limits are token buckets per client address.
@@ -30,37 +31,25 @@ var defaultLimits = limits{
 // one host usually has a whole /64). Addresses are kept in memory only,
 // for as long as their buckets are not full, and never logged.
 type limiter struct {
-	lim limits
-	now func() time.Time
-	// idle is how long a client must be quiet for its buckets to be full
-	// again; after that its entry is the same as a fresh one and can go.
-	idle time.Duration
-
-	mu        sync.Mutex
-	clients   map[netip.Addr]*visitor
-	lastSweep time.Time
+	now     func() time.Time
+	clients *ratelimit.Table[netip.Addr, *visitor]
 }
 
-type visitor struct {
-	all, signup *rate.Limiter
-	seen        time.Time
-}
+type visitor struct{ all, signup *rate.Limiter }
 
 func newLimiter(l limits, now func() time.Time) *limiter {
-	refill := func(r rate.Limit, burst int) time.Duration {
-		return time.Duration(float64(burst) / float64(r) * float64(time.Second))
+	fresh := func() *visitor {
+		return &visitor{all: rate.NewLimiter(l.allRate, l.allBurst), signup: rate.NewLimiter(l.signupRate, l.signupBurst)}
 	}
-	return &limiter{
-		lim: l, now: now, clients: map[netip.Addr]*visitor{},
-		idle: max(refill(l.allRate, l.allBurst), refill(l.signupRate, l.signupBurst)),
-	}
+	idle := max(ratelimit.Refill(l.allRate, l.allBurst), ratelimit.Refill(l.signupRate, l.signupBurst))
+	return &limiter{now: now, clients: ratelimit.NewTable[netip.Addr](fresh, idle, l.maxClients)}
 }
 
 // allow takes one token for addr (and one signup token when signup) or
 // reports how long to wait.
 func (l *limiter) allow(addr netip.Addr, signup bool) (bool, time.Duration) {
 	now := l.now()
-	c := l.visitor(key(addr), now)
+	c := l.clients.Get(ratelimit.AddrKey(addr), now)
 	all := c.all.ReserveN(now, 1)
 	if d := all.DelayFrom(now); d > 0 {
 		all.CancelAt(now)
@@ -75,51 +64,6 @@ func (l *limiter) allow(addr netip.Addr, signup bool) (bool, time.Duration) {
 		}
 	}
 	return true, 0
-}
-
-// visitor returns the buckets of k, creating them, and now and then drops
-// the entries that have been idle long enough to be full again.
-func (l *limiter) visitor(k netip.Addr, now time.Time) *visitor {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) >= l.idle || len(l.clients) >= l.lim.maxClients {
-		l.sweep(now)
-	}
-	c, ok := l.clients[k]
-	if !ok {
-		c = &visitor{
-			all:    rate.NewLimiter(l.lim.allRate, l.lim.allBurst),
-			signup: rate.NewLimiter(l.lim.signupRate, l.lim.signupBurst),
-		}
-		l.clients[k] = c
-	}
-	c.seen = now
-	return c
-}
-
-// sweep removes idle clients. If the table is still full, every client
-// has been active within the refill time (a flood from many addresses):
-// starting over keeps memory bounded, at the price of fresh buckets.
-func (l *limiter) sweep(now time.Time) {
-	l.lastSweep = now
-	for k, c := range l.clients {
-		if now.Sub(c.seen) >= l.idle {
-			delete(l.clients, k)
-		}
-	}
-	if len(l.clients) >= l.lim.maxClients {
-		clear(l.clients)
-	}
-}
-
-// key is the bucket key of addr: the address itself for IPv4, the /64 for IPv6.
-func key(addr netip.Addr) netip.Addr {
-	if addr.Is6() {
-		if p, err := addr.Prefix(64); err == nil {
-			return p.Addr()
-		}
-	}
-	return addr
 }
 
 // retryAfterSeconds is a Retry-After value: whole seconds, at least 1.

@@ -59,13 +59,13 @@ func TestLimiterBounded(t *testing.T) {
 	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}) }
 	for i := range 1000 {
 		l.allow(addr(i), false)
-		if n := len(l.clients); n > 50 {
+		if n := l.clients.Len(); n > 50 {
 			t.Fatalf("%d clients kept, max 50", n)
 		}
 	}
-	clock.Advance(l.idle)
+	clock.Advance(l.clients.Idle())
 	l.allow(addr(5000), false)
-	if n := len(l.clients); n != 1 {
+	if n := l.clients.Len(); n != 1 {
 		t.Errorf("%d clients after everyone went idle, want 1", n)
 	}
 }
