@@ -68,7 +68,9 @@ type ProfileInput struct {
 }
 
 // UpdateProfile validates and applies a partial profile update. Avatars are
-// data:image URLs only, so viewing a profile never contacts another host.
+// data:image URLs only, so viewing a profile never contacts another host;
+// they are kept as sent and served from their own endpoint (Avatar), while
+// everything the server sends carries only their URL (wire.AvatarPath).
 func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileInput) (store.User, error) {
 	var upd store.UserUpdate
 	var errs []apperr.FieldError
@@ -82,8 +84,8 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileIn
 	if in.AvatarURL.Set {
 		if in.AvatarURL.Null {
 			upd.ClearAvatar = true
-		} else if a := in.AvatarURL.Value; len(a) > MaxAvatarLen || !validAvatar(a) {
-			errs = append(errs, apperr.FieldError{Field: "avatarUrl", Message: "Use a PNG, JPEG or WebP image as a data: URL under 32 KB."})
+		} else if a := in.AvatarURL.Value; !validAvatar(a) {
+			errs = append(errs, apperr.FieldError{Field: "avatarUrl", Message: "Use a PNG, JPEG or WebP image of at most 1024 × 1024 pixels as a base64 data: URL under 32 KB."})
 		} else {
 			upd.AvatarURL = &a
 		}
@@ -98,13 +100,10 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileIn
 	return u, nil
 }
 
+// validAvatar reports whether a is an avatar ParseAvatar accepts.
 func validAvatar(a string) bool {
-	for _, p := range []string{"data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,"} {
-		if strings.HasPrefix(a, p) {
-			return true
-		}
-	}
-	return false
+	_, err := ParseAvatar(a)
+	return err == nil
 }
 
 // Preferences returns userID's preferences (defaults if never saved).

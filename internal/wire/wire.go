@@ -4,6 +4,8 @@
 package wire
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/store"
@@ -42,13 +44,35 @@ func Millis(t time.Time) int64 { return t.UnixMilli() }
 type User struct {
 	ID          string  `json:"id"`
 	DisplayName string  `json:"displayName"`
-	AvatarURL   *string `json:"avatarUrl"`
+	AvatarURL   *string `json:"avatarUrl"` // AvatarPath, never the picture itself
 	CreatedAt   Time    `json:"createdAt"`
 }
 
 // FromUser converts a store user.
 func FromUser(u store.User) User {
-	return User{ID: u.ID, DisplayName: u.DisplayName, AvatarURL: u.AvatarURL, CreatedAt: Time(u.CreatedAt)}
+	return User{ID: u.ID, DisplayName: u.DisplayName, AvatarURL: AvatarPath(u.ID, u.AvatarURL), CreatedAt: Time(u.CreatedAt)}
+}
+
+// AvatarPath is the URL clients get for userID's stored avatar (a data:
+// URL), or nil without one: /api/users/{id}/avatar?v=<AvatarVersion>.
+// Pictures of up to 32 KB never travel inline, so that a room snapshot of
+// eight people stays a few KiB (a few inline avatars made room-joined too
+// large to deliver); browsers fetch each picture once and cache it for
+// good, as v changes whenever the picture does.
+func AvatarPath(userID string, stored *string) *string {
+	if stored == nil {
+		return nil
+	}
+	p := "/api/users/" + userID + "/avatar?v=" + AvatarVersion(*stored)
+	return &p
+}
+
+// AvatarVersion is a short hash of a stored avatar: 16 hex digits of its
+// SHA-256, the same on every instance and after restarts, so cached copies
+// stay valid until the picture changes.
+func AvatarVersion(stored string) string {
+	sum := sha256.Sum256([]byte(stored))
+	return hex.EncodeToString(sum[:8])
 }
 
 // Room is a room as clients see it.
@@ -144,7 +168,7 @@ type Media struct {
 type Participant struct {
 	ID          string  `json:"id"`
 	DisplayName string  `json:"displayName"`
-	AvatarURL   *string `json:"avatarUrl"`
+	AvatarURL   *string `json:"avatarUrl"` // AvatarPath, never the picture itself
 	Status      string  `json:"status"`
 	JoinedAt    Time    `json:"joinedAt"`
 	Focus       *Focus  `json:"focus"`
@@ -153,7 +177,7 @@ type Participant struct {
 
 // FromParticipant converts a store participant (focus filled by the caller).
 func FromParticipant(p store.Participant) Participant {
-	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: p.AvatarURL, Status: p.Status, JoinedAt: Time(p.JoinedAt),
+	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: AvatarPath(p.UserID, p.AvatarURL), Status: p.Status, JoinedAt: Time(p.JoinedAt),
 		Media: Media{Camera: p.Media.Camera, Mic: p.Media.Mic, Watching: p.Media.Watching}}
 }
 
