@@ -178,9 +178,10 @@ func (s *Service) forgetStatus(userID string) { s.statuses.forget(userID) }
 
 // HoldSeats makes this instance a holder of userIDs' seats: they have a
 // live socket in a room here, and keep their seats for as long as this
-// instance renews its lease (Run), however long the socket stays.
+// instance renews its lease (Run), however long the socket stays, and
+// through a store outage of up to OutageTolerance.
 func (s *Service) HoldSeats(ctx context.Context, userIDs []string) error {
-	if err := s.store.HoldSeats(ctx, s.instance, userIDs, s.clock().Add(s.grace)); err != nil {
+	if err := s.store.HoldSeats(ctx, s.instance, userIDs, s.clock().Add(s.leaseTTL())); err != nil {
 		return fmt.Errorf("rooms: hold seats: %w", err)
 	}
 	return nil
@@ -212,19 +213,29 @@ func (s *Service) graceAll(ctx context.Context) error {
 	return s.store.TouchParticipants(ctx, ids, s.clock().Add(s.grace))
 }
 
-// sweep ends the seats whose grace period ran out.
+// sweep ends the seats whose grace period ran out. Each store call is
+// bounded (see call), and a stalled call that completes late only errs on
+// the side of keeping people: its now is the time it was made.
 func (s *Service) sweep(ctx context.Context) {
 	now := s.clock()
-	expired, err := s.store.ExpiredParticipants(ctx, now)
+	var expired []store.Participant
+	err := s.call(ctx, func(ctx context.Context) (err error) {
+		expired, err = s.store.ExpiredParticipants(ctx, now)
+		return err
+	})
 	if err != nil {
 		s.log.Warn("rooms: sweep", "err", err)
 		return
 	}
 	for _, p := range expired {
-		res, err := s.store.ExpireParticipant(ctx, p.RoomID, p.UserID, now)
+		var res store.LeaveResult
+		err := s.call(ctx, func(ctx context.Context) (err error) {
+			res, err = s.store.ExpireParticipant(ctx, p.RoomID, p.UserID, now)
+			return err
+		})
 		if err != nil {
 			s.log.Warn("rooms: expire", "room", p.RoomID, "err", err)
-			continue
+			return // the store is failing: the rest wait for the next sweep
 		}
 		if res.WasIn {
 			s.announceLeave(ctx, p.UserID, res, "", Origin{})

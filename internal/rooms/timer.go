@@ -18,6 +18,12 @@ const (
 	MaxTimer = 4 * 60 * 60
 	// casAttempts bounds retries when concurrent timer changes race.
 	casAttempts = 8
+	// completeRetryMin and completeRetryMax bound the pause between
+	// attempts to complete a due timer while the store fails: short, so
+	// that a timer due during an outage completes within a second of the
+	// store's return.
+	completeRetryMin = 50 * time.Millisecond
+	completeRetryMax = 500 * time.Millisecond
 )
 
 // StartTimerInput starts (or replaces) a room's timer.
@@ -152,6 +158,13 @@ type timerMessage struct {
 type scheduled struct {
 	version int64
 	timer   *time.Timer
+	stop    chan struct{} // closed when replaced or stopped: ends retries
+}
+
+// cancel stops the pending completion and any retries of it.
+func (sc *scheduled) cancel() {
+	sc.timer.Stop()
+	close(sc.stop)
 }
 
 func (s *Service) onTimerMessage(b []byte) {
@@ -172,37 +185,71 @@ func (s *Service) schedule(roomID string, version int64, endsAt *int64) {
 		if cur.version > version {
 			return
 		}
-		cur.timer.Stop()
+		cur.cancel()
 		delete(s.timers, roomID)
 	}
 	if endsAt == nil || s.timers == nil {
 		return
 	}
 	wait := time.Until(time.UnixMilli(*endsAt))
-	s.timers[roomID] = &scheduled{version: version, timer: time.AfterFunc(max(wait, 0), func() {
-		s.completeTimer(context.Background(), roomID, version)
+	stop := make(chan struct{})
+	s.timers[roomID] = &scheduled{version: version, stop: stop, timer: time.AfterFunc(max(wait, 0), func() {
+		s.completeTimer(roomID, version, stop)
 	})}
 }
 
-// completeTimer ends version of a room's timer if it is still running and
-// due. The conditional save makes exactly one instance win; only the
-// winner broadcasts timer-completed.
-func (s *Service) completeTimer(ctx context.Context, roomID string, version int64) {
+// completeTimer completes version of a room's timer, trying again after a
+// short pause (completeRetryMin doubling up to completeRetryMax) for as
+// long as the store fails, until it succeeds, the timer is rescheduled or
+// the service stops. Each attempt is bounded by storeTimeout; an attempt
+// held by a stalled store goes on as soon as the store does.
+func (s *Service) completeTimer(roomID string, version int64, stop <-chan struct{}) {
+	pause := completeRetryMin
+	for failures := 0; ; failures++ {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		err := s.tryCompleteTimer(ctx, roomID, version)
+		cancel()
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			return
+		}
+		if failures == 0 {
+			s.log.Warn("rooms: complete timer; trying again until the store answers", "room", roomID, "err", err)
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		pause = min(2*pause, completeRetryMax)
+	}
+}
+
+// tryCompleteTimer ends version of a room's timer if it is still running
+// and due. The conditional save makes exactly one instance win; only the
+// winner broadcasts timer-completed. It returns an error only when the
+// store failed (so trying again may help).
+func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version int64) error {
 	t, err := s.store.GetTimer(ctx, roomID)
 	if err != nil {
-		s.log.Warn("rooms: complete timer", "room", roomID, "err", err)
-		return
+		return err
 	}
 	now := s.clock()
-	if t.Version != version || t.State != "running" || t.EndsAt == nil || t.EndsAt.After(now) {
-		return
+	if t.Version != version || t.State != "running" || t.EndsAt == nil {
+		return nil
+	}
+	if t.EndsAt.After(now) { // woken a little early: wait for it
+		ms := t.EndsAt.UnixMilli()
+		s.schedule(roomID, version, &ms)
+		return nil
 	}
 	next := store.Timer{RoomID: roomID, State: "idle", By: t.By, Version: version + 1}
 	if err := s.store.SaveTimer(ctx, next, version); err != nil {
-		if !errors.Is(err, store.ErrConflict) {
-			s.log.Warn("rooms: complete timer", "room", roomID, "err", err)
+		if errors.Is(err, store.ErrConflict) {
+			return nil // another instance (or a change) won
 		}
-		return
+		return err
 	}
 	s.mu.Lock()
 	if cur, ok := s.timers[roomID]; ok && cur.version <= version {
@@ -214,11 +261,17 @@ func (s *Service) completeTimer(ctx context.Context, roomID string, version int6
 		Type    string `json:"type"`
 		Version int64  `json:"version"`
 	}{roomID, t.Type, next.Version}, Origin{}))
+	return nil
 }
 
-// resyncTimers schedules every running timer in the store.
+// resyncTimers schedules every running timer in the store (Run's
+// goroutine only).
 func (s *Service) resyncTimers(ctx context.Context) {
-	running, err := s.store.RunningTimers(ctx)
+	var running []store.Timer
+	err := s.call(ctx, func(ctx context.Context) (err error) {
+		running, err = s.store.RunningTimers(ctx)
+		return err
+	})
 	if err != nil {
 		s.log.Warn("rooms: load timers", "err", err)
 		return
@@ -237,7 +290,7 @@ func (s *Service) stopTimers() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, sc := range s.timers {
-		sc.timer.Stop()
+		sc.cancel()
 		delete(s.timers, id)
 	}
 	s.timers = nil
