@@ -1,11 +1,13 @@
 package rooms
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
+
+	"github.com/pion/sdp/v3"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/store"
@@ -183,31 +185,107 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in RTCInput
 	return nil
 }
 
-// liveAudio reports whether an SDP has an audio section that can carry
-// sound: a non-zero port and no a=inactive.
-func liveAudio(sdp string) bool {
-	inAudio, live := false, false
-	sc := bufio.NewScanner(strings.NewReader(sdp))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "m=") {
-			if inAudio && live {
-				return true
-			}
-			fields := strings.Fields(line)
-			inAudio = len(fields) > 1 && fields[0] == "m=audio"
-			live = inAudio && fields[1] != "0"
+// liveAudio reports whether an SDP could carry sound from its sender: an
+// audio section whose effective direction (its own, else the session's,
+// else sendrecv) is sendrecv or sendonly, unless the section is rejected
+// (port 0, and neither bundle-only nor in a BUNDLE group: a bundled section
+// has port 0 and still flows over its group's transport). It reads the SDP
+// with a real parser; what the parser refuses counts as live, since a
+// browser might read it differently. Attribute names are compared without
+// case or surrounding space, and several direction attributes in one
+// section count as sending if any of them sends: both err on the side of
+// silence.
+func liveAudio(raw string) bool {
+	var desc sdp.SessionDescription
+	if err := desc.UnmarshalString(raw); err != nil {
+		return true
+	}
+	session := direction(desc.Attributes)
+	bundled := bundledMids(desc.Attributes)
+	for _, m := range desc.MediaDescriptions {
+		if !strings.EqualFold(m.MediaName.Media, "audio") {
 			continue
 		}
-		if inAudio && line == "a=inactive" {
-			live = false
+		rejected := m.MediaName.Port.Value == 0 && !hasAttr(m.Attributes, "bundle-only") &&
+			!hasAttr(desc.Attributes, "bundle-only") && !bundled[attrValue(m.Attributes, "mid")]
+		if rejected {
+			continue
+		}
+		dir := direction(m.Attributes)
+		if dir == dirNone {
+			dir = session
+		}
+		if dir != dirQuiet {
+			return true // sendrecv, sendonly, or no direction at all (sendrecv)
 		}
 	}
-	return inAudio && live
+	return false
 }
+
+// Directions as liveAudio sees them.
+const (
+	dirNone  = iota // no direction attribute
+	dirQuiet        // recvonly or inactive: the sender sends nothing
+	dirSends        // sendrecv or sendonly
+)
+
+// direction is the direction attrs give; any sending one wins.
+func direction(attrs []sdp.Attribute) int {
+	dir := dirNone
+	for _, a := range attrs {
+		switch attrKey(a) {
+		case "sendrecv", "sendonly":
+			return dirSends
+		case "recvonly", "inactive":
+			dir = dirQuiet
+		}
+	}
+	return dir
+}
+
+// bundledMids lists the mids named by the session's a=group:BUNDLE lines.
+func bundledMids(attrs []sdp.Attribute) map[string]bool {
+	mids := map[string]bool{}
+	for _, a := range attrs {
+		if attrKey(a) != "group" {
+			continue
+		}
+		f := strings.Fields(a.Value)
+		if len(f) > 0 && strings.EqualFold(f[0], "BUNDLE") {
+			for _, mid := range f[1:] {
+				mids[mid] = true
+			}
+		}
+	}
+	return mids
+}
+
+func hasAttr(attrs []sdp.Attribute, key string) bool {
+	for _, a := range attrs {
+		if attrKey(a) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// attrValue is the value of the first attribute key, or "\x00" (which no
+// mid can be) when there is none.
+func attrValue(attrs []sdp.Attribute, key string) string {
+	for _, a := range attrs {
+		if attrKey(a) == key {
+			return strings.TrimSpace(a.Value)
+		}
+	}
+	return "\x00"
+}
+
+func attrKey(a sdp.Attribute) string { return strings.ToLower(strings.TrimSpace(a.Key)) }
 
 // RemoveParticipant is the room creator's removal of participantID: they
 // leave at once (their open session ends) and may not rejoin for BanFor.
+// When it fails nothing changes: removing someone who is not in the room
+// is not_in_room, and bans nobody.
 func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, participantID string, o Origin) error {
 	if err := checkID(roomID); err != nil {
 		return err
@@ -222,17 +300,33 @@ func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, partici
 	if room.CreatedBy == nil || *room.CreatedBy != byUser {
 		return apperr.New(apperr.Forbidden, "Only the person who created this room can remove someone.")
 	}
+	// Only a participant can be removed (an unknown id is simply not one).
+	current, err := s.store.CurrentRoom(ctx, participantID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && current != roomID) {
+		return apperr.New(apperr.NotInRoom, "That person is not in this room.")
+	}
+	if err != nil {
+		return apperr.From(err)
+	}
+	// Ban first, then leave, so they cannot rejoin in between.
 	now := s.clock()
 	if err := s.store.Ban(ctx, roomID, participantID, now.Add(BanFor)); err != nil {
 		return apperr.From(err)
 	}
 	s.forgetStatus(participantID)
 	res, err := s.store.LeaveRoom(ctx, roomID, participantID, now)
-	if err != nil {
-		return apperr.From(err)
+	if err == nil && !res.WasIn {
+		// They left on their own since we looked: lift the ban again.
+		err = store.ErrNotInRoom
 	}
-	if !res.WasIn {
-		return apperr.From(store.ErrNotInRoom)
+	if err != nil {
+		if lerr := s.store.Ban(ctx, roomID, participantID, now.Add(-BanFor)); lerr != nil {
+			s.log.Error("rooms: lift the ban of a failed removal", "room", roomID, "err", lerr)
+		}
+		if errors.Is(err, store.ErrNotInRoom) {
+			return apperr.New(apperr.NotInRoom, "That person is not in this room.")
+		}
+		return apperr.From(err)
 	}
 	s.announceLeave(ctx, participantID, res, EvRemoved, o)
 	return nil
