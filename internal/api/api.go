@@ -130,6 +130,7 @@ func (s *server) routes() []route {
 
 		{http.MethodGet, "/api/users/profile", session, s.getProfile},
 		{http.MethodPut, "/api/users/profile", session, s.putProfile},
+		{http.MethodGet, "/api/users/{id}/avatar", session, s.getAvatar},
 		{http.MethodGet, "/api/users/preferences", session, s.getPreferences},
 		{http.MethodPut, "/api/users/preferences", session, s.putPreferences},
 

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
+	"time"
 
 	"github.com/bodydouble/bodydouble/internal/users"
 	"github.com/bodydouble/bodydouble/internal/wire"
@@ -28,6 +30,44 @@ func (s *server) putProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, wire.FromUser(u))
+}
+
+// Header values of an avatar answer, shared like those in middleware.go.
+var (
+	avatarCacheForever = []string{"private, max-age=31536000, immutable"}
+	avatarRevalidate   = []string{"private, no-cache"}
+	avatarCSP          = []string{"default-src 'none'"}
+)
+
+// getAvatar is GET /api/users/{id}/avatar: the picture behind the
+// avatarUrl every User and Participant carries (wire.AvatarPath). Its v
+// names one version of the picture, so that answer may be cached for
+// good; a v that is not the current one (the picture changed since the
+// URL was sent) gets the current picture, to be revalidated every time.
+// nosniff and a CSP that allows nothing keep the bytes an image even if
+// someone opens the URL directly.
+func (s *server) getAvatar(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.users.Avatar(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{a.ContentType}
+	h["Content-Security-Policy"] = avatarCSP
+	h["X-Content-Type-Options"] = noSniff
+	h["Etag"] = []string{`"` + a.Version + `"`}
+	if r.URL.Query().Get("v") == a.Version {
+		h["Cache-Control"] = avatarCacheForever
+	} else {
+		h["Cache-Control"] = avatarRevalidate
+	}
+	// ServeContent answers If-None-Match with 304, and HEAD and Range too.
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.Data))
+	return nil
 }
 
 // getPreferences is GET /api/users/preferences (defaults until saved).
