@@ -1,5 +1,6 @@
 // Package users is the domain of a person's own data: their anonymous
-// profile and their preferences.
+// profile and their preferences, and the avatar picture others see
+// (avatar.go: checked on upload, served by URL, never sent inline).
 package users
 
 import (
