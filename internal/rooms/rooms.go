@@ -2,7 +2,6 @@ package rooms
 
 import (
 	"context"
-	"encoding/base64"
 	"slices"
 	"strings"
 	"time"
@@ -102,20 +101,19 @@ func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit 
 	}
 	after := ""
 	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || uuid.Validate(string(b)) != nil {
-			return nil, "", apperr.Field("cursor", "This cursor is not one we gave out.")
+		var ok bool
+		if after, ok = decodeRoomCursor(cursor); !ok {
+			return nil, "", errCursor()
 		}
-		after = string(b)
 	}
 	rooms, err := s.store.ListRooms(ctx, store.ListRoomsOptions{Category: category, After: after, Limit: limit + 1})
 	if err != nil {
-		return nil, "", apperr.From(err)
+		return nil, "", cursorErr(err, after)
 	}
 	next := ""
 	if len(rooms) > limit {
 		rooms = rooms[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(rooms[limit-1].ID))
+		next = encodeRoomCursor(rooms[limit-1].ID)
 	}
 	return rooms, next, nil
 }

@@ -129,17 +129,21 @@ func (s *Service) CompleteSession(ctx context.Context, userID, id string, in Com
 
 // History returns a page of userID's sessions, newest first.
 func (s *Service) History(ctx context.Context, userID, cursor string, limit int) ([]store.Session, string, error) {
-	if cursor != "" && uuid.Validate(cursor) != nil {
-		return nil, "", apperr.Field("cursor", "This cursor is not one we gave out.")
+	before := ""
+	if cursor != "" {
+		var ok bool
+		if before, ok = decodeSessionCursor(cursor); !ok {
+			return nil, "", errCursor()
+		}
 	}
-	list, err := s.store.History(ctx, userID, store.HistoryOptions{Before: cursor, Limit: limit + 1})
+	list, err := s.store.History(ctx, userID, store.HistoryOptions{Before: before, Limit: limit + 1})
 	if err != nil {
-		return nil, "", apperr.From(err)
+		return nil, "", cursorErr(err, before)
 	}
 	next := ""
 	if len(list) > limit {
 		list = list[:limit]
-		next = list[limit-1].ID
+		next = encodeSessionCursor(list[limit-1].ID)
 	}
 	return list, next, nil
 }
