@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/bodydouble/bodydouble/internal/app"
@@ -22,8 +23,7 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		fail(2, err)
 	}
 	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
 	if cfg.LogFormat == "json" {
@@ -33,7 +33,22 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := app.Run(ctx, cfg, log); err != nil {
-		log.Error("bodydouble stopped", "err", err)
-		os.Exit(1)
+		stop()
+		fail(1, err)
 	}
+}
+
+// fail prints err as one plain line, whatever the log format, so that
+// whoever started bodydouble reads why it stopped, and exits with code.
+func fail(code int, err error) {
+	// errors.Join separates with newlines; one line is easier to find in
+	// a journal and cannot be mistaken for two events.
+	var parts []string
+	for _, p := range strings.Split(err.Error(), "\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	fmt.Fprintln(os.Stderr, "bodydouble: "+strings.Join(parts, " "))
+	os.Exit(code)
 }

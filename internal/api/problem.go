@@ -47,7 +47,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, status int
 		Code: e.Code, Message: e.Message, SessionID: e.SessionID, RequestID: in.id,
 	}
 	if e.Code == apperr.Invalid {
-		p.Errors = e.Fields
+		p.Errors = e.Capped()
 	}
 	b, _ := json.Marshal(p) // a problem always encodes
 	w.Header().Set("Content-Type", "application/problem+json")

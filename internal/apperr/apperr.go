@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/bodydouble/bodydouble/internal/store"
 )
@@ -77,9 +78,49 @@ func New(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Fields returns an `invalid` error listing the given field problems.
+// MaxFields is the most field errors an `invalid` answer lists: the first
+// ones, in the order they were found. Without a cap, a request of
+// thousands of bad entries got an answer many times its own size.
+const MaxFields = 20
+
+// maxFieldText bounds a field error's path and message in bytes: a path
+// can echo a client's own key (an unknown field's name).
+const maxFieldText = 200
+
+// Fields returns an `invalid` error listing the given field problems, at
+// most MaxFields of them; the message says when more were left out.
 func Fields(fields ...FieldError) *Error {
-	return &Error{Code: Invalid, Message: "Some fields need another look.", Fields: fields}
+	msg := "Some fields need another look."
+	if len(fields) > MaxFields {
+		msg = fmt.Sprintf("Some fields need another look (the first %d of %d are listed).", MaxFields, len(fields))
+		fields = fields[:MaxFields]
+	}
+	kept := make([]FieldError, len(fields))
+	for i, f := range fields {
+		kept[i] = FieldError{Field: clip(f.Field), Message: clip(f.Message)}
+	}
+	return &Error{Code: Invalid, Message: msg, Fields: kept}
+}
+
+// Capped returns e's field errors, at most MaxFields of them, for
+// transports writing an Error that was not built by Fields.
+func (e *Error) Capped() []FieldError {
+	if len(e.Fields) > MaxFields {
+		return e.Fields[:MaxFields]
+	}
+	return e.Fields
+}
+
+// clip cuts s to maxFieldText bytes, on a rune boundary.
+func clip(s string) string {
+	if len(s) <= maxFieldText {
+		return s
+	}
+	i := maxFieldText
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // Field returns an `invalid` error about one field.

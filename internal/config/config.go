@@ -48,7 +48,35 @@ type Config struct {
 	TURNRelayPortMin, TURNRelayPortMax int
 	// ICEServers are external STUN/TURN servers handed to browsers.
 	ICEServers []ICEServer
+
+	// MaxConnsPerAddr caps the open TCP connections of one client address
+	// (IPv6 by /64); 0 switches the cap off. Trusted proxies are exempt.
+	MaxConnsPerAddr int
+
+	// HeaderTimeout, BodyTimeout and IdleTimeout bound the HTTP server's
+	// waits for a request's headers, for its body, and for the next
+	// request on a kept-alive connection (zero: the Default* constants).
+	// They have no flags: a self-hoster has no reason to change them, and
+	// tests shorten them.
+	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration
 }
+
+// The HTTP server's timeouts (see docs/operations.md, "Limits worth knowing").
+const (
+	// DefaultHeaderTimeout is how long a request's headers may take to arrive.
+	DefaultHeaderTimeout = 10 * time.Second
+	// DefaultBodyTimeout is how long a request's body may take to arrive,
+	// counted from when its handler starts: the largest body (an avatar
+	// of 32 KB, about 43 KB as JSON) then needs only about 1.5 KB/s.
+	DefaultBodyTimeout = 30 * time.Second
+	// DefaultIdleTimeout is how long a kept-alive connection may wait for
+	// its next request.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultMaxConnsPerAddr is --max-conns-per-addr's default: more than
+	// the few a browser opens (about 6 per origin) plus its sockets, far
+	// fewer than the descriptors one address could otherwise take.
+	DefaultMaxConnsPerAddr = 64
+)
 
 // TURNOff as --turn-addr disables the built-in STUN/TURN server.
 const TURNOff = "off"
@@ -105,6 +133,11 @@ func Default() Config {
 		LogFormat:     "text",
 		ShutdownGrace: 10 * time.Second,
 		TURNAddr:      ":3478",
+
+		MaxConnsPerAddr: DefaultMaxConnsPerAddr,
+		HeaderTimeout:   DefaultHeaderTimeout,
+		BodyTimeout:     DefaultBodyTimeout,
+		IdleTimeout:     DefaultIdleTimeout,
 	}
 }
 
@@ -114,7 +147,10 @@ func Default() Config {
 func Parse(args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	c := Default()
 	fs := flag.NewFlagSet("bodydouble", flag.ContinueOnError)
-	fs.SetOutput(out)
+	// The flag package would print a bad flag's error and then the whole
+	// usage; the caller prints the error as one line instead, and the
+	// usage goes to out only when asked for.
+	fs.SetOutput(io.Discard)
 	var proxies, rateLimit, relayPorts, iceServers string
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite database and generated secret")
@@ -134,6 +170,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "shared secret of TURN credentials, at least 16 bytes (derived from the token secret when empty); also coturn's static-auth-secret for --ice-servers")
 	fs.BoolVar(&c.TURNAllowLocal, "turn-allow-local", false, "let the TURN relay reach loopback, private and link-local addresses (tests only)")
 	fs.StringVar(&relayPorts, "turn-relay-ports", "", "UDP port range of TURN relays, e.g. 49152-65535 (any port when empty)")
+	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "most open TCP connections from one client address (IPv6: one /64); 0 switches the cap off; --trusted-proxies are exempt")
 	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
 	// Environment first, so explicit flags parsed afterwards override it.
@@ -147,8 +184,13 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		f.Usage += " (env " + name + ")"
 	})
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(out, "Usage of bodydouble:")
+		fs.SetOutput(out)
+		fs.PrintDefaults()
 		return Config{}, err
+	} else if err != nil {
+		return Config{}, fmt.Errorf("config: %w (bodydouble --help lists the flags)", err)
 	}
 	if envErr != nil {
 		return Config{}, envErr
@@ -195,13 +237,43 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: --public-url must be an origin like https://focus.example.org, not %q", c.PublicURL)
 		}
 	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		return errors.New("config: --database-url must be a postgres:// URL")
+	if c.DatabaseURL != "" {
+		if err := checkURL("--database-url", c.DatabaseURL, "postgres", "postgresql"); err != nil {
+			return err
+		}
+	}
+	if c.RedisURL != "" {
+		if err := checkURL("--redis-url", c.RedisURL, "redis", "rediss", "unix"); err != nil {
+			return err
+		}
+	}
+	if c.MaxConnsPerAddr < 0 {
+		return fmt.Errorf("config: --max-conns-per-addr must be 0 (off) or more, not %d", c.MaxConnsPerAddr)
+	}
+	if c.HeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 {
+		return errors.New("config: HTTP timeouts must not be negative")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("config: --log-format must be text or json, not %q", c.LogFormat)
 	}
 	return c.validateTURN()
+}
+
+// checkURL reports whether raw is a URL of one of schemes, without ever
+// quoting raw: it may hold a password.
+func checkURL(flag, raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Not even url.Parse's reason: it quotes the URL, or the part of
+		// it (perhaps of the password) where parsing failed.
+		return fmt.Errorf("config: %s is not a valid URL (special characters in a user name or password must be %%-escaped)", flag)
+	}
+	for _, s := range schemes {
+		if strings.EqualFold(u.Scheme, s) {
+			return nil
+		}
+	}
+	return fmt.Errorf("config: %s must be a %s:// URL", flag, schemes[0])
 }
 
 // validateTURN checks the STUN/TURN settings.

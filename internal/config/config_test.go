@@ -51,6 +51,12 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"--rate-limit", "maybe"},
 		{"--trusted-proxies", "not-an-ip"},
 		{"--log-format", "xml"},
+		{"--database-url", "postgres://u:p%zz@h/db"},
+		{"--redis-url", "http://cache:6379"},
+		{"--redis-url", "redis://u:p%zz@h"},
+		{"--max-conns-per-addr", "-1"},
+		{"--max-conns-per-addr", "many"},
+		{"--bogus"},
 		{"stray"},
 	} {
 		if _, err := Parse(args, env(nil), &bytes.Buffer{}); err == nil {
@@ -68,7 +74,7 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	if _, err := Parse([]string{"--help"}, env(nil), &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, name := range []string{"addr", "data-dir", "database-url", "redis-url", "secret", "public-url", "tls-cert", "tls-key", "trusted-proxies", "rate-limit", "turn-addr", "turn-public-ip", "turn-secret", "turn-allow-local", "turn-relay-ports", "ice-servers"} {
+	for _, name := range []string{"max-conns-per-addr", "addr", "data-dir", "database-url", "redis-url", "secret", "public-url", "tls-cert", "tls-key", "trusted-proxies", "rate-limit", "turn-addr", "turn-public-ip", "turn-secret", "turn-allow-local", "turn-relay-ports", "ice-servers"} {
 		variable := "BODYDOUBLE_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		if !strings.Contains(out.String(), "-"+name) || !strings.Contains(out.String(), variable) {
 			t.Errorf("--help lacks %s / %s", name, variable)
@@ -158,5 +164,43 @@ func TestInvalidTURNConfigurations(t *testing.T) {
 	}
 	if _, err := Parse(nil, env(map[string]string{"BODYDOUBLE_TURN_ALLOW_LOCAL": "perhaps"}), &bytes.Buffer{}); err == nil {
 		t.Error("bad BODYDOUBLE_TURN_ALLOW_LOCAL accepted")
+	}
+}
+
+func TestURLErrorsNeverQuoteTheURL(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--database-url", "postgres://bd:s3cr%zzet@db/bodydouble"},
+		{"--redis-url", "redis://:s3cr%zzet@cache:6379/0"},
+		{"--database-url", "mysql://bd:s3cr%zzet@db/x"},
+	} {
+		_, err := Parse(args, env(nil), &bytes.Buffer{})
+		if err == nil || strings.Contains(err.Error(), "s3cr") {
+			t.Errorf("Parse(%q): %v", args, err)
+		}
+	}
+}
+
+func TestBadFlagIsOneLineAndUsageOnlyOnHelp(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	_, err := Parse([]string{"--max-conns-per-addr", "many"}, env(nil), &out)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "max-conns-per-addr") {
+		t.Fatalf("error %q", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("a bad flag printed usage:\n%s", out.String())
+	}
+}
+
+func TestMaxConnsPerAddr(t *testing.T) {
+	t.Parallel()
+	c, err := Parse(nil, env(map[string]string{"BODYDOUBLE_MAX_CONNS_PER_ADDR": "0"}), &bytes.Buffer{})
+	if err != nil || c.MaxConnsPerAddr != 0 {
+		t.Fatalf("env 0: %v %d", err, c.MaxConnsPerAddr)
+	}
+	c, err = Parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil || c.MaxConnsPerAddr != DefaultMaxConnsPerAddr {
+		t.Fatalf("default: %v %d", err, c.MaxConnsPerAddr)
 	}
 }

@@ -13,11 +13,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // the "sqlite" driver, and its error type
 
 	"github.com/bodydouble/bodydouble/internal/store"
 )
@@ -55,8 +56,8 @@ const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
 // OpenSQLite opens (creating if needed) <dataDir>/bodydouble.db and applies
 // pending migrations.
 func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
+	if err := checkDataDir(dataDir); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dataDir, SQLiteFile)
 	if strings.ContainsAny(path, "?#") {
@@ -102,6 +103,9 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		watch.close()
+		if isFull(err) {
+			return nil, fmt.Errorf("sqlstore: data directory %q is full: %w", dataDir, err)
+		}
 		return nil, err
 	}
 
@@ -119,6 +123,49 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	s.lists = newVersioned[store.ListRoomsOptions, []store.Room](maxListPages)
 	s.notRevoked = newVersioned[string, struct{}](maxNotRevoked)
 	return s, nil
+}
+
+// dataDirProbe is how much checkDataDir writes: enough that a directory
+// with no room for the database's first pages fails here, with a clear
+// message, rather than halfway through a migration.
+const dataDirProbe = 64 << 10
+
+// checkDataDir creates dir if needed and proves that it takes writes, so
+// that a read-only, full or misplaced data directory is named as such at
+// start-up instead of surfacing as an SQLite error.
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("sqlstore: data directory %q cannot be created: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return dataDirError(dir, err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(make([]byte, dataDirProbe))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return dataDirError(dir, err)
+	}
+	return nil
+}
+
+func dataDirError(dir string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("sqlstore: data directory %q is full: %w", dir, err)
+	}
+	return fmt.Errorf("sqlstore: data directory %q is not writable: %w", dir, err)
+}
+
+// isFull reports whether err is SQLite's SQLITE_FULL (database or disk is full).
+func isFull(err error) bool {
+	se, ok := errors.AsType[*sqlite.Error](err)
+	return ok && se.Code()&0xff == 13 // SQLITE_FULL
 }
 
 // Bounds of the kept answers (watch.go).
@@ -157,13 +204,17 @@ func pingSQLite(ctx context.Context, db *sql.DB) error {
 	}
 }
 
+// ConnectTimeout bounds OpenPostgres's first connection.
+const ConnectTimeout = 5 * time.Second
+
 // OpenPostgres connects to the PostgreSQL database at url (a postgres://
 // URL; pgxpool settings such as pool_max_conns are honoured) and applies
 // pending migrations.
 func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: parse database url: %w", err)
+		// pgx masks the password in the URL it quotes.
+		return nil, fmt.Errorf("sqlstore: bad database url: %w", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		// pgx's default (max(4, NumCPU)) is small for a server whose
@@ -171,13 +222,23 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		// PostgreSQL's default max_connections of 100 so several instances fit.
 		cfg.MaxConns = int32(min(32, max(10, 4*runtime.NumCPU())))
 	}
+	// Where we connect, for errors: never the URL, which may hold a password.
+	target := fmt.Sprintf("PostgreSQL at %s:%d (database %q, user %q)", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, cfg.ConnConfig.User)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: connect postgres: %w", err)
+		return nil, fmt.Errorf("sqlstore: connect to %s: %w", target, err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	// pgx waits for an unanswered connection as long as ctx lets it: at
+	// start-up an unreachable server must fail fast and say so.
+	pingCtx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+	err = pool.Ping(pingCtx)
+	cancel()
+	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("sqlstore: connect postgres: %w", err)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil, fmt.Errorf("sqlstore: %s did not answer within %v", target, ConnectTimeout)
+		}
+		return nil, fmt.Errorf("sqlstore: connect to %s: %w", target, err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
 	s := &Store{w: db, r: db, pool: pool, pg: true}
