@@ -139,18 +139,25 @@ func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	r.local = newFanout(log, r.setWant)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// Start-up must fail fast, and name the server (never the URL, which
+	// may hold a password), when Redis is unreachable or refuses us.
+	const connectTimeout = 5 * time.Second
+	target := fmt.Sprintf("Redis at %s (database %d)", ropts.Addr, ropts.DB)
+	pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	if err := client.Ping(pingCtx).Err(); err != nil {
 		_ = client.Close()
-		return nil, fmt.Errorf("broker: redis: %w", err)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil, fmt.Errorf("broker: %s did not answer within %v", target, connectTimeout)
+		}
+		return nil, fmt.Errorf("broker: connect to %s: %w", target, err)
 	}
 	// Open the shared PubSub connection now; its PONG is read by receive.
 	r.ps = client.Subscribe(pingCtx)
 	if err := r.ps.Ping(pingCtx); err != nil {
 		_ = r.ps.Close()
 		_ = client.Close()
-		return nil, fmt.Errorf("broker: redis pubsub: %w", err)
+		return nil, fmt.Errorf("broker: subscribe to %s: %w", target, err)
 	}
 	r.wg.Add(2)
 	go r.receive()
