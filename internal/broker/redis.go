@@ -29,6 +29,27 @@ const (
 // DefaultRedisPrefix is the channel name prefix used when RedisOptions.Prefix is empty.
 const DefaultRedisPrefix = "bodydouble:"
 
+// The publish queue (see Redis.Publish). A stalled Redis must never hold up
+// the request that publishes, so messages for other processes wait here,
+// bounded in number, bytes and age, and one goroutine hands them to Redis
+// in pipelined batches.
+const (
+	// PublishQueueLen is the most messages waiting for Redis.
+	PublishQueueLen = 4096
+	// PublishQueueBytes is the most payload bytes waiting for Redis.
+	PublishQueueBytes = 8 << 20
+	// PublishMaxAge is how long a message may wait for Redis before it is
+	// dropped: later, it is news nobody can use.
+	PublishMaxAge = 2 * time.Second
+	// publishBatch is the most messages sent in one pipeline.
+	publishBatch = 128
+	// publishProbe is how often a failing Redis is pinged while nothing
+	// is published, so that its return is noticed.
+	publishProbe = 500 * time.Millisecond
+	// drainWait bounds how long Close spends sending what is queued.
+	drainWait = time.Second
+)
+
 // RedisOptions configures NewRedis.
 type RedisOptions struct {
 	// URL is a redis:// or rediss:// URL as redis.ParseURL accepts it, for
@@ -55,6 +76,12 @@ type RedisOptions struct {
 // registers locally, and when Redis returns the shared connection is
 // re-established and every channel resubscribed without any caller noticing.
 // Messages published elsewhere during an outage are lost to this process.
+//
+// Publish never waits for Redis: the copy for other processes goes through
+// a bounded queue (PublishQueueLen messages, PublishQueueBytes bytes), and
+// is dropped, never blocking the caller, when the queue is full, when Redis
+// is known to be down, or when it could not be sent within PublishMaxAge.
+// Recovered tells when messages may have been lost and Redis works again.
 //
 // All channels share one Redis PubSub connection per process: a channel is
 // SUBSCRIBEd when it gains its first local subscriber and UNSUBSCRIBEd when
@@ -83,6 +110,21 @@ type Redis struct {
 	// Redis rather than make every caller wait for dial timeouts.
 	down atomic.Bool
 
+	// The publish queue, drained by send.
+	out      chan outMsg
+	queued   atomic.Int64  // payload bytes in out
+	dropped  atomic.Uint64 // messages that never reached Redis
+	dropping atomic.Bool   // a drop was logged and no batch got through since
+	stopSend chan struct{} // closed by Close: send drains and returns
+	sendDone chan struct{} // closed when send has returned
+
+	// missed is set when messages may have missed other processes or this
+	// one (a drop, a failed batch, a lost PubSub connection); recovered is
+	// closed, and replaced, when Redis works again after that.
+	missed    atomic.Bool
+	recMu     sync.Mutex
+	recovered chan struct{}
+
 	mu      sync.Mutex
 	chans   map[string]*redisChan // by channel name without prefix
 	dirty   map[string]struct{}   // channels manage should look at
@@ -93,6 +135,14 @@ type Redis struct {
 	pingTimeout   time.Duration // how long a ping may go unanswered
 	subscribeWait time.Duration // longest Subscribe waits for Redis to confirm
 	maxBackoff    time.Duration // between reconnection attempts
+	pubTimeout    time.Duration // how long one batch of publishes may take
+}
+
+// outMsg is a message waiting in the publish queue.
+type outMsg struct {
+	channel string // with the prefix
+	msg     []byte // with the envelope
+	at      time.Time
 }
 
 // redisChan is the Redis-side state of one channel, guarded by Redis.mu.
@@ -134,6 +184,11 @@ func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 		pingTimeout:   3 * time.Second,
 		subscribeWait: 5 * time.Second,
 		maxBackoff:    time.Second,
+		pubTimeout:    time.Second,
+		out:           make(chan outMsg, PublishQueueLen),
+		stopSend:      make(chan struct{}),
+		sendDone:      make(chan struct{}),
+		recovered:     make(chan struct{}),
 	}
 	rand.Read(r.id[:])
 	r.local = newFanout(log, r.setWant)
@@ -162,16 +217,19 @@ func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	r.wg.Add(2)
 	go r.receive()
 	go r.manage()
+	go r.send()
 	return r, nil
 }
 
 // Publish hands a copy of payload to this process's subscribers of channel,
-// then publishes it to Redis for the other processes. Messages published by
-// one goroutine reach every subscriber, local or remote, in order.
+// then queues it for Redis, for the other processes, and returns: it never
+// waits for Redis. Messages published by one goroutine reach every
+// subscriber, local or remote, in order; a message for other processes is
+// dropped (and counted, and the first drop of an outage logged) when the
+// queue is full, Redis is down, or it could not be sent within
+// PublishMaxAge.
 //
-// Redis failures are logged (once per outage) and not returned: the message
-// still reached this process. Publish returns an error only after Close or
-// when ctx ends before Redis accepted the message.
+// Publish returns an error only after Close or when ctx has already ended.
 func (r *Redis) Publish(ctx context.Context, channel string, payload []byte) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("broker: publish %q: %w", channel, err)
@@ -180,29 +238,179 @@ func (r *Redis) Publish(ctx context.Context, channel string, payload []byte) err
 		return err
 	}
 	if r.down.Load() {
+		r.drop(1, "redis is down")
 		return nil
 	}
 	msg := make([]byte, envLen+len(payload))
 	msg[0] = envVersion
 	copy(msg[1:envLen], r.id[:])
 	copy(msg[envLen:], payload)
-	err := r.client.Publish(ctx, r.prefix+channel, msg).Err()
-	switch {
-	case err == nil:
-		if r.pubFailing.CompareAndSwap(true, false) {
-			r.log.Info("broker: redis publish recovered")
-		}
+	if r.queued.Add(int64(len(msg))) > PublishQueueBytes {
+		r.queued.Add(-int64(len(msg)))
+		r.drop(1, "publish queue full")
 		return nil
-	case r.ctx.Err() != nil:
-		return ErrClosed
-	case ctx.Err() != nil:
-		return fmt.Errorf("broker: publish %q: %w", channel, err)
 	}
-	if r.pubFailing.CompareAndSwap(false, true) {
-		r.log.Warn("broker: redis publish failed, delivering to local subscribers only until redis is back",
-			"channel", channel, "err", err)
+	select {
+	case r.out <- outMsg{channel: r.prefix + channel, msg: msg, at: time.Now()}:
+	default:
+		r.queued.Add(-int64(len(msg)))
+		r.drop(1, "publish queue full")
 	}
 	return nil
+}
+
+// Dropped reports how many messages never reached Redis (they reached
+// this process's subscribers only).
+func (r *Redis) Dropped() uint64 { return r.dropped.Load() }
+
+// Recovered implements Recoverer.
+func (r *Redis) Recovered() <-chan struct{} {
+	r.recMu.Lock()
+	defer r.recMu.Unlock()
+	return r.recovered
+}
+
+// drop counts n messages that did not reach Redis, logging the first of
+// an outage.
+func (r *Redis) drop(n int, why string) {
+	r.dropped.Add(uint64(n))
+	r.missed.Store(true)
+	if r.dropping.CompareAndSwap(false, true) {
+		r.log.Warn("broker: dropping messages for other instances until redis takes them again", "why", why)
+	}
+}
+
+// maybeRecovered signals Recovered when messages were lost and both the
+// PubSub connection and publishing work now.
+func (r *Redis) maybeRecovered() {
+	if r.down.Load() || r.pubFailing.Load() || !r.missed.CompareAndSwap(true, false) {
+		return
+	}
+	r.recMu.Lock()
+	close(r.recovered)
+	r.recovered = make(chan struct{})
+	r.recMu.Unlock()
+}
+
+// send hands queued messages to Redis in pipelined batches, in queue
+// order, until Close; then it sends what is left, for at most drainWait.
+func (r *Redis) send() {
+	defer close(r.sendDone)
+	probe := time.NewTicker(publishProbe)
+	defer probe.Stop()
+	batch := make([]outMsg, 0, publishBatch)
+	for {
+		select {
+		case m := <-r.out:
+			batch = append(batch[:0], m)
+		case <-probe.C:
+			r.probe()
+			continue
+		case <-r.stopSend:
+			r.drain(batch)
+			return
+		}
+	fill:
+		for len(batch) < publishBatch {
+			select {
+			case m := <-r.out:
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), r.pubTimeout)
+		r.flush(ctx, batch)
+		cancel()
+	}
+}
+
+// drain sends what is queued when Close comes, within drainWait.
+func (r *Redis) drain(batch []outMsg) {
+	ctx, cancel := context.WithTimeout(context.Background(), drainWait)
+	defer cancel()
+	for ctx.Err() == nil {
+		batch = batch[:0]
+	fill:
+		for len(batch) < publishBatch {
+			select {
+			case m := <-r.out:
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		r.flush(ctx, batch)
+	}
+}
+
+// probe pings Redis while publishing fails and nothing is published, so
+// that its return is noticed (and Recovered signalled) without traffic.
+func (r *Redis) probe() {
+	if r.pubFailing.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), r.pubTimeout)
+		err := r.client.Ping(ctx).Err()
+		cancel()
+		if err != nil {
+			return
+		}
+		r.publishWorks()
+	}
+	if r.missed.Load() {
+		r.maybeRecovered()
+	}
+}
+
+// flush publishes batch in one pipeline. Messages older than PublishMaxAge
+// are dropped first; a failed pipeline drops the whole batch (some of it
+// may have reached Redis).
+func (r *Redis) flush(ctx context.Context, batch []outMsg) {
+	now := time.Now()
+	live := batch[:0]
+	var size int64
+	for _, m := range batch {
+		size += int64(len(m.msg))
+		if now.Sub(m.at) <= PublishMaxAge {
+			live = append(live, m)
+		}
+	}
+	r.queued.Add(-size)
+	if stale := len(batch) - len(live); stale > 0 {
+		r.drop(stale, "messages waited too long for redis")
+	}
+	if len(live) == 0 {
+		return
+	}
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range live {
+			p.Publish(ctx, m.channel, m.msg)
+		}
+		return nil
+	})
+	if err != nil {
+		r.missed.Store(true)
+		r.dropped.Add(uint64(len(live)))
+		if r.pubFailing.CompareAndSwap(false, true) {
+			r.log.Warn("broker: redis publish failed, delivering to local subscribers only until redis is back",
+				"err", err)
+		}
+		return
+	}
+	r.publishWorks()
+}
+
+// publishWorks records that Redis took a publish (or a probe) again.
+func (r *Redis) publishWorks() {
+	if r.pubFailing.CompareAndSwap(true, false) {
+		r.log.Info("broker: redis publish recovered")
+	}
+	if r.dropping.CompareAndSwap(true, false) {
+		r.log.Info("broker: redis takes messages again", "dropped", r.dropped.Load())
+	}
+	r.maybeRecovered()
 }
 
 // Subscribe registers h for channel. Unless Redis is unreachable, it returns
@@ -243,8 +451,11 @@ func (r *Redis) subscribe(ctx context.Context, channel string, h Handler, direct
 // Publish and Subscribe return ErrClosed; Close itself is idempotent.
 func (r *Redis) Close() error {
 	r.closeOnce.Do(func() {
-		r.cancel()
 		r.local.close()
+		// What was published before Close is sent, if Redis takes it soon.
+		close(r.stopSend)
+		<-r.sendDone
+		r.cancel()
 		psErr := r.ps.Close()
 		r.wg.Wait()
 		if err := errors.Join(psErr, r.client.Close()); err != nil {
@@ -469,6 +680,7 @@ func (r *Redis) lost(err error) {
 	}
 	r.changedLocked()
 	r.mu.Unlock()
+	r.missed.Store(true) // messages from other processes are missed
 	if !wasDown {
 		r.log.Warn("broker: redis connection lost, delivering to local subscribers only until it is back",
 			"err", err)
@@ -486,6 +698,7 @@ func (r *Redis) restored() {
 	r.mu.Unlock()
 	r.log.Info("broker: redis reconnected")
 	r.wake()
+	r.maybeRecovered()
 }
 
 // confirm applies a subscribe or unsubscribe confirmation from Redis.
