@@ -1,0 +1,133 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/auth"
+)
+
+// A logout reaches other instances as a message on tokensChannel, and a
+// broker may lose messages while Redis is away. The revocation itself is
+// in the database, so after such an outage every hub checks its sockets'
+// tokens there again (docs/protocol.md "Several instances").
+const (
+	// recheckTokens, published on tokensChannel instead of a token id,
+	// asks every hub to check all its sockets' tokens. (Token ids are
+	// UUIDs, so it cannot be one.)
+	recheckTokens = "recheck"
+	// recheckSettle is how long a hub waits after a request to recheck
+	// before doing it, so that the requests of every instance recovering
+	// from one outage make one pass.
+	recheckSettle = time.Second
+	// recheckRetry is the pause before a pass that failed (the store did
+	// not answer) is tried again.
+	recheckRetry = time.Second
+	// verifyTimeout bounds one token's check.
+	verifyTimeout = 5 * time.Second
+)
+
+// rechecker runs the hub's token checks on a goroutine of its own, one
+// pass at a time, coalescing the requests that come meanwhile.
+type rechecker struct {
+	h    *Hub
+	wake chan struct{} // capacity 1: a pass is wanted
+}
+
+func newRechecker(h *Hub) *rechecker {
+	return &rechecker{h: h, wake: make(chan struct{}, 1)}
+}
+
+// request asks for a pass; it never blocks (a broker handler calls it).
+func (r *rechecker) request() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// onMessage is the handler of tokensChannel: a logged-out token id, or a
+// request to recheck every token.
+func (r *rechecker) onMessage(b []byte) {
+	if string(b) == recheckTokens {
+		r.request()
+		return
+	}
+	r.h.onLogout(b)
+}
+
+// run makes the requested passes until ctx ends.
+func (r *rechecker) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		}
+		for {
+			if !pause(ctx, recheckSettle) {
+				return
+			}
+			select {
+			case <-r.wake: // requests that came while settling: this pass covers them
+			default:
+			}
+			err := r.h.recheckTokens(ctx)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			r.h.log.Warn("realtime: recheck tokens; trying again", "err", err)
+			if !pause(ctx, recheckRetry) {
+				return
+			}
+		}
+	}
+}
+
+// pause waits d, reporting false if ctx ended first.
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// recheckTokens closes, with 4401, every socket here whose token is no
+// longer valid (revoked by a logout on any instance, or expired). It
+// returns an error, having closed what it could, when the store does not
+// answer.
+func (h *Hub) recheckTokens(ctx context.Context) error {
+	byToken := map[string][]*conn{}
+	for _, c := range h.all() {
+		byToken[c.user.Token] = append(byToken[c.user.Token], c)
+	}
+	var failed error
+	for token, conns := range byToken {
+		vctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+		_, err := h.auth.Verify(vctx, token)
+		cancel()
+		switch {
+		case errors.Is(err, auth.ErrUnauthorized):
+			for _, c := range conns {
+				c.closeWith(CloseSignedOut, "signed out")
+			}
+		case err != nil:
+			failed = err
+			if ctx.Err() != nil {
+				return failed
+			}
+		}
+	}
+	return failed
+}
+
+// seatSyncTimeout bounds one sync of seat holds in Hub.Run.
+const seatSyncTimeout = 5 * time.Second
