@@ -13,7 +13,8 @@ type iceServersBody struct {
 
 // iceServers is GET /api/rtc/ice-servers: the STUN/TURN servers for the
 // caller's RTCPeerConnection, with TURN credentials minted for them alone
-// (valid for an hour; see internal/turn). The built-in server is named by
+// and this session (valid for turn.DefaultTTL, and refused once the
+// session logs out; see internal/turn). The built-in server is named by
 // --turn-public-ip, else the host of --public-url, else the host this
 // request came to. Never cached (the middleware sets no-store).
 func (s *server) iceServers(w http.ResponseWriter, r *http.Request) error {
@@ -21,7 +22,8 @@ func (s *server) iceServers(w http.ResponseWriter, r *http.Request) error {
 	if s.ice != nil {
 		ice = s.ice()
 	}
-	list := ice.Servers(s.proxies.Host(r), identity(r).UserID, s.now())
+	id := identity(r)
+	list := ice.Servers(s.proxies.Host(r), id.UserID, id.TokenID, s.now())
 	w.Header().Set("Cache-Control", "no-store")
 	return writeJSON(w, http.StatusOK, iceServersBody{ICEServers: list})
 }

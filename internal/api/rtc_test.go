@@ -14,6 +14,7 @@ import (
 	"github.com/pion/logging"
 	pionturn "github.com/pion/turn/v5"
 
+	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 	"github.com/bodydouble/bodydouble/internal/turn"
@@ -42,6 +43,17 @@ func TestICEServers(t *testing.T) {
 		(&client{base: base, token: "nonsense"}).do(t, "GET", "/api/rtc/ice-servers", nil).problem(t, http.StatusUnauthorized, "unauthorized")
 
 		me := e.signup(t).at(base)
+		authSvc, err := auth.NewService(e.store, testSecret, e.clock.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, err := authSvc.Verify(t.Context(), me.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if turn.DefaultTTL > 4*time.Hour {
+			t.Errorf("credentials live %v: a few hours at most", turn.DefaultTTL)
+		}
 		for _, who := range []*client{me, me.asCookie()} {
 			res := who.do(t, "GET", "/api/rtc/ice-servers", nil).want(t, http.StatusOK)
 			if res.header.Get("Cache-Control") != "no-store" || res.header.Get("Content-Type") != "application/json" {
@@ -57,16 +69,18 @@ func TestICEServers(t *testing.T) {
 			if strings.Join(own.URLs, " ") != strings.Join(want, " ") {
 				t.Errorf("urls %v, want %v (the request's host)", own.URLs, want)
 			}
-			// TURN REST API credentials for this user, valid for an hour from now.
-			expiry, user, _ := strings.Cut(own.Username, ":")
-			if user != me.userID || expiry != strconv.FormatInt(e.clock.Now().Add(time.Hour).Unix(), 10) {
-				t.Errorf("username %q for user %s", own.Username, me.userID)
+			// TURN REST API credentials for this user and this session
+			// (so that they die with it), valid for turn.DefaultTTL.
+			expiry, _, _ := strings.Cut(own.Username, ":")
+			cred, ok := turn.ParseUsername(own.Username)
+			if !ok || cred.UserID != me.userID || cred.TokenID != session.TokenID || expiry != strconv.FormatInt(e.clock.Now().Add(turn.DefaultTTL).Unix(), 10) {
+				t.Errorf("username %q for user %s, token %s", own.Username, me.userID, session.TokenID)
 			}
-			if !turn.Valid(turnTestSecret, own.Username, own.Credential, e.clock.Now()) {
+			if !turn.Valid(turnTestSecret, own.Username, own.Credential, e.clock.Now().Add(turn.DefaultTTL-time.Second)) {
 				t.Errorf("credentials %q/%q are not valid", own.Username, own.Credential)
 			}
-			if turn.Valid(turnTestSecret, own.Username, own.Credential, e.clock.Now().Add(time.Hour)) {
-				t.Error("credentials outlive their hour")
+			if turn.Valid(turnTestSecret, own.Username, own.Credential, e.clock.Now().Add(turn.DefaultTTL)) {
+				t.Error("credentials outlive turn.DefaultTTL")
 			}
 			if ext := body.ICEServers[1]; len(ext.URLs) != 1 || ext.Username != "" || ext.Credential != "" {
 				t.Errorf("external STUN %+v", ext)

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"net/url"
+	"time"
 
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/turn"
@@ -28,22 +30,44 @@ func (a *App) setupICE(tokenSecret string) {
 	a.ice.Store(ice)
 }
 
+// logoutChannel is the broker channel on which every instance announces
+// a logout, the token id as payload (realtime's tokensChannel, which
+// closes the token's sockets). The TURN server listens too, to close the
+// token's relays.
+const logoutChannel = "tokens"
+
+// subscribeTimeout bounds the subscription to logouts at start-up.
+const subscribeTimeout = 5 * time.Second
+
 // startTURN starts the built-in STUN/TURN server unless --turn-addr=off.
 // A port that cannot be bound is not fatal: bodydouble runs without it
 // and leaves it out of the ICE servers (direct connections and any
 // --ice-servers still work).
+//
+// Its credentials die with the session they were minted for: it asks the
+// store whether a token was revoked (as auth does for every request), and
+// hears logouts from every instance through the broker, closing the
+// token's relays at once.
 func (a *App) startTURN() {
 	if a.cfg.TURNAddr == config.TURNOff {
 		return
 	}
 	srv, err := turn.New(turn.Options{
 		Addr: a.cfg.TURNAddr, PublicIP: a.cfg.TURNPublicIP, Secret: a.turnSecret,
+		Revoked:    a.store.TokenRevoked,
 		AllowLocal: a.cfg.TURNAllowLocal, Logger: a.log,
 		RelayPortMin: a.cfg.TURNRelayPortMin, RelayPortMax: a.cfg.TURNRelayPortMax,
 	})
 	if err != nil {
 		a.log.Warn("turn: running without the built-in STUN/TURN server; browsers that need a relay get none unless --ice-servers names one", "addr", a.cfg.TURNAddr, "err", err)
 		return
+	}
+	// The subscription ends when the broker closes, after the TURN server
+	// (see Shutdown); a logout heard in between closes nothing.
+	ctx, cancel := context.WithTimeout(context.Background(), subscribeTimeout)
+	defer cancel()
+	if _, err := a.broker.Subscribe(ctx, logoutChannel, func(tokenID []byte) { srv.CloseToken(string(tokenID)) }); err != nil {
+		a.log.Warn("turn: cannot hear logouts; relays of logged-out sessions close when the store is next asked instead (within a minute)", "err", err)
 	}
 	a.turn = srv
 	ice := *a.ice.Load()
@@ -61,5 +85,5 @@ func (a *App) TURNAddr() string {
 }
 
 // ICE is what GET /api/rtc/ice-servers hands out; ICE().Servers(host,
-// userID, time.Now()) gives a user's list without HTTP.
+// userID, tokenID, time.Now()) gives a session's list without HTTP.
 func (a *App) ICE() *turn.ICE { return a.ice.Load() }

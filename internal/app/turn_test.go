@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +13,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/stun/v4"
+	pionturn "github.com/pion/turn/v5"
 
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/testlog"
@@ -74,6 +80,18 @@ type iceServer struct {
 // list and the user's id.
 func iceServers(t *testing.T, a *App) ([]iceServer, string) {
 	t.Helper()
+	s := signUp(t, a)
+	return s.iceServers(t), s.userID
+}
+
+// session is a signed-up person of an App.
+type session struct {
+	base, token, userID string
+}
+
+// signUp creates an anonymous user through the API.
+func signUp(t *testing.T, a *App) session {
+	t.Helper()
 	base := "http://" + a.Addr().String()
 	res, err := http.Post(base+"/api/auth/anonymous", "application/json", nil)
 	if err != nil {
@@ -90,12 +108,26 @@ func iceServers(t *testing.T, a *App) ([]iceServer, string) {
 	if err != nil || res.StatusCode != http.StatusCreated {
 		t.Fatalf("sign up: %d %v", res.StatusCode, err)
 	}
-	req, _ := http.NewRequest("GET", base+"/api/rtc/ice-servers", nil)
-	req.Header.Set("Authorization", "Bearer "+auth.Token)
-	res, err = http.DefaultClient.Do(req)
+	return session{base: base, token: auth.Token, userID: auth.User.ID}
+}
+
+// call sends an authenticated request without a body and returns the
+// answer, whose body the caller closes.
+func (s session) call(t *testing.T, method, path string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// iceServers fetches /api/rtc/ice-servers.
+func (s session) iceServers(t *testing.T) []iceServer {
+	t.Helper()
+	res := s.call(t, "GET", "/api/rtc/ice-servers")
 	defer res.Body.Close()
 	var body struct {
 		ICEServers []iceServer `json:"iceServers"`
@@ -103,7 +135,7 @@ func iceServers(t *testing.T, a *App) ([]iceServer, string) {
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK || body.ICEServers == nil {
 		t.Fatalf("ice-servers: %d %v", res.StatusCode, err)
 	}
-	return body.ICEServers, auth.User.ID
+	return body.ICEServers
 }
 
 func TestBuiltInTURN(t *testing.T) {
@@ -122,10 +154,10 @@ func TestBuiltInTURN(t *testing.T) {
 	}
 	// Credentials from the secret derived from the token secret, for this user.
 	secret := turn.DeriveSecret(testTokenSecret)
-	if !turn.Valid(secret, list[0].Username, list[0].Credential, time.Now()) || !strings.HasSuffix(list[0].Username, ":"+userID) {
+	if c, ok := turn.ParseUsername(list[0].Username); !turn.Valid(secret, list[0].Username, list[0].Credential, time.Now()) || !ok || c.UserID != userID {
 		t.Errorf("credentials %q/%q", list[0].Username, list[0].Credential)
 	}
-	if got := a.ICE().Servers("127.0.0.1", userID, time.Now()); len(got) != 1 || got[0].URLs[0] != "stun:"+addr {
+	if got := a.ICE().Servers("127.0.0.1", userID, "token-id", time.Now()); len(got) != 1 || got[0].URLs[0] != "stun:"+addr {
 		t.Errorf("ICE() servers %+v", got)
 	}
 	if strings.Contains(logs.String(), "level=WARN") {
@@ -215,5 +247,86 @@ func TestTURNHost(t *testing.T) {
 		if !bytes.Equal(ice.Secret, want) {
 			t.Errorf("%+v: secret %x", tc, ice.Secret)
 		}
+	}
+}
+
+// turnAllocate makes a TURN allocation on a's built-in server with the
+// credentials of server, from a new UDP socket on loopback.
+func turnAllocate(t *testing.T, a *App, server iceServer) (net.PacketConn, error) {
+	t.Helper()
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c, err := pionturn.NewClient(&pionturn.ClientConfig{
+		STUNServerAddr: a.TURNAddr(), TURNServerAddr: a.TURNAddr(),
+		Username: server.Username, Password: server.Credential,
+		Conn: conn, RTO: 100 * time.Millisecond,
+		LoggerFactory: &logging.DefaultLoggerFactory{Writer: io.Discard, DefaultLogLevel: logging.LogLevelDisabled},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if err := c.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	relay, err := c.Allocate()
+	if err == nil {
+		t.Cleanup(func() { relay.Close() })
+	}
+	return relay, err
+}
+
+// TestTURNLogout: a logout closes the session's relays at once and its
+// TURN credentials are refused; a token revoked in the store only (a
+// logout this instance did not hear of) is refused too; other people's
+// relays go on.
+func TestTURNLogout(t *testing.T) {
+	t.Parallel()
+	a, _, _ := startApp(t, nil)
+	alice, bob, carol := signUp(t, a), signUp(t, a), signUp(t, a)
+	ia, ib, ic := alice.iceServers(t)[0], bob.iceServers(t)[0], carol.iceServers(t)[0]
+	if _, err := turnAllocate(t, a, ia); err != nil {
+		t.Fatalf("alice: %v", err)
+	}
+	if _, err := turnAllocate(t, a, ib); err != nil {
+		t.Fatalf("bob: %v", err)
+	}
+	if n := a.turn.Allocations(); n != 2 {
+		t.Fatalf("%d allocations", n)
+	}
+
+	res := alice.call(t, "POST", "/api/auth/logout")
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("logout: %d", res.StatusCode)
+	}
+	for deadline := time.Now().Add(5 * time.Second); a.turn.Allocations() != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d allocations after alice logged out, want bob's alone", a.turn.Allocations())
+		}
+	}
+	var te *stun.TurnError
+	if _, err := turnAllocate(t, a, ia); !errors.As(err, &te) || te.ErrorCodeAttr.Code != stun.CodeUnauthorized {
+		t.Errorf("allocation with a logged-out session's credentials: %v, want 401", err)
+	}
+	if _, err := turnAllocate(t, a, ib); err != nil {
+		t.Errorf("bob after alice's logout: %v", err)
+	}
+
+	cred, ok := turn.ParseUsername(ic.Username)
+	if !ok || cred.UserID != carol.userID {
+		t.Fatalf("carol's username %q", ic.Username)
+	}
+	if err := a.store.RevokeToken(t.Context(), cred.TokenID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := turnAllocate(t, a, ic); !errors.As(err, &te) || te.ErrorCodeAttr.Code != stun.CodeAllocQuotaReached {
+		t.Errorf("allocation with a token revoked in the store: %v, want 486", err)
+	}
+	if n := a.turn.Allocations(); n != 2 {
+		t.Errorf("%d allocations, want bob's two", n)
 	}
 }

@@ -10,23 +10,48 @@ import (
 	"time"
 )
 
-// Credentials mints short-lived TURN credentials for userID in the TURN
-// REST API form that coturn's use-auth-secret also understands: the
-// username is "<unix expiry>:<userID>" and the password is
-// base64(HMAC-SHA1(secret, username)). They are valid until now+ttl.
-func Credentials(secret []byte, userID string, ttl time.Duration, now time.Time) (username, password string) {
-	username = strconv.FormatInt(now.Add(ttl).Unix(), 10) + ":" + userID
+// Credential is what a TURN username minted by Credentials says: until
+// when it is valid, for which user, and for which session token (so that
+// it stops working when that token is logged out).
+type Credential struct {
+	Expiry  time.Time
+	UserID  string
+	TokenID string
+}
+
+// Credentials mints short-lived TURN credentials for userID's session
+// tokenID in the TURN REST API form that coturn's use-auth-secret also
+// understands: the username is "<unix expiry>:<userID>:<tokenID>" (coturn
+// reads the expiry before the first colon and ignores the rest) and the
+// password is base64(HMAC-SHA1(secret, username)). They are valid until
+// now+ttl.
+func Credentials(secret []byte, userID, tokenID string, ttl time.Duration, now time.Time) (username, password string) {
+	username = strconv.FormatInt(now.Add(ttl).Unix(), 10) + ":" + userID + ":" + tokenID
 	return username, passwordFor(secret, username)
 }
 
 // Valid reports whether username and password are credentials minted with
-// secret that have not expired at now.
+// secret that have not expired at now. It cannot know about logouts.
 func Valid(secret []byte, username, password string, now time.Time) bool {
-	expiry, _, ok := parseUsername(username)
-	if !ok || !now.Before(expiry) {
+	c, ok := ParseUsername(username)
+	if !ok || !now.Before(c.Expiry) {
 		return false
 	}
 	return hmac.Equal([]byte(password), []byte(passwordFor(secret, username)))
+}
+
+// ParseUsername reads a username made by Credentials. It checks the form
+// only: the password proves the username was minted here.
+func ParseUsername(username string) (Credential, bool) {
+	parts := strings.Split(username, ":")
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return Credential{}, false
+	}
+	sec, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || sec <= 0 {
+		return Credential{}, false
+	}
+	return Credential{Expiry: time.Unix(sec, 0), UserID: parts[1], TokenID: parts[2]}, true
 }
 
 // DeriveSecret turns the token signing secret into the TURN secret, so
@@ -42,17 +67,4 @@ func passwordFor(secret []byte, username string) string {
 	m := hmac.New(sha1.New, secret)
 	m.Write([]byte(username))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
-// parseUsername splits "<unix expiry>:<userID>".
-func parseUsername(username string) (expiry time.Time, userID string, ok bool) {
-	ts, userID, found := strings.Cut(username, ":")
-	if !found || userID == "" {
-		return time.Time{}, "", false
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || sec <= 0 {
-		return time.Time{}, "", false
-	}
-	return time.Unix(sec, 0), userID, true
 }

@@ -14,9 +14,13 @@ type ICEServer struct {
 	Credential string   `json:"credential,omitempty"`
 }
 
-// DefaultTTL is how long handed-out credentials are valid for a new
-// allocation (see RefreshGrace for allocations already made).
-const DefaultTTL = time.Hour
+// DefaultTTL is how long handed-out credentials are valid. A relay made
+// with them closes when they expire (the built-in server refuses their
+// refreshes and closes it), so a relayed call started with them is cut
+// then and starts over with fresh ones: the web app fetches the list again
+// every few minutes while camera or microphone is on. Two hours keeps that
+// rare while bounding what a credential, once handed out, is worth.
+const DefaultTTL = 2 * time.Hour
 
 // ICE says which STUN/TURN servers a signed-in user is given.
 type ICE struct {
@@ -37,9 +41,11 @@ type ICE struct {
 	External []ICEServer
 }
 
-// Servers returns the list for userID at now. requestHost is the Host the
-// request came to (a port in it is dropped). The result is never nil.
-func (c *ICE) Servers(requestHost, userID string, now time.Time) []ICEServer {
+// Servers returns the list for userID's session tokenID at now (minted
+// credentials name both, so they stop working when that session logs
+// out). requestHost is the Host the request came to (a port in it is
+// dropped). The result is never nil.
+func (c *ICE) Servers(requestHost, userID, tokenID string, now time.Time) []ICEServer {
 	out := []ICEServer{}
 	if c == nil {
 		return out
@@ -51,7 +57,7 @@ func (c *ICE) Servers(requestHost, userID string, now time.Time) []ICEServer {
 	var username, password string
 	mint := func() (string, string) {
 		if username == "" {
-			username, password = Credentials(c.Secret, userID, ttl, now)
+			username, password = Credentials(c.Secret, userID, tokenID, ttl, now)
 		}
 		return username, password
 	}

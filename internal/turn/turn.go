@@ -2,14 +2,17 @@
 // the credentials and ICE server lists that go with it.
 //
 // Credentials are the TURN REST API kind: short-lived, minted by the HTTP
-// API for a signed-in user with a secret every instance shares, and
-// checked here without any shared state. The relay only reaches public
-// addresses unless told otherwise, and only relays UDP (all WebRTC needs),
-// so it cannot be used to reach into the network it stands in or as a
-// TCP proxy.
+// API for one session (user and token) with a secret every instance
+// shares, and checked here without shared state but for one question:
+// whether that session has logged out. A relay lives no longer than its
+// credentials or its session, and each user and each client address may
+// hold only a few. The relay only reaches public addresses unless told
+// otherwise, and only relays UDP (all WebRTC needs), so it cannot be used
+// to reach into the network it stands in or as a TCP proxy.
 package turn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,12 +20,13 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
+	"golang.org/x/time/rate"
 )
 
 // Options configure a Server.
@@ -36,6 +40,16 @@ type Options struct {
 	PublicIP string
 	// Secret checks credentials (see Credentials). Required.
 	Secret []byte
+	// Revoked reports whether a session token was revoked (logged out):
+	// credentials carry the id of the token they were minted for, and a
+	// revoked token's credentials are refused and its relays closed. It is
+	// the store's revocation check, the one auth makes for every request.
+	// Nil means only CloseToken revokes.
+	Revoked func(ctx context.Context, tokenID string) (bool, error)
+	// MaxPerUser and MaxPerAddress cap the relays one user, and one
+	// client address (an IPv6 client's /64), may hold at a time; 0 means
+	// DefaultMaxPerUser and DefaultMaxPerAddress.
+	MaxPerUser, MaxPerAddress int
 	// AllowLocal lets the relay reach loopback, private and link-local
 	// peers. For tests on loopback only.
 	AllowLocal bool
@@ -44,6 +58,9 @@ type Options struct {
 	// RelayPortMin and RelayPortMax bound the UDP ports of relays (both
 	// or neither); 0 lets the system choose.
 	RelayPortMin, RelayPortMax int
+	// Now is the clock credentials expire by; defaults to time.Now. It
+	// must agree with the clock that mints them.
+	Now func() time.Time
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -51,23 +68,45 @@ type Options struct {
 // DefaultRealm is the realm used when Options.Realm is empty.
 const DefaultRealm = "bodydouble"
 
-// RefreshGrace is how long after its credentials expire an allocation
-// may still be refreshed (and given permissions and channels). A new
-// allocation always needs unexpired credentials; this keeps a relayed
-// call made within the credentials' hour alive through a long focus
-// session. An allocation can only be refreshed by the user who made it,
-// from the same address.
-const RefreshGrace = 12 * time.Hour
+// Default relay quotas. One person in a full room of 8 talks to 7 peers,
+// and a browser makes a relay per peer connection over UDP and another
+// over TCP: 14, plus a little room for a connection starting over. Two
+// such people behind one NAT fit under the address cap; a crowd of
+// anonymous users from one address does not multiply it.
+const (
+	DefaultMaxPerUser    = 16
+	DefaultMaxPerAddress = 32
+)
 
-// maxAllocationsPerUser bounds one user's simultaneous allocations: a
-// full mesh of 8 needs 7 peer connections, each with a UDP and a TCP
-// allocation, and renegotiation briefly doubles that.
-const maxAllocationsPerUser = 64
+// sweepEvery is how often relays whose credentials expired, or whose
+// token was revoked without this instance hearing of it, are closed.
+const sweepEvery = 10 * time.Second
+
+// Revocation answers of the store are remembered: a "not revoked" for
+// revocationRecheck (so a client's every request does not ask the store),
+// a "revoked" for DefaultTTL (no credential minted before it outlives
+// that). At most maxTokens answers are kept.
+const (
+	revocationRecheck = 30 * time.Second
+	maxTokens         = 20_000
+)
+
+// revocationTimeout bounds a revocation check made while answering a
+// request: pion answers one UDP socket's requests one at a time, so a
+// stalled store must not stall everyone's relays. The sweep allows
+// sweepTimeout for all of its checks.
+const (
+	revocationTimeout = 250 * time.Millisecond
+	sweepTimeout      = 5 * time.Second
+)
 
 var (
 	errTCPRelay = errors.New("turn: TCP relays (RFC 6062) are not offered")
 	errFamily   = errors.New("turn: requested address family is not relayed here")
 	errNoPort   = errors.New("turn: no free relay port in range")
+	errQuota    = errors.New("turn: allocation quota reached")
+	errOwner    = errors.New("turn: allocation without a known owner")
+	errRevoked  = errors.New("turn: session logged out")
 )
 
 // Server is a running STUN/TURN server.
@@ -78,13 +117,28 @@ type Server struct {
 	relayIP netip.Addr
 	secret  []byte
 	now     func() time.Time
+	revoked func(ctx context.Context, tokenID string) (bool, error)
 	log     *slog.Logger
+	warns   *rate.Limiter // of the store's failures
 
-	mu     sync.Mutex
-	allocs map[string]int // user id → live allocations
+	maxUser, maxAddr int
 
+	mu      sync.Mutex
+	relays  map[*relay]struct{}
+	perUser map[string]int        // user id → live relays
+	perAddr map[string]int        // client address key → live relays
+	tokens  map[string]tokenState // token id → what is known of it
+
+	stop      chan struct{}
+	swept     chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// tokenState is a remembered revocation answer.
+type tokenState struct {
+	revoked bool
+	at      time.Time
 }
 
 // New listens on o.Addr (UDP and TCP) and serves until Close.
@@ -95,8 +149,20 @@ func New(o Options) (*Server, error) {
 	if (o.RelayPortMin == 0) != (o.RelayPortMax == 0) || o.RelayPortMin < 0 || o.RelayPortMax > 65535 || o.RelayPortMin > o.RelayPortMax {
 		return nil, fmt.Errorf("turn: relay ports %d-%d", o.RelayPortMin, o.RelayPortMax)
 	}
+	if o.MaxPerUser < 0 || o.MaxPerAddress < 0 {
+		return nil, fmt.Errorf("turn: relay quotas %d per user, %d per address", o.MaxPerUser, o.MaxPerAddress)
+	}
+	if o.MaxPerUser == 0 {
+		o.MaxPerUser = DefaultMaxPerUser
+	}
+	if o.MaxPerAddress == 0 {
+		o.MaxPerAddress = DefaultMaxPerAddress
+	}
 	if o.Realm == "" {
 		o.Realm = DefaultRealm
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -140,21 +206,26 @@ func New(o Options) (*Server, error) {
 		addr:    unmap(udp.LocalAddr().(*net.UDPAddr).AddrPort()),
 		relayIP: relayIP,
 		secret:  append([]byte(nil), o.Secret...),
-		now:     time.Now,
+		now:     o.Now,
+		revoked: o.Revoked,
 		log:     o.Logger,
-		allocs:  map[string]int{},
+		warns:   rate.NewLimiter(rate.Every(time.Minute), 1),
+		maxUser: o.MaxPerUser,
+		maxAddr: o.MaxPerAddress,
+		relays:  map[*relay]struct{}{},
+		perUser: map[string]int{},
+		perAddr: map[string]int{},
+		tokens:  map[string]tokenState{},
+		stop:    make(chan struct{}),
+		swept:   make(chan struct{}),
 	}
-	gen := &relayGenerator{bindIP: bindIP, relayIP: relayIP, min: o.RelayPortMin, max: o.RelayPortMax}
+	gen := &relayGenerator{s: s, bindIP: bindIP, relayIP: relayIP, min: o.RelayPortMin, max: o.RelayPortMax}
 	permit := func(_ net.Addr, peer net.IP) bool { return o.AllowLocal || PublicPeer(peer) }
 	s.srv, err = turn.NewServer(turn.ServerConfig{
-		Realm:         o.Realm,
-		AuthHandler:   s.authenticate,
-		QuotaHandler:  s.quota,
-		LoggerFactory: newSlogFactory(o.Logger),
-		EventHandler: turn.EventHandler{
-			OnAllocationCreated: func(_, _ net.Addr, _, userID, _ string, _ net.Addr, _ int) { s.count(userID, +1) },
-			OnAllocationDeleted: func(_, _ net.Addr, _, userID, _ string) { s.count(userID, -1) },
-		},
+		Realm:             o.Realm,
+		AuthHandler:       s.authenticate,
+		QuotaHandler:      s.quota,
+		LoggerFactory:     newSlogFactory(o.Logger),
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: udp, RelayAddressGenerator: gen, PermissionHandler: permit}},
 		ListenerConfigs:   []turn.ListenerConfig{{Listener: s.tcp, RelayAddressGenerator: gen, PermissionHandler: permit}},
 	})
@@ -163,6 +234,7 @@ func New(o Options) (*Server, error) {
 		tcp.Close()
 		return nil, fmt.Errorf("turn: %w", err)
 	}
+	go s.sweeper()
 	s.log.Debug("turn: STUN/TURN started", "addr", s.addr.String(), "transports", "udp,tcp", "relayIP", relayIP.String(), "allowLocal", o.AllowLocal)
 	if guessed && relayIP.IsLoopback() {
 		s.log.Warn("turn: relayed candidates use 127.0.0.1, reachable only from this machine; set --turn-public-ip to this server's public address")
@@ -176,51 +248,324 @@ func (s *Server) Addr() netip.AddrPort { return s.addr }
 // RelayIP is the address relayed candidates carry.
 func (s *Server) RelayIP() netip.Addr { return s.relayIP }
 
+// Allocations is the number of live relays.
+func (s *Server) Allocations() int { return s.srv.AllocationCount() }
+
 // Close stops listening and closes every client connection; relays close
 // with their allocations. It is safe to call more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.swept
 		s.closeErr = s.srv.Close()
 		s.tcp.closeConns()
 	})
 	return s.closeErr
 }
 
-// authenticate is the AuthHandler: the username must be one Credentials
-// made and unexpired (within RefreshGrace for requests on an existing
-// allocation). It returns the key pion checks MESSAGE-INTEGRITY with, so
-// a wrong password fails there.
-func (s *Server) authenticate(ra *turn.RequestAttributes) (userID string, key []byte, ok bool) {
-	expiry, userID, ok := parseUsername(ra.Username)
+// CloseToken is told of a logout: from now on the credentials minted for
+// tokenID are refused, and its relays close now. Logouts on other
+// instances reach it through the broker; ones it misses are found by
+// asking Options.Revoked (within revocationRecheck).
+func (s *Server) CloseToken(tokenID string) {
+	s.mu.Lock()
+	s.rememberLocked(tokenID, tokenState{revoked: true, at: s.now()})
+	var doomed []*relay
+	for r := range s.relays {
+		if r.owner.TokenID == tokenID {
+			doomed = append(doomed, r)
+		}
+	}
+	s.mu.Unlock()
+	for _, r := range doomed {
+		r.Close()
+	}
+	if len(doomed) > 0 {
+		s.log.Debug("turn: closed the relays of a logged-out session", "relays", len(doomed))
+	}
+}
+
+// authenticate is the AuthHandler, called for every request that carries
+// credentials (allocate, refresh, permission, channel bind): the username
+// must be one Credentials made, unexpired, of a session not known to be
+// logged out. It returns the key pion checks MESSAGE-INTEGRITY with, so a
+// wrong password fails there, and, as the allocation's owner, the client
+// address and the username (see owner): a refresh must come from the
+// five-tuple, so the same owner, that made the allocation.
+//
+// It does not ask the store: anyone can send usernames, and only the
+// message integrity, checked after this, proves one was minted here. The
+// store is asked in quota, which pion calls after that check.
+func (s *Server) authenticate(ra *turn.RequestAttributes) (ownerID string, key []byte, ok bool) {
+	c, ok := ParseUsername(ra.Username)
 	if !ok {
 		return "", nil, false
 	}
-	switch ra.Method {
-	case stun.MethodRefresh, stun.MethodCreatePermission, stun.MethodChannelBind:
-		expiry = expiry.Add(RefreshGrace)
-	}
-	if !s.now().Before(expiry) {
-		s.log.Debug("turn: expired credentials", "username", ra.Username, "method", ra.Method.String(), "from", ra.SrcAddr)
+	if !s.now().Before(c.Expiry) {
+		s.log.Debug("turn: expired credentials", "user", c.UserID, "method", ra.Method.String())
 		return "", nil, false
 	}
-	return userID, turn.GenerateAuthKey(ra.Username, ra.Realm, passwordFor(s.secret, ra.Username)), true
-}
-
-// quota refuses a new allocation to a user who has maxAllocationsPerUser.
-func (s *Server) quota(userID, _ string, _ net.Addr) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.allocs[userID] < maxAllocationsPerUser
-}
-
-func (s *Server) count(userID string, d int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := s.allocs[userID] + d; n > 0 {
-		s.allocs[userID] = n
-	} else {
-		delete(s.allocs, userID)
+	if s.knownRevoked(c.TokenID) {
+		s.log.Debug("turn: credentials of a logged-out session", "user", c.UserID, "method", ra.Method.String())
+		return "", nil, false
 	}
+	addr, ok := addrKey(ra.SrcAddr)
+	if !ok {
+		return "", nil, false
+	}
+	return addr + " " + ra.Username, turn.GenerateAuthKey(ra.Username, ra.Realm, passwordFor(s.secret, ra.Username)), true
+}
+
+// quota is the QuotaHandler, called for an authenticated Allocate: the
+// session must not be revoked (asked of the store, remembered a while)
+// and neither its user nor its address may be at their cap. The relay
+// generator counts again, under the lock it admits relays with, so
+// requests racing on TCP connections cannot exceed the caps; this check
+// answers most refusals with 486 (Allocation Quota Reached) rather than
+// 508.
+func (s *Server) quota(ownerID, _ string, _ net.Addr) bool {
+	o, ok := parseOwner(ownerID)
+	if !ok {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), revocationTimeout)
+	defer cancel()
+	if s.checkRevoked(ctx, o.TokenID) {
+		s.log.Debug("turn: allocation refused to a logged-out session", "user", o.UserID)
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perUser[o.UserID] >= s.maxUser || s.perAddr[o.addr] >= s.maxAddr {
+		s.log.Debug("turn: allocation quota reached", "user", o.UserID, "userRelays", s.perUser[o.UserID], "addressRelays", s.perAddr[o.addr])
+		return false
+	}
+	return true
+}
+
+// admit counts a new relay of o, or refuses it: over a cap, or of a
+// session known to be logged out.
+func (s *Server) admit(o owner) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokens[o.TokenID].revoked {
+		return errRevoked
+	}
+	if s.perUser[o.UserID] >= s.maxUser || s.perAddr[o.addr] >= s.maxAddr {
+		return errQuota
+	}
+	s.perUser[o.UserID]++
+	s.perAddr[o.addr]++
+	return nil
+}
+
+// unadmit takes back what admit counted (for a relay that was not made,
+// or is closing).
+func (s *Server) unadmitLocked(o owner) {
+	if s.perUser[o.UserID]--; s.perUser[o.UserID] <= 0 {
+		delete(s.perUser, o.UserID)
+	}
+	if s.perAddr[o.addr]--; s.perAddr[o.addr] <= 0 {
+		delete(s.perAddr, o.addr)
+	}
+}
+
+// track registers a relay just made, unless its session was logged out
+// meanwhile (CloseToken would not have seen it).
+func (s *Server) track(r *relay) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokens[r.owner.TokenID].revoked {
+		s.unadmitLocked(r.owner)
+		return errRevoked
+	}
+	s.relays[r] = struct{}{}
+	return nil
+}
+
+// release forgets a closing relay.
+func (s *Server) release(r *relay) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.relays[r]; ok {
+		delete(s.relays, r)
+		s.unadmitLocked(r.owner)
+	}
+}
+
+// knownRevoked reports whether tokenID is known here to be logged out.
+func (s *Server) knownRevoked(tokenID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[tokenID].revoked
+}
+
+// checkRevoked reports whether tokenID was logged out, asking
+// Options.Revoked when what is known here is stale. When the store does
+// not answer in time, the credentials are believed (they are signed and
+// short-lived, and the logout reaches this server through the broker
+// too) and the store is asked again later: an outage must not cut calls.
+func (s *Server) checkRevoked(ctx context.Context, tokenID string) bool {
+	now := s.now()
+	s.mu.Lock()
+	st, ok := s.tokens[tokenID]
+	s.mu.Unlock()
+	if st.revoked || s.revoked == nil || (ok && now.Sub(st.at) < revocationRecheck) {
+		return st.revoked
+	}
+	revoked, err := s.revoked(ctx, tokenID)
+	if err != nil {
+		if s.warns.Allow() {
+			s.log.Warn("turn: cannot check whether a session was logged out; its credentials are believed for now", "err", err)
+		}
+		revoked = false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokens[tokenID].revoked { // CloseToken came meanwhile
+		return true
+	}
+	s.rememberLocked(tokenID, tokenState{revoked: revoked, at: now})
+	return revoked
+}
+
+// rememberLocked stores what is known of a token, keeping at most
+// maxTokens answers: when full, stale ones go, and if that is not enough
+// all of them (the store still knows).
+func (s *Server) rememberLocked(tokenID string, st tokenState) {
+	if _, ok := s.tokens[tokenID]; !ok && len(s.tokens) >= maxTokens {
+		s.pruneLocked(st.at)
+		if len(s.tokens) >= maxTokens {
+			clear(s.tokens)
+		}
+	}
+	s.tokens[tokenID] = st
+}
+
+// pruneLocked drops stale answers: "not revoked" after revocationRecheck,
+// "revoked" after DefaultTTL.
+func (s *Server) pruneLocked(now time.Time) {
+	for id, st := range s.tokens {
+		if age := now.Sub(st.at); (!st.revoked && age >= revocationRecheck) || age >= DefaultTTL {
+			delete(s.tokens, id)
+		}
+	}
+}
+
+// sweeper sweeps every sweepEvery until Close.
+func (s *Server) sweeper() {
+	defer close(s.swept)
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.sweep()
+		}
+	}
+}
+
+// sweep closes the relays whose credentials expired (their refreshes are
+// refused already, but a relay lives until its lifetime ends, and media
+// needs no refresh) and those of sessions logged out, asking the store
+// about sessions not checked lately.
+func (s *Server) sweep() {
+	ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout)
+	defer cancel()
+	s.mu.Lock()
+	s.pruneLocked(s.now())
+	live := map[string]struct{}{}
+	for r := range s.relays {
+		live[r.owner.TokenID] = struct{}{}
+	}
+	s.mu.Unlock()
+	for id := range live {
+		s.checkRevoked(ctx, id)
+	}
+	now := s.now()
+	var doomed []*relay
+	s.mu.Lock()
+	for r := range s.relays {
+		if !now.Before(r.owner.Expiry) || s.tokens[r.owner.TokenID].revoked {
+			doomed = append(doomed, r)
+		}
+	}
+	s.mu.Unlock()
+	for _, r := range doomed {
+		r.Close()
+	}
+	if len(doomed) > 0 {
+		s.log.Debug("turn: closed relays of expired credentials or logged-out sessions", "relays", len(doomed))
+	}
+}
+
+// owner is whom an allocation belongs to: the client address it was made
+// from (see addrKey) and the credentials it was made with. Pion carries
+// it as the allocation's user id, written "<address key> <username>".
+type owner struct {
+	Credential
+	addr string
+}
+
+func parseOwner(id string) (owner, bool) {
+	addr, username, ok := strings.Cut(id, " ")
+	if !ok || addr == "" {
+		return owner{}, false
+	}
+	c, ok := ParseUsername(username)
+	return owner{Credential: c, addr: addr}, ok
+}
+
+// addrKey is the client address relays are counted by: the IP address,
+// or an IPv6 client's /64 (one subscriber's usual share of addresses).
+func addrKey(a net.Addr) (string, bool) {
+	var ap netip.AddrPort
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ap = a.AddrPort()
+	case *net.TCPAddr:
+		ap = a.AddrPort()
+	default:
+		if a == nil {
+			return "", false
+		}
+		var err error
+		if ap, err = netip.ParseAddrPort(a.String()); err != nil {
+			return "", false
+		}
+	}
+	ip := ap.Addr().Unmap().WithZone("")
+	switch {
+	case !ip.IsValid():
+		return "", false
+	case ip.Is6():
+		return netip.PrefixFrom(ip, 64).Masked().String(), true
+	default:
+		return ip.String(), true
+	}
+}
+
+// relay is a relay socket counted against its owner's quotas until it
+// closes. Closing it ends its allocation (pion's reader of the socket
+// deletes the allocation when reading fails), which is how the sweep and
+// CloseToken end allocations pion offers no other way to end.
+type relay struct {
+	net.PacketConn
+	s     *Server
+	owner owner
+	once  sync.Once
+}
+
+// Close closes the socket once (pion closes it again when it deletes the
+// allocation; that second close must not be an error it logs).
+func (r *relay) Close() (err error) {
+	r.once.Do(func() {
+		r.s.release(r)
+		err = r.PacketConn.Close()
+	})
+	return err
 }
 
 // listen opens UDP and TCP on the same address. With port 0 it looks for
@@ -300,8 +645,10 @@ func publicInterfaceIP(v6 bool) (netip.Addr, bool) {
 }
 
 // relayGenerator makes UDP relays bound on bindIP that advertise relayIP,
-// on a port in [min, max] when set. It offers no TCP relays.
+// on a port in [min, max] when set, counted against their owner's quotas.
+// It offers no TCP relays.
 type relayGenerator struct {
+	s        *Server
 	bindIP   netip.Addr
 	relayIP  netip.Addr
 	min, max int
@@ -309,11 +656,42 @@ type relayGenerator struct {
 
 func (g *relayGenerator) Validate() error { return nil }
 
+// AllocatePacketConn makes the relay of an allocation (c.UserID is its
+// owner) or, with no user, a socket pion only probes a port with and
+// closes at once (EVEN-PORT).
 func (g *relayGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
 	want6 := c.Network == "udp6"
 	if want6 != g.relayIP.Is6() {
 		return nil, nil, errFamily
 	}
+	if c.UserID == "" {
+		return g.bindAny(c)
+	}
+	o, ok := parseOwner(c.UserID)
+	if !ok {
+		return nil, nil, errOwner
+	}
+	if err := g.s.admit(o); err != nil {
+		return nil, nil, err
+	}
+	conn, addr, err := g.bindAny(c)
+	if err != nil {
+		g.s.mu.Lock()
+		g.s.unadmitLocked(o)
+		g.s.mu.Unlock()
+		return nil, nil, err
+	}
+	r := &relay{PacketConn: conn, s: g.s, owner: o}
+	if err := g.s.track(r); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return r, addr, nil
+}
+
+// bindAny binds a UDP socket for c on a port allowed by the range.
+func (g *relayGenerator) bindAny(c turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
+	want6 := c.Network == "udp6"
 	network := "udp4"
 	if want6 {
 		network = "udp6"

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,35 +57,7 @@ func testLogger(t *testing.T) *slog.Logger {
 // client is a pion TURN client of s over UDP, or TCP with overTCP.
 func client(t *testing.T, s *Server, username, password string, overTCP bool) *turn.Client {
 	t.Helper()
-	addr := s.Addr().String()
-	var conn net.PacketConn
-	if overTCP {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn = turn.NewSTUNConn(c)
-	} else {
-		var err error
-		if conn, err = net.ListenPacket("udp4", "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() { conn.Close() })
-	c, err := turn.NewClient(&turn.ClientConfig{
-		STUNServerAddr: addr, TURNServerAddr: addr,
-		Username: username, Password: password,
-		Conn: conn, RTO: 100 * time.Millisecond,
-		LoggerFactory: newSlogFactory(testLogger(t)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	if err := c.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return clientFrom(t, s, "127.0.0.1", username, password, overTCP)
 }
 
 // udpPeer is a UDP socket on loopback that reports what it receives.
@@ -126,7 +97,7 @@ func TestRelayToLocalPeer(t *testing.T) {
 	for _, overTCP := range []bool{false, true} {
 		name := map[bool]string{false: "udp", true: "tcp"}[overTCP]
 		t.Run(name, func(t *testing.T) {
-			user, pass := Credentials(testSecret, "user-1", time.Hour, time.Now())
+			user, pass := Credentials(testSecret, "user-1", "token-1", time.Hour, time.Now())
 			c := client(t, s, user, pass, overTCP)
 
 			// STUN: the server tells the client its address.
@@ -182,8 +153,8 @@ func TestRelayToLocalPeer(t *testing.T) {
 func TestRelayToRelay(t *testing.T) {
 	t.Parallel()
 	s := start(t, Options{AllowLocal: true})
-	userA, passA := Credentials(testSecret, "a", time.Hour, time.Now())
-	userB, passB := Credentials(testSecret, "b", time.Hour, time.Now())
+	userA, passA := Credentials(testSecret, "a", "token-a", time.Hour, time.Now())
+	userB, passB := Credentials(testSecret, "b", "token-b", time.Hour, time.Now())
 	relayA, err := client(t, s, userA, passA, false).Allocate()
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +205,7 @@ func TestRelayToRelay(t *testing.T) {
 func TestLocalPeersRefused(t *testing.T) {
 	t.Parallel()
 	s := start(t, Options{AllowLocal: false})
-	user, pass := Credentials(testSecret, "user-2", time.Hour, time.Now())
+	user, pass := Credentials(testSecret, "user-2", "token-2", time.Hour, time.Now())
 	c := client(t, s, user, pass, false)
 	relay, err := c.Allocate()
 	if err != nil {
@@ -267,16 +238,22 @@ func TestCredentialsRefused(t *testing.T) {
 	t.Parallel()
 	s := start(t, Options{AllowLocal: true})
 	now := time.Now()
-	expiredUser, expiredPass := Credentials(testSecret, "user-3", time.Hour, now.Add(-2*time.Hour))
-	goodUser, goodPass := Credentials(testSecret, "user-3", time.Hour, now)
-	otherUser, otherPass := Credentials([]byte("another-secret-entirely-0000"), "user-3", time.Hour, now)
+	expiredUser, expiredPass := Credentials(testSecret, "user-3", "token-3", time.Hour, now.Add(-2*time.Hour))
+	goodUser, goodPass := Credentials(testSecret, "user-3", "token-3", time.Hour, now)
+	otherUser, otherPass := Credentials([]byte("another-secret-entirely-0000"), "user-3", "token-3", time.Hour, now)
+	expiry := strings.Split(goodUser, ":")[0]
+	signed := func(username string) [2]string { return [2]string{username, passwordFor(testSecret, username)} }
 	for name, cred := range map[string][2]string{
 		"expired":        {expiredUser, expiredPass},
 		"wrong password": {goodUser, goodPass + "x"},
 		"other secret":   {otherUser, otherPass},
 		"other user":     {strings.Replace(goodUser, "user-3", "user-4", 1), goodPass},
-		"no expiry":      {"user-3", passwordFor(testSecret, "user-3")},
-		"no user":        {strings.Split(goodUser, ":")[0] + ":", passwordFor(testSecret, strings.Split(goodUser, ":")[0]+":")},
+		"other token":    {strings.Replace(goodUser, "token-3", "token-4", 1), goodPass},
+		"no expiry":      signed("user-3:token-3"),
+		"no user":        signed(expiry + "::token-3"),
+		"no token":       signed(expiry + ":user-3:"),
+		"old form":       signed(expiry + ":user-3"),
+		"extra field":    signed(goodUser + ":x"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -290,32 +267,28 @@ func TestCredentialsRefused(t *testing.T) {
 	}
 }
 
-// TestRefreshGrace: expired credentials cannot allocate, but may keep an
-// allocation going for RefreshGrace.
-func TestRefreshGrace(t *testing.T) {
+// TestAuthenticateExpiry: credentials work for every method until their
+// expiry and for none from then on (no grace for refreshes).
+func TestAuthenticateExpiry(t *testing.T) {
 	t.Parallel()
-	s := &Server{secret: testSecret, log: slog.New(slog.DiscardHandler)}
-	user, pass := Credentials(testSecret, "u", time.Hour, time.Unix(1_000_000, 0))
-	expiry := time.Unix(1_000_000, 0).Add(time.Hour)
-	for _, tc := range []struct {
-		method stun.Method
-		at     time.Time
-		ok     bool
-	}{
-		{stun.MethodAllocate, expiry.Add(-time.Second), true},
-		{stun.MethodAllocate, expiry, false},
-		{stun.MethodRefresh, expiry.Add(RefreshGrace - time.Second), true},
-		{stun.MethodCreatePermission, expiry.Add(time.Hour), true},
-		{stun.MethodChannelBind, expiry.Add(time.Hour), true},
-		{stun.MethodRefresh, expiry.Add(RefreshGrace), false},
-	} {
-		s.now = func() time.Time { return tc.at }
-		id, key, ok := s.authenticate(&turn.RequestAttributes{Username: user, Realm: DefaultRealm, Method: tc.method})
-		if ok != tc.ok {
-			t.Errorf("%s at expiry%+v: ok=%v", tc.method, tc.at.Sub(expiry), ok)
-		}
-		if ok && (id != "u" || !bytes.Equal(key, turn.GenerateAuthKey(user, DefaultRealm, pass))) {
-			t.Errorf("%s: user %q, key %x", tc.method, id, key)
+	s := &Server{secret: testSecret, log: slog.New(slog.DiscardHandler), tokens: map[string]tokenState{}}
+	minted := time.Unix(1_000_000, 0)
+	user, pass := Credentials(testSecret, "u", "tok", time.Hour, minted)
+	expiry := minted.Add(time.Hour)
+	src := &net.UDPAddr{IP: net.IPv4(198, 51, 100, 4), Port: 5000}
+	for _, method := range []stun.Method{stun.MethodAllocate, stun.MethodRefresh, stun.MethodCreatePermission, stun.MethodChannelBind} {
+		for _, tc := range []struct {
+			at time.Time
+			ok bool
+		}{{expiry.Add(-time.Second), true}, {expiry, false}, {expiry.Add(time.Hour), false}} {
+			s.now = func() time.Time { return tc.at }
+			id, key, ok := s.authenticate(&turn.RequestAttributes{Username: user, Realm: DefaultRealm, Method: method, SrcAddr: src})
+			if ok != tc.ok {
+				t.Errorf("%s at expiry%+v: ok=%v", method, tc.at.Sub(expiry), ok)
+			}
+			if ok && (id != "198.51.100.4 "+user || !bytes.Equal(key, turn.GenerateAuthKey(user, DefaultRealm, pass))) {
+				t.Errorf("%s: owner %q, key %x", method, id, key)
+			}
 		}
 	}
 }
@@ -323,9 +296,12 @@ func TestRefreshGrace(t *testing.T) {
 func TestCredentials(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_700_000_000, 0)
-	user, pass := Credentials(testSecret, "abc-123", time.Hour, now)
-	if user != "1700003600:abc-123" {
+	user, pass := Credentials(testSecret, "abc-123", "tok-456", time.Hour, now)
+	if user != "1700003600:abc-123:tok-456" {
 		t.Fatalf("username %q", user)
+	}
+	if c, ok := ParseUsername(user); !ok || c.UserID != "abc-123" || c.TokenID != "tok-456" || !c.Expiry.Equal(now.Add(time.Hour)) {
+		t.Fatalf("ParseUsername(%q) = %+v, %v", user, c, ok)
 	}
 	// The TURN REST API password, as coturn computes it.
 	m := hmac.New(sha1.New, testSecret)
@@ -341,6 +317,11 @@ func TestCredentials(t *testing.T) {
 	}
 	if Valid(testSecret, user, pass+"=", now) || Valid([]byte("x"), user, pass, now) || Valid(testSecret, "junk", pass, now) {
 		t.Error("forged credentials valid")
+	}
+	for _, bad := range []string{"", "1700003600", "1700003600:u", "1700003600:u:", "1700003600::t", "x:u:t", "0:u:t", "-5:u:t", "1700003600:u:t:x"} {
+		if _, ok := ParseUsername(bad); ok {
+			t.Errorf("ParseUsername(%q) accepted", bad)
+		}
 	}
 	a, b := DeriveSecret("token-secret-one-0123456789-0123456789"), DeriveSecret("token-secret-one-0123456789-0123456789")
 	if !bytes.Equal(a, b) || bytes.Equal(a, DeriveSecret("token-secret-two-0123456789-0123456789")) || len(a) != 32 {
@@ -379,7 +360,7 @@ func TestRelayPortRange(t *testing.T) {
 	pc.Close()
 	lo, hi := base, min(base+20, 65535)
 	s := start(t, Options{AllowLocal: true, RelayPortMin: lo, RelayPortMax: hi})
-	user, pass := Credentials(testSecret, "user-5", time.Hour, time.Now())
+	user, pass := Credentials(testSecret, "user-5", "token-5", time.Hour, time.Now())
 	relay, err := client(t, s, user, pass, false).Allocate()
 	if err != nil {
 		t.Fatalf("allocate: %v", err)
@@ -461,23 +442,6 @@ func TestCloseEndsClients(t *testing.T) {
 	again.Close()
 }
 
-func TestQuota(t *testing.T) {
-	t.Parallel()
-	s := &Server{allocs: map[string]int{}}
-	var wg sync.WaitGroup
-	for range maxAllocationsPerUser {
-		wg.Go(func() { s.count("u", +1) })
-	}
-	wg.Wait()
-	if s.quota("u", "", nil) || !s.quota("v", "", nil) {
-		t.Fatal("quota not enforced per user")
-	}
-	s.count("u", -1)
-	if !s.quota("u", "", nil) {
-		t.Fatal("quota not released")
-	}
-}
-
 func TestICEServers(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_700_000_000, 0)
@@ -486,13 +450,16 @@ func TestICEServers(t *testing.T) {
 		{URLs: []string{"turn:coturn.example.org:3478?transport=udp", "turns:coturn.example.org:5349"}},
 		{URLs: []string{"turn:static.example.org"}, Username: "fixed", Credential: "pw"},
 	}}
-	got := ice.Servers("focus.example.org:8443", "uid", now)
+	got := ice.Servers("focus.example.org:8443", "uid", "tid", now)
 	if len(got) != 4 {
 		t.Fatalf("servers %+v", got)
 	}
 	want := []string{"stun:focus.example.org:3478", "turn:focus.example.org:3478?transport=udp", "turn:focus.example.org:3478?transport=tcp"}
 	if strings.Join(got[0].URLs, " ") != strings.Join(want, " ") {
 		t.Errorf("built-in URLs %v", got[0].URLs)
+	}
+	if c, ok := ParseUsername(got[0].Username); !ok || c.UserID != "uid" || c.TokenID != "tid" {
+		t.Errorf("built-in username %q does not name the user and the session", got[0].Username)
 	}
 	if !Valid(testSecret, got[0].Username, got[0].Credential, now.Add(DefaultTTL-time.Second)) || Valid(testSecret, got[0].Username, got[0].Credential, now.Add(DefaultTTL)) {
 		t.Errorf("built-in credentials %q/%q not valid for DefaultTTL", got[0].Username, got[0].Credential)
@@ -508,19 +475,19 @@ func TestICEServers(t *testing.T) {
 	}
 
 	// The configured host wins; IPv6 hosts are bracketed; no port, no built-in.
-	if u := (&ICE{Port: 3478, Host: "203.0.113.7", Secret: testSecret}).Servers("x:1", "u", now)[0].URLs[0]; u != "stun:203.0.113.7:3478" {
+	if u := (&ICE{Port: 3478, Host: "203.0.113.7", Secret: testSecret}).Servers("x:1", "u", "t", now)[0].URLs[0]; u != "stun:203.0.113.7:3478" {
 		t.Errorf("configured host: %s", u)
 	}
-	if u := (&ICE{Port: 3478, Secret: testSecret}).Servers("[::1]:8080", "u", now)[0].URLs[0]; u != "stun:[::1]:3478" {
+	if u := (&ICE{Port: 3478, Secret: testSecret}).Servers("[::1]:8080", "u", "t", now)[0].URLs[0]; u != "stun:[::1]:3478" {
 		t.Errorf("IPv6 request host: %s", u)
 	}
-	if u := (&ICE{Port: 3478, Secret: testSecret}).Servers("localhost", "u", now)[0].URLs[1]; u != "turn:localhost:3478?transport=udp" {
+	if u := (&ICE{Port: 3478, Secret: testSecret}).Servers("localhost", "u", "t", now)[0].URLs[1]; u != "turn:localhost:3478?transport=udp" {
 		t.Errorf("request host without port: %s", u)
 	}
-	if got := (&ICE{Secret: testSecret}).Servers("x", "u", now); got == nil || len(got) != 0 {
+	if got := (&ICE{Secret: testSecret}).Servers("x", "u", "t", now); got == nil || len(got) != 0 {
 		t.Errorf("no servers: %#v", got)
 	}
-	if got := (*ICE)(nil).Servers("x", "u", now); got == nil || len(got) != 0 {
+	if got := (*ICE)(nil).Servers("x", "u", "t", now); got == nil || len(got) != 0 {
 		t.Errorf("nil ICE: %#v", got)
 	}
 }
