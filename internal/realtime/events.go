@@ -7,6 +7,8 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // Client event names.
@@ -98,13 +100,23 @@ func (c *conn) handle(ctx context.Context, f frame) {
 			if in.Progress == nil {
 				err = apperr.Field("progress", "is required")
 			} else {
-				_, err = c.hub.rooms.UpdateSession(ctx, c.user.UserID, in.SessionID, rooms.UpdateSessionInput{Progress: in.Progress}, o)
+				before := c.hub.roomOf(c)
+				var sess store.Session
+				sess, err = c.hub.rooms.UpdateSession(ctx, c.user.UserID, in.SessionID, rooms.UpdateSessionInput{Progress: in.Progress}, o)
+				if err == nil {
+					c.replyOutside(before, f.Ref, rooms.EvSessionUpdated, sess)
+				}
 			}
 		}
 	case evCompleteSess:
 		var in complete
 		if err = decode(f.Data, &in); err == nil {
-			_, err = c.hub.rooms.CompleteSession(ctx, c.user.UserID, in.SessionID, in.CompleteSessionInput, o)
+			before := c.hub.roomOf(c)
+			var sess store.Session
+			sess, err = c.hub.rooms.CompleteSession(ctx, c.user.UserID, in.SessionID, in.CompleteSessionInput, o)
+			if err == nil {
+				c.replyOutside(before, f.Ref, rooms.EvSessionCompleted, sess)
+			}
 		}
 	case evStartTimer:
 		var in rooms.StartTimerInput
@@ -208,22 +220,49 @@ func (c *conn) joinAndSnapshot(ctx context.Context, roomID string) (rooms.Snapsh
 	return c.hub.rooms.Snapshot(ctx, roomID)
 }
 
-// leaveRoom leaves through the service; the participant-left broadcast
-// comes back as this connection's room-left. When there was nothing to
-// leave, room-left is sent directly so the ref still gets its reply.
+// leaveRoom leaves through the service; when this connection is in the
+// room, the participant-left broadcast comes back to it as its room-left.
+// Otherwise (nothing to leave, or the person is in the room through another
+// tab or over REST, so the broadcast reaches only the room's members)
+// room-left is sent directly, so the ref gets its one reply either way.
 func (c *conn) leaveRoom(ctx context.Context, roomID, ref string) error {
 	if roomID == "" {
 		return apperr.Field("roomId", "is required")
 	}
+	// Only this connection's own join can put it in roomID, and it is
+	// handling this event, so a connection not in roomID now stays out of
+	// it (and out of reach of the broadcast) until Leave returns.
+	member := c.hub.roomOf(c) == roomID
 	_, announced, err := c.hub.rooms.Leave(ctx, c.user.UserID, roomID, rooms.Origin{Conn: c.id, Ref: ref})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	if !announced {
+	if !announced || !member {
 		if c.hub.roomOf(c) == roomID {
 			c.hub.leave(c)
 		}
 		c.reply(ref, rooms.EvRoomLeft, []byte(`{"roomId":`+quote(roomID)+`}`))
 	}
 	return nil
+}
+
+// replyOutside answers a session change of a connection that was not in
+// the session's room when it asked (before is the room it was in then):
+// the broadcast that is the reply elsewhere goes only to the room's
+// members, so the owner's view is sent to it directly, with the ref. Only
+// this connection's own join changes which room it is in, so a connection
+// outside the room stayed outside while the change was made.
+func (c *conn) replyOutside(before, ref, event string, sess store.Session) {
+	if ref == "" || before == sess.RoomID {
+		return
+	}
+	b, err := json.Marshal(struct {
+		RoomID  string       `json:"roomId"`
+		Session wire.Session `json:"session"`
+	}{sess.RoomID, wire.FromSession(sess)})
+	if err != nil {
+		c.fail(ref, apperr.From(err))
+		return
+	}
+	c.reply(ref, event, b)
 }
