@@ -74,7 +74,7 @@ func FuzzDecodeFrame(f *testing.F) {
 	})
 }
 
-func TestPendingOutputIsBounded(t *testing.T) {
+func TestBacklogIsBounded(t *testing.T) {
 	t.Parallel()
 	c := &conn{}
 	frame := 1000
@@ -82,13 +82,36 @@ func TestPendingOutputIsBounded(t *testing.T) {
 	for c.admit(frame) {
 		n++
 	}
-	if want := maxPending / (frame + frameOverhead); n != want {
+	// Every frame is admitted while the backlog before it is within maxPending.
+	if want := maxPending/int(wireSize(frame)) + 1; n != want {
 		t.Fatalf("admitted %d frames, want %d", n, want)
 	}
 	// Once the network takes the bytes, the client is keeping up again.
 	c.written(int(c.queued.Load()))
 	if !c.admit(frame) {
 		t.Fatal("not admitted after everything was written")
+	}
+}
+
+// TestOneLargeFrameIsNotABacklog: the rule measures backlog, so a frame
+// bigger than maxPending reaches a client that is keeping up.
+func TestOneLargeFrameIsNotABacklog(t *testing.T) {
+	t.Parallel()
+	c := &conn{}
+	if !c.admit(2 * maxPending) {
+		t.Fatal("a large frame was refused to a client with nothing pending")
+	}
+	if c.admit(10) {
+		t.Fatal("a frame was admitted behind a backlog over maxPending")
+	}
+}
+
+func TestWireSize(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]int64{0: 2, 125: 127, 126: 130, 65535: 65539, 65536: 65546} {
+		if got := wireSize(n); got != want {
+			t.Errorf("wireSize(%d) = %d, want %d", n, got, want)
+		}
 	}
 }
 

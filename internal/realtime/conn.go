@@ -17,6 +17,9 @@ import (
 
 // Per-connection event limits: about 20 events/s with a burst of 40;
 // rejections beyond a burst of 20 at more than 2/s close the socket (1008).
+// Every frame counts: malformed and binary ones against the event limit,
+// pings and pongs against a control limit of their own, and all frames,
+// fragments included, against a frame limit that closes at once.
 const (
 	eventsPerSecond = 20
 	eventBurst      = 40
@@ -26,16 +29,21 @@ const (
 	// 7 cameras are on trickles dozens of ICE candidates at once.
 	signalsPerSecond = 50
 	signalBurst      = 200
+	// A browser sends a control frame only to answer our ping (every 25 s).
+	controlPerSecond = 1
+	controlBurst     = 5
+	// framesPerSecond is far above what the limits above let through, so
+	// only a stream of tiny fragments or control frames reaches it.
+	framesPerSecond = 200
+	framesBurst     = 400
 )
 
 // maxPending bounds the bytes handed to the socket but not yet written to
-// the network. A client that lets it fill up cannot keep up and is closed
-// with 1013 rather than delay anyone else or hold memory.
+// the network (the backlog). A client whose backlog is over it when the
+// next frame is due cannot keep up and is closed with 1013 rather than
+// delay anyone else or hold memory. It measures backlog, not one frame: a
+// frame larger than maxPending goes out to a client that is keeping up.
 const maxPending = 64 << 10
-
-// frameOverhead is the header bytes of a server frame under 64 KiB,
-// counted with its payload so pending matches what the kernel is given.
-const frameOverhead = 4
 
 // conn is one WebSocket. It has no goroutine of its own: the event loop
 // (nbio) reads frames and runs onMessage for them one at a time, in order,
@@ -51,7 +59,10 @@ type conn struct {
 
 	limit   *rate.Limiter
 	signals *rate.Limiter // rtc-offer, rtc-answer, rtc-ice
+	control *rate.Limiter // ping, pong
+	frames  *rate.Limiter // every frame, fragments included
 	strikes *rate.Limiter
+	guard   frameGuard // used by the event loop's read of this socket only
 
 	queued atomic.Int64 // bytes written to ws and not yet to the network
 	once   sync.Once
@@ -65,19 +76,63 @@ type conn struct {
 	buffered [][]byte
 }
 
-// onMessage handles one frame from the client.
-func (c *conn) onMessage(typ websocket.MessageType, b []byte) {
-	if typ != websocket.TextMessage {
-		c.fail("", apperr.Field("frame", "must be a text frame"))
-		return
+// newConn returns the connection of user, not yet upgraded.
+func newConn(h *Hub, user auth.Identity, seq uint64) *conn {
+	return &conn{
+		hub: h, user: user, id: h.instance + "-" + itoa(seq), seq: seq,
+		limit: rate.NewLimiter(eventsPerSecond, eventBurst), strikes: rate.NewLimiter(strikesPerSec, strikeBurst),
+		signals: rate.NewLimiter(signalsPerSecond, signalBurst),
+		control: rate.NewLimiter(controlPerSecond, controlBurst),
+		frames:  rate.NewLimiter(framesPerSecond, framesBurst),
 	}
-	f, e := decodeFrame(b)
-	if e != nil {
-		c.fail(f.Ref, e)
-		return
+}
+
+// guardData runs the frame guard over bytes read from the client before
+// the WebSocket library parses them, and reports whether to parse them: a
+// stream that broke a rule is closed with its code and read no further.
+func (c *conn) guardData(b []byte) bool {
+	if code := c.guard.scan(b, c.onFrame); code != 0 {
+		c.closeWith(code, closeReason(code))
+		return false
+	}
+	return true
+}
+
+// onFrame counts one frame from the client; a non-zero result is the code
+// to close with.
+func (c *conn) onFrame(opcode byte) int {
+	if !c.frames.Allow() {
+		return CloseAbuse
+	}
+	if (opcode == opPing || opcode == opPong) && !c.control.Allow() && !c.strikes.Allow() {
+		return CloseAbuse
+	}
+	return 0
+}
+
+func closeReason(code int) string {
+	switch code {
+	case CloseTooBig:
+		return "frame too large"
+	case CloseProtocol:
+		return "protocol error"
+	default:
+		return "too many frames"
+	}
+}
+
+// onMessage handles one message from the client. Every message takes a
+// token first, whatever it holds: malformed and binary ones too.
+func (c *conn) onMessage(typ websocket.MessageType, b []byte) {
+	var f frame
+	var e *apperr.Error
+	if typ != websocket.TextMessage {
+		e = apperr.Field("frame", "must be a text frame")
+	} else {
+		f, e = decodeFrame(b)
 	}
 	limit := c.limit
-	if strings.HasPrefix(f.Event, "rtc-") {
+	if e == nil && strings.HasPrefix(f.Event, "rtc-") {
 		limit = c.signals
 	}
 	if !limit.Allow() {
@@ -85,35 +140,60 @@ func (c *conn) onMessage(typ websocket.MessageType, b []byte) {
 			c.closeWith(CloseAbuse, "too many events")
 			return
 		}
-		c.fail(f.Ref, apperr.New(apperr.RateLimited, "Slow down a little."))
+		e = apperr.New(apperr.RateLimited, "Slow down a little.")
+	}
+	if e != nil {
+		c.fail(f.Ref, e)
 		return
 	}
 	c.handle(context.Background(), f)
 }
 
-// enqueue writes b without blocking. A client whose unwritten output would
-// pass maxPending cannot keep up, and is closed (1013).
+// enqueue writes b without blocking. A client whose backlog is over
+// maxPending cannot keep up, and is closed (1013).
 func (c *conn) enqueue(b []byte) {
+	c.write(websocket.TextMessage, b)
+}
+
+// ping asks the client for a pong (keepalive).
+func (c *conn) ping() { c.write(websocket.PingMessage, nil) }
+
+// write sends one frame of typ, counted in the backlog like every frame
+// the server sends, so the count matches what the kernel is given.
+func (c *conn) write(typ websocket.MessageType, b []byte) {
 	if c.closed.Load() {
-		return
-	}
-	if !c.admit(len(b)) {
-		c.closeWith(CloseTooSlow, "too slow")
 		return
 	}
 	ws := c.ws.Load()
 	if ws == nil {
 		return // still upgrading: it has not joined anything yet
 	}
-	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
+	if !c.admit(len(b)) {
+		c.closeWith(CloseTooSlow, "too slow")
+		return
+	}
+	if err := ws.WriteMessage(typ, b); err != nil {
 		c.closeWith(CloseTooSlow, "write failed")
 	}
 }
 
 // admit counts a frame of n payload bytes as pending, and reports whether
-// the client is still keeping up.
+// the client was keeping up: its backlog before this frame within maxPending.
 func (c *conn) admit(n int) bool {
-	return c.queued.Add(int64(n+frameOverhead)) <= maxPending
+	size := wireSize(n)
+	return c.queued.Add(size)-size <= maxPending
+}
+
+// wireSize is the size of a server frame (unmasked) of n payload bytes.
+func wireSize(n int) int64 {
+	switch {
+	case n < 126:
+		return int64(n + 2)
+	case n < 1<<16:
+		return int64(n + 4)
+	default:
+		return int64(n + 10)
+	}
 }
 
 // written is told how many bytes reached the network.
@@ -132,12 +212,15 @@ func (c *conn) closeWith(code int, why string) {
 		if !c.closed.CompareAndSwap(false, true) {
 			return // the client closed first, and was answered
 		}
+		c.queued.Add(wireSize(2 + len(why)))
 		_ = ws.WriteClose(code, why)
-		if code == CloseRestarting || code == CloseTooSlow {
-			// nbio v1.6.8 takes these registered codes for invalid when the
-			// client echoes them, and would answer with a second close
-			// (1002). Drop the connection once ours is sent instead of
-			// waiting for the echo; the client still sees our code.
+		switch code {
+		case CloseRestarting, CloseTooSlow, CloseAbuse, CloseTooBig, CloseProtocol:
+			// nbio v1.6.8 takes the first two registered codes for invalid
+			// when the client echoes them, and would answer with a second
+			// close (1002); an abusive client is read no further, so its
+			// echo would never be seen. Drop the connection once ours is
+			// sent instead of waiting; the client still sees our code.
 			_ = ws.Close()
 			return
 		}

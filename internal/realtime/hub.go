@@ -24,12 +24,12 @@ import (
 	"github.com/lesismal/nbio/logging"
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/lesismal/nbio/nbhttp/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 )
 
@@ -69,6 +69,9 @@ type Options struct {
 	Logger       *slog.Logger
 	PublicOrigin string
 	Proxies      httpx.Proxies
+	// RateLimit keeps the per-address handshake limit on (--rate-limit);
+	// the per-person one is always on.
+	RateLimit bool
 }
 
 // Hub owns this instance's connections and which rooms they are in.
@@ -82,6 +85,8 @@ type Hub struct {
 
 	instance string
 	nextID   atomic.Uint64
+
+	handshakes handshakeLimits
 
 	engine   *nbhttp.Engine
 	started  time.Time // when engine.Start returned
@@ -120,12 +125,31 @@ func New(o Options) (*Hub, error) {
 		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{},
 		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
 		seatDirty: map[string]struct{}{}, seatWake: make(chan struct{}, 1),
+		handshakes: newHandshakeLimits(o.RateLimit),
 	}
 	// Upgraded sockets leave net/http for nbio's event loop (epoll), so an
 	// idle connection costs no goroutine and no read buffer of its own.
 	routeLibraryLogs.Do(func() { logging.SetLogger(nbioLogger{o.Logger}) })
 	h.workers = startWorkers(defaultWorkers(), o.Logger)
-	h.engine = nbhttp.NewEngine(nbhttp.Config{Name: "bodydouble-ws", ServerExecutor: h.workers.Go})
+	h.engine = nbhttp.NewEngine(nbhttp.Config{
+		Name: "bodydouble-ws", ServerExecutor: h.workers.Go,
+		// Hard bounds under the guard and the backlog rule: what one
+		// socket's reader may hold (one frame and one read), and what its
+		// writer may (nbio closes a socket past it).
+		ReadLimit:          readLimit,
+		MaxWriteBufferSize: maxWriteBuffer,
+	})
+	// Every read of an upgraded socket passes the connection's frame guard
+	// before nbio parses it (see frameGuard); this hook is the engine's, so
+	// it is in place before the first byte of any socket arrives.
+	h.engine.OnData(func(nc *nbio.Conn, data []byte) {
+		if ws, ok := nc.Session().(*websocket.Conn); ok {
+			if c := h.claim(ws); c != nil && !c.guardData(data) {
+				return
+			}
+		}
+		nc.DataHandler()(nc, data)
+	})
 	h.engine.OnWrittenSize(func(nc *nbio.Conn, _ []byte, n int) {
 		if ws, ok := nc.Session().(*websocket.Conn); ok {
 			if c, ok := ws.Session().(*conn); ok {
@@ -144,6 +168,11 @@ func New(o Options) (*Hub, error) {
 	u.MessageLengthLimit = MaxFrame                          // bigger frames close with 1009
 	u.KeepaliveTime = pingEvery + pongWait                   // no frame (not even a pong) for this long: dead
 	u.OnOpen(func(ws *websocket.Conn) { h.claim(ws) })
+	u.SetPingHandler(func(ws *websocket.Conn, data string) {
+		if c := h.claim(ws); c != nil {
+			c.write(websocket.PongMessage, []byte(data)) // counted in the backlog like any frame
+		}
+	})
 	u.SetCloseHandler(func(ws *websocket.Conn, code int, text string) {
 		// Answer a client's close, unless we started the closing handshake
 		// (then this is the answer, and a second close frame is an error).
@@ -310,6 +339,12 @@ func (h *Hub) userSeatedLocked(userID string) bool {
 
 // ServeHTTP upgrades an authenticated request to a WebSocket.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.handshakes.perAddr != nil {
+		if ok, wait := h.handshakes.perAddr.Allow(ratelimit.AddrKey(h.proxies.ClientAddr(r)), time.Now()); !ok {
+			tooMany(w, wait, "Too many connections from your network; wait a moment.")
+			return
+		}
+	}
 	token, fromCookie := httpx.Token(r)
 	id, err := h.auth.Verify(r.Context(), token)
 	if err != nil {
@@ -320,15 +355,19 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, apperr.New(apperr.Forbidden, "This origin may not open a socket."))
 		return
 	}
-	seq := h.nextID.Add(1)
-	c := &conn{
-		hub: h, user: id, id: h.instance + "-" + itoa(seq), seq: seq,
-		limit: rate.NewLimiter(eventsPerSecond, eventBurst), strikes: rate.NewLimiter(strikesPerSec, strikeBurst),
-		signals: rate.NewLimiter(signalsPerSecond, signalBurst),
+	if ok, wait := h.handshakes.perUser.Allow(id.UserID, time.Now()); !ok {
+		tooMany(w, wait, "You are reconnecting too often; wait a moment.")
+		return
 	}
+	c := newConn(h, id, h.nextID.Add(1))
 	if e := h.register(c, r.RemoteAddr); e != nil {
 		httpError(w, e)
 		return
+	}
+	if r.TLS != nil {
+		// crypto/tls sockets are read in blocking mode, not by the event
+		// loop's hook: their reads pass the guard here.
+		w = guardedHijacker{w, c}
 	}
 	ws, err := h.upgrader.UpgradeAndTransferConnToPoller(w, r, nil)
 	if err != nil {
