@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"net/url"
 	"time"
 
@@ -52,12 +53,18 @@ func (a *App) startTURN() {
 	if a.cfg.TURNAddr == config.TURNOff {
 		return
 	}
-	srv, err := turn.New(turn.Options{
+	o := turn.Options{
 		Addr: a.cfg.TURNAddr, PublicIP: a.cfg.TURNPublicIP, Secret: a.turnSecret,
 		Revoked:    a.store.TokenRevoked,
 		AllowLocal: a.cfg.TURNAllowLocal, Logger: a.log,
 		RelayPortMin: a.cfg.TURNRelayPortMin, RelayPortMax: a.cfg.TURNRelayPortMax,
-	})
+	}
+	if !a.cfg.RateLimit {
+		// --rate-limit=off is for load tests whose many people all come
+		// from one address; each person's own cap stays.
+		o.MaxPerAddress = math.MaxInt32
+	}
+	srv, err := turn.New(o)
 	if err != nil {
 		a.log.Warn("turn: running without the built-in STUN/TURN server; browsers that need a relay get none unless --ice-servers names one", "addr", a.cfg.TURNAddr, "err", err)
 		return

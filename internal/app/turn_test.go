@@ -330,3 +330,44 @@ func TestTURNLogout(t *testing.T) {
 		t.Errorf("%d allocations, want bob's two", n)
 	}
 }
+
+// TestTURNAddressCap: the built-in server caps relays per client address
+// (32), except with --rate-limit=off, whose load tests bring many people
+// from one address; each person's own cap (16) stays.
+func TestTURNAddressCap(t *testing.T) {
+	t.Parallel()
+	for _, rateLimit := range []bool{true, false} {
+		t.Run(map[bool]string{true: "rate limits on", false: "rate limits off"}[rateLimit], func(t *testing.T) {
+			t.Parallel()
+			a, _, _ := startApp(t, func(c *config.Config) { c.RateLimit = rateLimit })
+			var people []iceServer
+			for range 3 {
+				people = append(people, signUp(t, a).iceServers(t)[0])
+			}
+			var te *stun.TurnError
+			granted := 0
+			for i := range 33 {
+				_, err := turnAllocate(t, a, people[i%3])
+				switch {
+				case err == nil:
+					granted++
+				case !errors.As(err, &te) || te.ErrorCodeAttr.Code != stun.CodeAllocQuotaReached:
+					t.Fatalf("allocation %d: %v", i+1, err)
+				}
+			}
+			if want := map[bool]int{true: 32, false: 33}[rateLimit]; granted != want {
+				t.Fatalf("%d of 33 allocations of 3 people from one address granted, want %d", granted, want)
+			}
+			if !rateLimit {
+				for i := range 5 { // person 0 holds 11: 5 more reach 16
+					if _, err := turnAllocate(t, a, people[0]); err != nil {
+						t.Fatalf("a person's relay %d: %v", 12+i, err)
+					}
+				}
+				if _, err := turnAllocate(t, a, people[0]); !errors.As(err, &te) || te.ErrorCodeAttr.Code != stun.CodeAllocQuotaReached {
+					t.Fatalf("a person's 17th relay: %v, want 486", err)
+				}
+			}
+		})
+	}
+}
