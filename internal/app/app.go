@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/bodydouble/bodydouble/internal/api"
 	"github.com/bodydouble/bodydouble/internal/auth"
@@ -63,14 +66,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		}
 	}()
 	postgres := cfg.DatabaseURL != ""
+	// Assigned only on success: a nil *sqlstore.Store or *broker.Redis in
+	// an interface field is not nil, and closeBackends would call it.
+	var st *sqlstore.Store
 	if postgres {
-		a.store, err = sqlstore.OpenPostgres(ctx, cfg.DatabaseURL)
+		st, err = sqlstore.OpenPostgres(ctx, cfg.DatabaseURL)
 	} else {
-		a.store, err = sqlstore.OpenSQLite(ctx, cfg.DataDir)
+		st, err = sqlstore.OpenSQLite(ctx, cfg.DataDir)
 	}
 	if err != nil {
 		return nil, err
 	}
+	a.store = st
 	secret, err := loadSecret(ctx, cfg.Secret, cfg.DataDir, postgres, a.store)
 	if err != nil {
 		return nil, err
@@ -79,10 +86,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, fmt.Errorf("app: starter rooms: %w", err)
 	}
 	if cfg.RedisURL != "" {
-		a.broker, err = broker.NewRedis(ctx, broker.RedisOptions{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Logger: log})
+		routeRedisLogs(log)
+		rb, err := broker.NewRedis(ctx, broker.RedisOptions{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Logger: log})
 		if err != nil {
 			return nil, err
 		}
+		a.broker = rb
 	} else {
 		a.broker = broker.NewMemory()
 	}
@@ -101,7 +110,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	proxies := httpx.Proxies(cfg.TrustedProxies)
 	a.hub, err = realtime.New(realtime.Options{
 		Auth: authSvc, Rooms: a.rooms, Broker: a.broker, Logger: log,
-		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies,
+		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 	})
 	if err != nil {
 		return nil, err
@@ -116,10 +125,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if web.Dist != nil {
 		mux.Handle("/", web.Handler(web.Dist))
 	}
+	// Headers, bodies and idle keep-alives are each bounded (a slow body
+	// would otherwise hold its connection for ever); there is no overall
+	// ReadTimeout, which would also cancel handlers that outlive it, nor a
+	// WriteTimeout, which would cut answers delayed by a slow store.
+	// Upgraded sockets leave net/http, which clears their deadlines.
 	a.server = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           httpx.BodyDeadline(mux, cmp.Or(cfg.BodyTimeout, config.DefaultBodyTimeout)),
+		ReadHeaderTimeout: cmp.Or(cfg.HeaderTimeout, config.DefaultHeaderTimeout),
+		IdleTimeout:       cmp.Or(cfg.IdleTimeout, config.DefaultIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
@@ -128,10 +142,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 // Start listens on the configured address and serves in the background
 // until Shutdown. It returns once the listener is open.
 func (a *App) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
+	tcp, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("app: listen: %w", err)
+		return fmt.Errorf("app: cannot listen on %q: %w", a.cfg.Addr, err)
 	}
+	limited := httpx.ConnLimits{
+		PerAddr: a.cfg.MaxConnsPerAddr, Exempt: httpx.Proxies(a.cfg.TrustedProxies),
+		Total: httpx.TotalFromRlimit(), Held: a.hub.Conns, Log: a.log,
+	}.Listen(tcp)
+	a.server.ConnState = limited.ConnState
+	var ln net.Listener = limited
 	scheme := "http"
 	if a.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
@@ -194,6 +214,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	return errors.Join(err, a.closeBackends())
 }
 
+// closeBackends closes the broker and the store, whichever New opened.
 func (a *App) closeBackends() error {
 	var errs []error
 	if a.broker != nil {
@@ -219,6 +240,27 @@ func (a *App) brokerKind() string {
 	return "memory"
 }
 
+// redisLogger is where go-redis's own messages go (it has one logger per
+// process): the App that connected to Redis last.
+var redisLogger atomic.Pointer[slog.Logger]
+
+// redisLogs sends go-redis's messages to redisLogger at Debug level. They
+// would otherwise be extra lines on stderr ("failed to dial after 5
+// attempts"), beside the broker's own reports of the same outage and
+// beside the one line that names a start-up failure.
+type redisLogs struct{}
+
+func (redisLogs) Printf(ctx context.Context, format string, v ...any) {
+	if l := redisLogger.Load(); l != nil {
+		l.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+	}
+}
+
+func routeRedisLogs(log *slog.Logger) {
+	redisLogger.Store(log)
+	redis.SetLogger(redisLogs{})
+}
+
 // sharedStatusFlush is how often presence statuses reach the database when
 // several instances share it.
 const sharedStatusFlush = 500 * time.Millisecond
@@ -231,6 +273,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	if err := a.Start(ctx); err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+		defer cancel()
+		a.hub.Shutdown(sctx) // its event loop started in New
 		a.closeBackends()
 		return err
 	}
