@@ -359,7 +359,7 @@ func (s *Server) admit(o owner) error {
 	return nil
 }
 
-// unadmit takes back what admit counted (for a relay that was not made,
+// unadmitLocked takes back what admit counted (for a relay that was not made,
 // or is closing).
 func (s *Server) unadmitLocked(o owner) {
 	if s.perUser[o.UserID]--; s.perUser[o.UserID] <= 0 {
