@@ -196,6 +196,11 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in RTCInput
 // section count as sending if any of them sends: both err on the side of
 // silence.
 func liveAudio(raw string) bool {
+	if strings.Contains(strings.ReplaceAll(raw, "\r\n", ""), "\r") {
+		// A CR alone ends a line for pion but not for browsers (they split
+		// on LF), so the two would read different sections and attributes.
+		return true
+	}
 	var desc sdp.SessionDescription
 	if err := desc.UnmarshalString(raw); err != nil {
 		return true
@@ -207,7 +212,7 @@ func liveAudio(raw string) bool {
 			continue
 		}
 		rejected := m.MediaName.Port.Value == 0 && !hasAttr(m.Attributes, "bundle-only") &&
-			!hasAttr(desc.Attributes, "bundle-only") && !bundled[attrValue(m.Attributes, "mid")]
+			!hasAttr(desc.Attributes, "bundle-only") && !inGroup(m.Attributes, bundled)
 		if rejected {
 			continue
 		}
@@ -269,15 +274,15 @@ func hasAttr(attrs []sdp.Attribute, key string) bool {
 	return false
 }
 
-// attrValue is the value of the first attribute key, or "\x00" (which no
-// mid can be) when there is none.
-func attrValue(attrs []sdp.Attribute, key string) string {
+// inGroup reports whether any mid of a section is in mids (a section with
+// two mids is odd enough to be read the way that keeps it live).
+func inGroup(attrs []sdp.Attribute, mids map[string]bool) bool {
 	for _, a := range attrs {
-		if attrKey(a) == key {
-			return strings.TrimSpace(a.Value)
+		if attrKey(a) == "mid" && mids[strings.TrimSpace(a.Value)] {
+			return true
 		}
 	}
-	return "\x00"
+	return false
 }
 
 func attrKey(a sdp.Attribute) string { return strings.ToLower(strings.TrimSpace(a.Key)) }

@@ -61,6 +61,9 @@ var sdpCases = []struct {
 	{"m line in upper case does not parse", sdpHead + strings.Replace(audio("9", "a=inactive"), "m=audio", "M=audio", 1), true},
 	{"garbage", "v=0\r\nthis is not sdp", true},
 	{"truncated m line", sdpHead + "m=audio", true},
+	{"a lone CR hides an attribute from browsers", sdpHead + audio("9", "a=label:x\ra=inactive"), true},
+	{"a lone CR anywhere", sdpHead + videoSection + "a=x\r" + audio("9", "a=inactive"), true},
+	{"two mids, the second bundled", sdpHead + "a=group:BUNDLE 0 1\r\n" + videoSection + strings.Replace(audio("0", "a=sendrecv"), "a=mid:1", "a=mid:9\r\na=mid:1", 1), true},
 	{"port range with 0", sdpHead + audio("0/2", "a=sendrecv"), false},
 	{"non-numeric port", sdpHead + audio("x", "a=inactive"), true},
 }
@@ -86,10 +89,14 @@ func TestLiveAudio(t *testing.T) {
 // (or "" when none can). It is the property FuzzLiveAudio holds liveAudio
 // to: whatever liveAudio accepts, this finds no sending audio in.
 func audioCanSend(raw string) string {
-	lines := strings.FieldsFunc(raw, func(r rune) bool { return r == '\r' || r == '\n' })
+	// Lines as a browser splits them: at LF, dropping one CR before it.
+	lines := strings.Split(raw, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
 	type section struct {
 		audio, port0, bundleOnly bool
-		mid                      string
+		mids                     []string
 		dirs                     []string
 	}
 	var session section
@@ -113,7 +120,7 @@ func audioCanSend(raw string) string {
 			case "bundle-only":
 				cur.bundleOnly = true
 			case "mid":
-				cur.mid = strings.TrimSpace(val)
+				cur.mids = append(cur.mids, strings.TrimSpace(val))
 			}
 		}
 	}
@@ -133,7 +140,11 @@ func audioCanSend(raw string) string {
 		if !s.audio {
 			continue
 		}
-		if s.port0 && !s.bundleOnly && !session.bundleOnly && (s.mid == "" || !bundled[s.mid]) {
+		inGroup := false
+		for _, m := range s.mids {
+			inGroup = inGroup || bundled[m]
+		}
+		if s.port0 && !s.bundleOnly && !session.bundleOnly && !inGroup {
 			continue
 		}
 		dirs := s.dirs
