@@ -179,7 +179,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		name := "BODYDOUBLE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v := getenv(name); v != "" {
 			if err := f.Value.Set(v); err != nil && envErr == nil {
-				envErr = fmt.Errorf("config: %s: %w", name, err)
+				// Only typed flags (numbers, durations, booleans) fail
+				// here, so quoting the value shows no secret.
+				envErr = fmt.Errorf("config: %s=%q is not a valid value for --%s: %w", name, v, f.Name, err)
 			}
 		}
 		f.Usage += " (env " + name + ")"
