@@ -164,7 +164,7 @@ func TestUpgradedSocketOutlivesTheHTTPTimeouts(t *testing.T) {
 // the listener: the third connection of one address is closed at once.
 func TestMaxConnsPerAddrIsApplied(t *testing.T) {
 	t.Parallel()
-	base := startEdge(t, func(c *config.Config) { c.MaxConnsPerAddr = 2 })
+	base := startEdge(t, func(c *config.Config) { c.MaxConnsPerAddr, c.RateLimit = 2, true })
 	// get opens a connection from address from, makes a request on it and
 	// leaves it open.
 	get := func(from string) error {

@@ -50,7 +50,8 @@ type Config struct {
 	ICEServers []ICEServer
 
 	// MaxConnsPerAddr caps the open TCP connections of one client address
-	// (IPv6 by /64); 0 switches the cap off. Trusted proxies are exempt.
+	// (IPv6 by /64); 0 switches the cap off, and so does RateLimit false.
+	// Trusted proxies are exempt.
 	MaxConnsPerAddr int
 
 	// HeaderTimeout, BodyTimeout and IdleTimeout bound the HTTP server's
@@ -170,7 +171,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "shared secret of TURN credentials, at least 16 bytes (derived from the token secret when empty); also coturn's static-auth-secret for --ice-servers")
 	fs.BoolVar(&c.TURNAllowLocal, "turn-allow-local", false, "let the TURN relay reach loopback, private and link-local addresses (tests only)")
 	fs.StringVar(&relayPorts, "turn-relay-ports", "", "UDP port range of TURN relays, e.g. 49152-65535 (any port when empty)")
-	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "most open TCP connections from one client address (IPv6: one /64); 0 switches the cap off; --trusted-proxies are exempt")
+	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "most open TCP connections from one client address (IPv6: one /64); 0 switches the cap off, as does --rate-limit=off; --trusted-proxies are exempt")
 	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
 	// Environment first, so explicit flags parsed afterwards override it.
