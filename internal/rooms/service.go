@@ -45,6 +45,10 @@ const (
 	// stalled database shows up as failed calls (and a pause of expiry)
 	// rather than freezing the loop.
 	storeTimeout = 5 * time.Second
+	// slowCall is how long a background store call may take before it
+	// counts as a stall that ended within storeTimeout: like a failure, it
+	// restarts the grace period before anything is expired.
+	slowCall = 2 * time.Second
 )
 
 // Options configure a Service.
@@ -206,7 +210,9 @@ func (s *Service) Run(ctx context.Context) (err error) {
 // timers that fell due are completed.
 func (s *Service) call(ctx context.Context, f func(context.Context) error) error {
 	cctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	start := time.Now()
 	err := f(cctx)
+	took := time.Since(start)
 	cancel()
 	if ctx.Err() != nil {
 		return err // stopping: says nothing about the store
@@ -218,7 +224,7 @@ func (s *Service) call(ctx context.Context, f func(context.Context) error) error
 		s.healthySince, s.storeDown = time.Time{}, true
 		return err
 	}
-	if s.healthySince.IsZero() {
+	if s.healthySince.IsZero() || took > slowCall {
 		s.healthySince = s.now()
 	}
 	if s.storeDown {
