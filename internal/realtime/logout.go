@@ -100,14 +100,18 @@ func pause(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// recheckTokens closes, with 4401, every socket here whose token is no
-// longer valid (revoked by a logout on any instance, or expired). It
-// returns an error, having closed what it could, when the store does not
-// answer.
+// recheckTokens closes, with 4401, every socket here whose token was
+// revoked (by a logout on any instance). A socket whose token merely
+// expired since it opened is left alone, as it always is: its client
+// renews its token over REST and was not signed out. It returns an error,
+// having closed what it could, when the store does not answer.
 func (h *Hub) recheckTokens(ctx context.Context) error {
 	byToken := map[string][]*conn{}
+	now := time.Now()
 	for _, c := range h.all() {
-		byToken[c.user.Token] = append(byToken[c.user.Token], c)
+		if now.Before(c.user.ExpiresAt) { // else Verify would refuse it for expiry alone
+			byToken[c.user.Token] = append(byToken[c.user.Token], c)
+		}
 	}
 	var failed error
 	for token, conns := range byToken {
