@@ -191,10 +191,12 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in RTCInput
 // (port 0, and neither bundle-only nor in a BUNDLE group: a bundled section
 // has port 0 and still flows over its group's transport). It reads the SDP
 // with a real parser; what the parser refuses counts as live, since a
-// browser might read it differently. Attribute names are compared without
-// case or surrounding space, and several direction attributes in one
-// section count as sending if any of them sends: both err on the side of
-// silence.
+// browser might read it differently. Every doubt errs on the side of
+// silence: a sending direction counts in any case and with surrounding
+// space, a quiet one (recvonly, inactive) only exactly as written (a
+// browser ignores "a=INACTIVE" as an unknown attribute, leaving the
+// section sendrecv); several direction attributes in one section count as
+// sending if any of them sends.
 func liveAudio(raw string) bool {
 	if strings.Contains(strings.ReplaceAll(raw, "\r\n", ""), "\r") {
 		// A CR alone ends a line for pion but not for browsers (they split
@@ -234,14 +236,15 @@ const (
 	dirSends        // sendrecv or sendonly
 )
 
-// direction is the direction attrs give; any sending one wins.
+// direction is the direction attrs give; any sending one wins, and a
+// quiet one counts only when spelt exactly as browsers read it.
 func direction(attrs []sdp.Attribute) int {
 	dir := dirNone
 	for _, a := range attrs {
-		switch attrKey(a) {
-		case "sendrecv", "sendonly":
+		switch {
+		case attrKey(a) == "sendrecv" || attrKey(a) == "sendonly":
 			return dirSends
-		case "recvonly", "inactive":
+		case a.Key == "recvonly" || a.Key == "inactive":
 			dir = dirQuiet
 		}
 	}

@@ -52,7 +52,10 @@ var sdpCases = []struct {
 	{"inactive then sendrecv in one section", sdpHead + audio("9", "a=inactive", "a=sendrecv"), true},
 	{"sendrecv then inactive in one section", sdpHead + audio("9", "a=sendrecv", "a=inactive"), true},
 	{"direction in upper case", sdpHead + audio("9", "a=SENDRECV"), true},
-	{"upper case inactive still quiet", sdpHead + audio("9", "a=INACTIVE"), false},
+	{"upper-case inactive is an unknown attribute to browsers", sdpHead + audio("9", "a=INACTIVE"), true},
+	{"space after the = sign", sdpHead + audio("9", "a= inactive"), true},
+	{"session-level upper-case inactive", sdpHead + "a=INACTIVE\r\n" + audio("9"), true},
+	{"inactive with a value is still inactive", sdpHead + audio("9", "a=inactive:x"), false},
 	{"direction with trailing space", sdpHead + audio("9", "a=sendrecv "), true},
 	{"LF line endings, live", strings.ReplaceAll(sdpHead+audio("9", "a=sendrecv"), "\r\n", "\n"), true},
 	{"LF line endings, inactive", strings.ReplaceAll(sdpHead+videoSection+audio("9", "a=inactive"), "\r\n", "\n"), false},
@@ -111,9 +114,10 @@ func audioCanSend(raw string) string {
 			s := &section{audio: len(f) > 0 && f[0] == "audio", port0: len(f) > 1 && strings.TrimLeft(strings.SplitN(f[1], "/", 2)[0], "0+") == ""}
 			sections = append(sections, s)
 			cur = s
-		case strings.HasPrefix(low, "a="):
+		case strings.HasPrefix(l, "a="):
+			// Browsers match attribute names exactly; anything else is an
+			// unknown attribute they ignore.
 			key, val, _ := strings.Cut(l[2:], ":")
-			key = strings.ToLower(strings.TrimSpace(key))
 			switch key {
 			case "sendrecv", "sendonly", "recvonly", "inactive":
 				cur.dirs = append(cur.dirs, key)
