@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,8 @@ type conn struct {
 	hub  *Hub
 	ws   atomic.Pointer[websocket.Conn] // set once the upgrade is done
 	user auth.Identity
-	id   string // instance id + "-" + seq
+	addr netip.Addr // the client's address key (ratelimit.AddrKey), for the per-address cap
+	id   string     // instance id + "-" + seq
 	seq  uint64
 
 	limit   *rate.Limiter

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,10 @@ import (
 // Limits and intervals of the socket (DESIGN.md "WebSocket contract").
 const (
 	MaxConnsPerUser = 5
+	// MaxConnsPerAddr bounds the sockets of one client address (a school's
+	// or an office's NAT), whoever the people: free accounts must not add
+	// up to every file descriptor. Off with --rate-limit=off.
+	MaxConnsPerAddr = 256
 	pingEvery       = 25 * time.Second
 	pongWait        = 30 * time.Second
 	// seatRetry is how often seat holds that failed to reach the store are
@@ -97,6 +102,7 @@ type Hub struct {
 	closing bool
 	conns   map[*conn]struct{}
 	byUser  map[string]map[*conn]struct{}
+	byAddr  map[netip.Addr]int  // open sockets per client address (IPv6: per /64)
 	inRoom  map[string]*roomSub // room id → local members
 	claims  map[string]*conn    // remote address → connection being upgraded
 	wg      sync.WaitGroup      // one per registered connection
@@ -122,7 +128,7 @@ func New(o Options) (*Hub, error) {
 	h := &Hub{
 		auth: o.Auth, rooms: o.Rooms, broker: o.Broker, log: o.Logger,
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
-		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{},
+		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
 		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
 		seatDirty: map[string]struct{}{}, seatWake: make(chan struct{}, 1),
 		handshakes: newHandshakeLimits(o.RateLimit),
@@ -339,8 +345,9 @@ func (h *Hub) userSeatedLocked(userID string) bool {
 
 // ServeHTTP upgrades an authenticated request to a WebSocket.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	addr := ratelimit.AddrKey(h.proxies.ClientAddr(r))
 	if h.handshakes.perAddr != nil {
-		if ok, wait := h.handshakes.perAddr.Allow(ratelimit.AddrKey(h.proxies.ClientAddr(r)), time.Now()); !ok {
+		if ok, wait := h.handshakes.perAddr.Allow(addr, time.Now()); !ok {
 			tooMany(w, wait, "Too many connections from your network; wait a moment.")
 			return
 		}
@@ -360,6 +367,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(h, id, h.nextID.Add(1))
+	c.addr = addr
 	if e := h.register(c, r.RemoteAddr); e != nil {
 		httpError(w, e)
 		return
@@ -413,6 +421,10 @@ func (h *Hub) register(c *conn, addr string) *apperr.Error {
 	if len(h.byUser[c.user.UserID]) >= MaxConnsPerUser {
 		return apperr.New(apperr.RateLimited, "You have too many tabs open here.")
 	}
+	if h.handshakes.perAddr != nil && h.byAddr[c.addr] >= MaxConnsPerAddr {
+		return apperr.New(apperr.RateLimited, "Too many connections from your network.")
+	}
+	h.byAddr[c.addr]++
 	h.wg.Add(1) // under mu with closing false, so never after Shutdown's Wait began
 	h.conns[c] = struct{}{}
 	h.claims[addr] = c
@@ -440,6 +452,9 @@ func (h *Hub) unregister(c *conn) {
 	room := c.room
 	h.leaveLocked(c) // when it was their last socket in a room, their grace starts
 	delete(h.conns, c)
+	if h.byAddr[c.addr]--; h.byAddr[c.addr] <= 0 {
+		delete(h.byAddr, c.addr)
+	}
 	delete(h.byUser[c.user.UserID], c)
 	if len(h.byUser[c.user.UserID]) == 0 {
 		delete(h.byUser, c.user.UserID)
