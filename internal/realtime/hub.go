@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -354,8 +355,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	token, fromCookie := httpx.Token(r)
 	id, err := h.auth.Verify(r.Context(), token)
-	if err != nil {
+	if errors.Is(err, auth.ErrUnauthorized) {
 		httpError(w, apperr.New(apperr.Unauthorized, "Sign in first."))
+		return
+	}
+	if err != nil {
+		// The store could not say whether the token was revoked (an
+		// outage): the person is still signed in, so never answer 401.
+		h.log.Warn("realtime: verify a token", "err", err)
+		httpError(w, apperr.New(apperr.Internal, "Try again in a moment."))
 		return
 	}
 	if fromCookie && !h.proxies.SameOrigin(r, h.origin) {

@@ -356,3 +356,20 @@ func TestShutdownRightAfterStart(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradeDuringStoreOutageIsNotSignedOut: when the store cannot say
+// whether a token was revoked, the upgrade fails as the server's fault
+// (500), never as 401, which tells a client its person is signed out.
+func TestUpgradeDuringStoreOutageIsNotSignedOut(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	e := newEnv(t, envOptions{store: st})
+	id := e.user(t)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, resp, err := websocket.Dial(context.Background(), e.wsURL(), &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + id.Token}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("upgrade with the store closed: %v %v, want 500", err, resp)
+	}
+}

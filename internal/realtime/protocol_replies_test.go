@@ -150,15 +150,21 @@ var replyEvents = []struct {
 	{"complete-session", func(rc replyCase) map[string]any {
 		return map[string]any{"sessionId": rc.session, "achievements": []string{"done"}}
 	}, "focus-session-completed"},
-	{"start-timer", func(rc replyCase) map[string]any { return map[string]any{"roomId": rc.room, "duration": 60, "type": "work"} }, "timer-started"},
+	{"start-timer", func(rc replyCase) map[string]any {
+		return map[string]any{"roomId": rc.room, "duration": 60, "type": "work"}
+	}, "timer-started"},
 	{"pause-timer", func(rc replyCase) map[string]any { return map[string]any{"roomId": rc.room} }, "timer-updated"},
 	{"resume-timer", func(rc replyCase) map[string]any { return map[string]any{"roomId": rc.room} }, "timer-updated"},
 	{"reset-timer", func(rc replyCase) map[string]any { return map[string]any{"roomId": rc.room} }, "timer-updated"},
 	{"media-state", func(rc replyCase) map[string]any {
 		return map[string]any{"roomId": rc.room, "camera": true, "mic": false, "watching": true}
 	}, "media-state"},
-	{"rtc-offer", func(rc replyCase) map[string]any { return map[string]any{"roomId": rc.room, "to": rc.peer, "sdp": videoOnlySDP} }, noReply},
-	{"rtc-answer", func(rc replyCase) map[string]any { return map[string]any{"roomId": rc.room, "to": rc.peer, "sdp": videoOnlySDP} }, noReply},
+	{"rtc-offer", func(rc replyCase) map[string]any {
+		return map[string]any{"roomId": rc.room, "to": rc.peer, "sdp": videoOnlySDP}
+	}, noReply},
+	{"rtc-answer", func(rc replyCase) map[string]any {
+		return map[string]any{"roomId": rc.room, "to": rc.peer, "sdp": videoOnlySDP}
+	}, noReply},
 	{"rtc-ice", func(rc replyCase) map[string]any {
 		return map[string]any{"roomId": rc.room, "to": rc.peer, "candidate": map[string]any{"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host"}}
 	}, noReply},
