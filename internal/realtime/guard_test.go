@@ -125,3 +125,26 @@ func FuzzFrameGuard(f *testing.F) {
 		}
 	})
 }
+
+func TestBucket(t *testing.T) {
+	t.Parallel()
+	var b bucket
+	now := int64(1_700_000_000e9)
+	for i := range 5 {
+		if !b.allow(now, 1, 5) {
+			t.Fatalf("take %d refused within the burst", i)
+		}
+	}
+	if b.allow(now, 1, 5) {
+		t.Fatal("a sixth take in the same instant was allowed")
+	}
+	if b.allow(now+int64(999e6), 1, 5) {
+		t.Fatal("a token came back before a second passed")
+	}
+	if !b.allow(now+int64(2e9), 1, 5) {
+		t.Fatal("no token after two seconds")
+	}
+	if !b.allow(now+int64(3600e9), 1, 5) || b.tokens > 4 {
+		t.Fatalf("an hour's refill went past the burst: %v tokens left", b.tokens)
+	}
+}
