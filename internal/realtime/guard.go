@@ -130,19 +130,38 @@ func payloadLen(h []byte) uint64 {
 	}
 }
 
-// guardedConn passes what a connection served in blocking mode (a socket
-// under crypto/tls, which the event loop cannot poll) reads through the
-// connection's guard, as the event loop's data hook does for plain ones.
+// guardedConn is a socket nbio serves in blocking mode (one under
+// crypto/tls, which the event loop cannot poll): what it reads passes the
+// connection's frame guard, as the event loop's data hook does for plain
+// sockets, and what it writes is counted off the backlog, as the event
+// loop's written-size hook does.
 type guardedConn struct {
 	net.Conn
 	c *conn
 }
 
-// Read reads decrypted bytes and ends the connection when they break a rule.
+// Read reads decrypted bytes. Once they broke a rule, the connection is
+// closing (its close frame queued, the socket closed after a delay that
+// lets it out) and what comes meanwhile is dropped unread: a read error
+// here would drop the close frame with the socket.
 func (g guardedConn) Read(b []byte) (int, error) {
-	n, err := g.Conn.Read(b)
-	if n > 0 && !g.c.guardData(b[:n]) {
-		return 0, net.ErrClosed
+	for {
+		n, err := g.Conn.Read(b)
+		if n > 0 && !g.c.guardData(b[:n]) {
+			if err != nil {
+				return 0, err
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+// Write writes and counts what was written.
+func (g guardedConn) Write(b []byte) (int, error) {
+	n, err := g.Conn.Write(b)
+	if n > 0 {
+		g.c.written(n)
 	}
 	return n, err
 }

@@ -3,6 +3,8 @@ package realtime
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
+	"net"
 	"slices"
 	"testing"
 )
@@ -146,5 +148,30 @@ func TestBucket(t *testing.T) {
 	}
 	if !b.allow(now+int64(3600e9), 1, 5) || b.tokens > 4 {
 		t.Fatalf("an hour's refill went past the burst: %v tokens left", b.tokens)
+	}
+}
+
+// TestGuardedConnCountsWrites: a socket nbio serves in blocking mode (TLS)
+// has no written-size hook, so its wrapper takes what it writes off the
+// backlog; otherwise every TLS socket would be closed as too slow once 64
+// KiB had ever been sent to it.
+func TestGuardedConnCountsWrites(t *testing.T) {
+	t.Parallel()
+	server, client := net.Pipe()
+	defer server.Close()
+	defer client.Close()
+	go func() { _, _ = io.Copy(io.Discard, client) }()
+	c := &conn{}
+	g := guardedConn{Conn: server, c: c}
+	for i := range 100 {
+		if !c.admit(1000) {
+			t.Fatalf("frame %d refused: %d bytes pending", i, c.queued.Load())
+		}
+		if _, err := g.Write(make([]byte, wireSize(1000))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q := c.queued.Load(); q != 0 {
+		t.Fatalf("%d bytes still counted as pending after they were written", q)
 	}
 }

@@ -381,8 +381,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.TLS != nil {
-		// crypto/tls sockets are read in blocking mode, not by the event
-		// loop's hook: their reads pass the guard here.
+		// crypto/tls sockets are served in blocking mode, not by the
+		// event loop: their reads pass the guard, and their writes are
+		// counted, through this wrapper.
 		w = guardedHijacker{w, c}
 	}
 	ws, err := h.upgrader.UpgradeAndTransferConnToPoller(w, r, nil)
@@ -390,6 +391,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.unregister(c)
 		return
 	}
+	// The open handler has claimed ws already. A socket in blocking mode
+	// (TLS) gets a session gate after that, and ws.Session() would wait on
+	// it for ever: setting the session again opens it.
+	ws.SetSession(c)
 	h.claim(ws)
 }
 
