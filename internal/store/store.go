@@ -8,6 +8,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 )
@@ -49,12 +51,32 @@ type User struct {
 	ID          string
 	AnonymousID string
 	DisplayName string
-	AvatarURL   *string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// AvatarURL is the avatar picture as stored (a data: URL of up to 32
+	// KB), or nil. CreateUser stores it; GetUser and UpdateUser leave it
+	// nil and fill AvatarVersion instead, so that reading a profile never
+	// costs the picture's bytes: only UserAvatar returns them.
+	AvatarURL *string
+	// AvatarVersion is AvatarVersion of the stored avatar, nil without one.
+	// The store computes it whenever the avatar is written; what is passed
+	// in is ignored.
+	AvatarVersion *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
-// UserUpdate is a partial update; nil fields are kept. ClearAvatar sets avatar_url NULL.
+// AvatarVersion names one version of a stored avatar: 16 hex digits of the
+// SHA-256 of its data: URL. Stores keep it beside the picture, so that
+// everything that shows an avatar by URL (room snapshots of dozens of
+// people) reads 16 bytes per person instead of up to 32 KB and a hash; it
+// must never change for an unchanged picture, as browsers cache avatar
+// URLs carrying it for good.
+func AvatarVersion(stored string) string {
+	sum := sha256.Sum256([]byte(stored))
+	return hex.EncodeToString(sum[:8])
+}
+
+// UserUpdate is a partial update; nil fields are kept. ClearAvatar sets
+// avatar_url (and its version) NULL.
 type UserUpdate struct {
 	DisplayName *string
 	AvatarURL   *string
@@ -120,10 +142,14 @@ type Participant struct {
 	RoomID      string
 	UserID      string
 	DisplayName string
-	AvatarURL   *string
-	Status      string // working | break | away
-	JoinedAt    time.Time
-	Media       Media
+	// AvatarURL is always nil: participant reads never load the picture
+	// (see AvatarVersion). Kept so that existing code still compiles.
+	AvatarURL *string
+	// AvatarVersion is the user's User.AvatarVersion: nil without an avatar.
+	AvatarVersion *string
+	Status        string // working | break | away
+	JoinedAt      time.Time
+	Media         Media
 }
 
 // Media is what a participant shares: camera, microphone, and whether they
@@ -215,8 +241,15 @@ type Store interface {
 	Secret(ctx context.Context, generate func() string) (string, error)
 
 	CreateUser(ctx context.Context, u User) error
+	// GetUser returns a user with AvatarVersion, never the picture's bytes.
 	GetUser(ctx context.Context, id string) (User, error)
+	// UpdateUser applies upd and returns the user as GetUser does; writing
+	// or clearing the avatar writes or clears its version with it.
 	UpdateUser(ctx context.Context, id string, upd UserUpdate, now time.Time) (User, error)
+	// UserAvatar returns a user's stored avatar (the data: URL);
+	// ErrNotFound when there is no such user or they have none. It is the
+	// one read that loads the picture: for serving it.
+	UserAvatar(ctx context.Context, id string) (string, error)
 	GetPreferences(ctx context.Context, userID string) (Preferences, error)
 	PutPreferences(ctx context.Context, userID string, p Preferences, now time.Time) error
 

@@ -150,14 +150,11 @@ func webpSize(data []byte) (int, int, error) {
 // ParseAvatar (saved before pictures were checked) is not_found too:
 // better no picture than bytes that are not what they claim to be.
 func (s *Service) Avatar(ctx context.Context, userID string) (Avatar, error) {
-	u, err := s.store.GetUser(ctx, userID)
+	stored, err := s.store.UserAvatar(ctx, userID)
 	if err != nil {
 		return Avatar{}, apperr.From(err)
 	}
-	if u.AvatarURL == nil {
-		return Avatar{}, apperr.From(store.ErrNotFound)
-	}
-	a, err := ParseAvatar(*u.AvatarURL)
+	a, err := ParseAvatar(stored)
 	if err != nil {
 		return Avatar{}, apperr.From(store.ErrNotFound)
 	}

@@ -4,8 +4,6 @@
 package wire
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/store"
@@ -50,30 +48,30 @@ type User struct {
 
 // FromUser converts a store user.
 func FromUser(u store.User) User {
-	return User{ID: u.ID, DisplayName: u.DisplayName, AvatarURL: AvatarPath(u.ID, u.AvatarURL), CreatedAt: Time(u.CreatedAt)}
+	return User{ID: u.ID, DisplayName: u.DisplayName, AvatarURL: AvatarPath(u.ID, u.AvatarVersion), CreatedAt: Time(u.CreatedAt)}
 }
 
-// AvatarPath is the URL clients get for userID's stored avatar (a data:
-// URL), or nil without one: /api/users/{id}/avatar?v=<AvatarVersion>.
-// Pictures of up to 32 KB never travel inline, so that a room snapshot of
-// eight people stays a few KiB (a few inline avatars made room-joined too
-// large to deliver); browsers fetch each picture once and cache it for
-// good, as v changes whenever the picture does.
-func AvatarPath(userID string, stored *string) *string {
-	if stored == nil {
+// AvatarPath is the URL clients get for userID's avatar of the given
+// version (store.User.AvatarVersion, kept by the store), or nil without
+// one: /api/users/{id}/avatar?v=<version>. Pictures of up to 32 KB never
+// travel inline, so that a room snapshot of eight people stays a few KiB
+// (a few inline avatars made room-joined too large to deliver); browsers
+// fetch each picture once and cache it for good, as v changes whenever
+// the picture does. It takes the stored version rather than the picture
+// so that building a snapshot never reads or hashes the pictures.
+func AvatarPath(userID string, version *string) *string {
+	if version == nil {
 		return nil
 	}
-	p := "/api/users/" + userID + "/avatar?v=" + AvatarVersion(*stored)
+	p := "/api/users/" + userID + "/avatar?v=" + *version
 	return &p
 }
 
 // AvatarVersion is a short hash of a stored avatar: 16 hex digits of its
 // SHA-256, the same on every instance and after restarts, so cached copies
-// stay valid until the picture changes.
-func AvatarVersion(stored string) string {
-	sum := sha256.Sum256([]byte(stored))
-	return hex.EncodeToString(sum[:8])
-}
+// stay valid until the picture changes. It is store.AvatarVersion, which
+// the store keeps beside each avatar.
+func AvatarVersion(stored string) string { return store.AvatarVersion(stored) }
 
 // Room is a room as clients see it.
 type Room struct {
@@ -177,7 +175,7 @@ type Participant struct {
 
 // FromParticipant converts a store participant (focus filled by the caller).
 func FromParticipant(p store.Participant) Participant {
-	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: AvatarPath(p.UserID, p.AvatarURL), Status: p.Status, JoinedAt: Time(p.JoinedAt),
+	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: AvatarPath(p.UserID, p.AvatarVersion), Status: p.Status, JoinedAt: Time(p.JoinedAt),
 		Media: Media{Camera: p.Media.Camera, Mic: p.Media.Mic, Watching: p.Media.Watching}}
 }
 

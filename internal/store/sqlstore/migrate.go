@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/bodydouble/bodydouble/internal/store"
 )
 
 //go:embed migrations
@@ -97,6 +99,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
+			if step := migrationSteps[m.version]; step != nil {
+				if err := step(s, ctx, tx); err != nil {
+					return fmt.Errorf("%s (Go step): %w", m.name, err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, s.q("INSERT INTO schema_migrations (version, name) VALUES (?, ?)"),
 				m.version, m.name); err != nil {
 				return err
@@ -108,4 +115,56 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	return nil
+}
+
+// migrationSteps are Go steps of migrations, by version: each runs right
+// after that migration's SQL, in the same transaction (so under the same
+// lock, exactly once), for what SQL cannot do alike in both dialects.
+var migrationSteps = map[int]func(s *Store, ctx context.Context, tx *sql.Tx) error{
+	4: (*Store).backfillAvatarVersions,
+}
+
+// avatarBackfillBatch bounds the avatars read (up to 32 KB each) and the
+// rows updated per statement while backfilling.
+const avatarBackfillBatch = 100
+
+// backfillAvatarVersions sets avatar_version of every user who has an
+// avatar, with the very function every write uses (store.AvatarVersion),
+// so that URLs browsers already cached stay the same. In Go rather than
+// SQL: SQLite has no SHA-256, and PostgreSQL's would hash the text in the
+// database's encoding rather than the bytes Go hashed until now. Pages by
+// id, so memory stays at one batch of avatars however many there are.
+func (s *Store) backfillAvatarVersions(ctx context.Context, tx *sql.Tx) error {
+	after := ""
+	for {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, avatar_url FROM users
+			WHERE avatar_url IS NOT NULL AND id > ? ORDER BY id LIMIT ?`), after, avatarBackfillBatch)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 2*avatarBackfillBatch)
+		for rows.Next() {
+			var id, avatar string
+			if err := rows.Scan(&id, &avatar); err != nil {
+				rows.Close()
+				return err
+			}
+			args = append(args, id, store.AvatarVersion(avatar))
+			after = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(args) == 0 {
+			return nil
+		}
+		// One statement per batch; the rows are closed first, as
+		// PostgreSQL runs one statement at a time on a connection.
+		q := "WITH v(id, version) AS (VALUES " + strings.Repeat("(?, ?), ", len(args)/2-1) + `(?, ?))
+			UPDATE users SET avatar_version = v.version FROM v WHERE users.id = v.id`
+		if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+			return err
+		}
+	}
 }

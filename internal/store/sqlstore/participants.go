@@ -191,7 +191,9 @@ func (s *Store) currentRoomTx(ctx context.Context, db querier, userID string) (s
 	return id, err
 }
 
-const participantSelect = `SELECT p.room_id, p.user_id, u.display_name, u.avatar_url, p.status, p.joined_at,
+// participantSelect reads a participant with their avatar's version, never
+// the avatar (up to 32 KB each): a room snapshot costs a few bytes a person.
+const participantSelect = `SELECT p.room_id, p.user_id, u.display_name, u.avatar_version, p.status, p.joined_at,
 		p.media_camera, p.media_mic, p.media_watching
 	FROM room_participants p JOIN users u ON u.id = p.user_id
 	WHERE p.left_at IS NULL`
@@ -241,12 +243,12 @@ func (s *Store) participants(ctx context.Context, query string, args ...any) ([]
 	ps := []store.Participant{}
 	for rows.Next() {
 		var p store.Participant
-		var avatar sql.NullString
-		if err := rows.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &avatar, &p.Status, timeCol{&p.JoinedAt},
+		var version sql.NullString
+		if err := rows.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &version, &p.Status, timeCol{&p.JoinedAt},
 			&p.Media.Camera, &p.Media.Mic, &p.Media.Watching); err != nil {
 			return nil, err
 		}
-		p.AvatarURL = nullStr(avatar)
+		p.AvatarVersion = nullStr(version)
 		ps = append(ps, p)
 	}
 	return ps, rows.Err()

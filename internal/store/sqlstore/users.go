@@ -12,7 +12,17 @@ import (
 	"github.com/bodydouble/bodydouble/internal/store"
 )
 
-const userCols = "id, anonymous_id, display_name, avatar_url, created_at, updated_at"
+// userCols are the columns every user read selects: the avatar's version,
+// never the avatar itself (up to 32 KB), which only UserAvatar reads.
+const userCols = "id, anonymous_id, display_name, avatar_version, created_at, updated_at"
+
+// avatarVersionArg is the avatar_version to store beside avatar, NULL for none.
+func avatarVersionArg(avatar *string) any {
+	if avatar == nil {
+		return nil
+	}
+	return store.AvatarVersion(*avatar)
+}
 
 // CreateUser inserts u. Empty ID or AnonymousID get a random UUID, a zero
 // CreatedAt the current time, a zero UpdatedAt CreatedAt. An id or
@@ -30,8 +40,11 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	if u.UpdatedAt.IsZero() {
 		u.UpdatedAt = u.CreatedAt
 	}
-	_, err := s.w.ExecContext(ctx, s.q("INSERT INTO users ("+userCols+") VALUES (?, ?, ?, ?, ?, ?)"),
-		u.ID, u.AnonymousID, u.DisplayName, strPtrArg(u.AvatarURL), s.ts(u.CreatedAt), s.ts(u.UpdatedAt))
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO users
+			(id, anonymous_id, display_name, avatar_url, avatar_version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		u.ID, u.AnonymousID, u.DisplayName, strPtrArg(u.AvatarURL), avatarVersionArg(u.AvatarURL),
+		s.ts(u.CreatedAt), s.ts(u.UpdatedAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlstore: create user: %w: %w", store.ErrConflict, err)
 	}
@@ -41,7 +54,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
-// GetUser returns the user with id, or ErrNotFound.
+// GetUser returns the user with id (AvatarVersion, not AvatarURL), or ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 	u, err := scanUser(s.r.QueryRowContext(ctx, s.q("SELECT "+userCols+" FROM users WHERE id = ?"), id))
 	if err != nil {
@@ -51,33 +64,54 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 }
 
 // UpdateUser applies upd to the user with id and sets updated_at to now.
+// The avatar and its version change in the same statement, so no reader
+// ever sees one without the other.
 func (s *Store) UpdateUser(ctx context.Context, id string, upd store.UserUpdate, now time.Time) (store.User, error) {
 	// COALESCE keeps a column whose new value is NULL (not given); ClearAvatar
 	// wins over AvatarURL.
 	u, err := scanUser(s.w.QueryRowContext(ctx, s.q(`UPDATE users SET
 			display_name = COALESCE(?, display_name),
 			avatar_url = CASE WHEN ? THEN NULL ELSE COALESCE(?, avatar_url) END,
+			avatar_version = CASE WHEN ? THEN NULL ELSE COALESCE(?, avatar_version) END,
 			updated_at = ?
 		WHERE id = ? RETURNING `+userCols),
-		strPtrArg(upd.DisplayName), upd.ClearAvatar, strPtrArg(upd.AvatarURL), s.ts(now), id))
+		strPtrArg(upd.DisplayName), upd.ClearAvatar, strPtrArg(upd.AvatarURL),
+		upd.ClearAvatar, avatarVersionArg(upd.AvatarURL), s.ts(now), id))
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlstore: update user %q: %w", id, err)
 	}
 	return u, nil
 }
 
-// scanUser scans one user row; no row gives ErrNotFound.
+// UserAvatar returns the stored avatar of the user with id; ErrNotFound
+// when there is no such user or they have no avatar.
+func (s *Store) UserAvatar(ctx context.Context, id string) (string, error) {
+	var avatar sql.NullString
+	err := s.r.QueryRowContext(ctx, s.q("SELECT avatar_url FROM users WHERE id = ?"), id).Scan(&avatar)
+	if err == nil && !avatar.Valid {
+		err = sql.ErrNoRows
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: user avatar %q: %w", id, err)
+	}
+	return avatar.String, nil
+}
+
+// scanUser scans one row of userCols; no row gives ErrNotFound.
 func scanUser(row *sql.Row) (store.User, error) {
 	var u store.User
-	var avatar sql.NullString
-	err := row.Scan(&u.ID, &u.AnonymousID, &u.DisplayName, &avatar, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	var version sql.NullString
+	err := row.Scan(&u.ID, &u.AnonymousID, &u.DisplayName, &version, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
 	if err != nil {
 		return store.User{}, err
 	}
-	u.AvatarURL = nullStr(avatar)
+	u.AvatarVersion = nullStr(version)
 	return u, nil
 }
 

@@ -237,7 +237,7 @@ func testParticipants(t *testing.T, f *fixture) {
 	want := []store.Participant{
 		{RoomID: a.ID, UserID: us[2].ID, DisplayName: us[2].DisplayName, Status: "working", JoinedAt: at(time.Second)},
 		{RoomID: a.ID, UserID: us[0].ID, DisplayName: us[0].DisplayName, Status: "working", JoinedAt: at(2 * time.Second)},
-		{RoomID: a.ID, UserID: us[1].ID, DisplayName: us[1].DisplayName, AvatarURL: &avatar, Status: "working", JoinedAt: at(3 * time.Second)},
+		{RoomID: a.ID, UserID: us[1].ID, DisplayName: us[1].DisplayName, AvatarVersion: ptr(store.AvatarVersion(avatar)), Status: "working", JoinedAt: at(3 * time.Second)},
 	}
 	eq(t, ps, want, "Participants, oldest join first")
 

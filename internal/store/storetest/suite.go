@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 		{"Secret", testSecret},
 		{"Revocation", testRevocation},
 		{"Users", testUsers},
+		{"AvatarVersion", testAvatarVersion},
 		{"Preferences", testPreferences},
 		{"Rooms", testRooms},
 		{"SeedRooms", testSeedRooms},

@@ -28,7 +28,8 @@ func testUsers(t *testing.T, f *fixture) {
 	eq(t, got.ID, u.ID, "ID")
 	eq(t, got.AnonymousID, u.AnonymousID, "AnonymousID")
 	eq(t, got.DisplayName, u.DisplayName, "DisplayName")
-	eq(t, got.AvatarURL, &avatar, "AvatarURL")
+	eq(t, got.AvatarURL, (*string)(nil), "AvatarURL (reads give the version, not the picture)")
+	eq(t, got.AvatarVersion, ptr(store.AvatarVersion(avatar)), "AvatarVersion")
 	sameTime(t, got.CreatedAt, base, "CreatedAt")
 	sameTime(t, got.UpdatedAt, base, "UpdatedAt")
 
@@ -54,7 +55,7 @@ func testUsers(t *testing.T, f *fixture) {
 	got, err = f.s.UpdateUser(f.ctx, u.ID, store.UserUpdate{DisplayName: &name}, at(time.Minute))
 	ok(t, err, "UpdateUser name")
 	eq(t, got.DisplayName, name, "updated DisplayName")
-	eq(t, got.AvatarURL, &avatar, "kept AvatarURL")
+	eq(t, got.AvatarVersion, ptr(store.AvatarVersion(avatar)), "kept AvatarVersion")
 	sameTime(t, got.CreatedAt, base, "CreatedAt after update")
 	sameTime(t, got.UpdatedAt, at(time.Minute), "UpdatedAt after update")
 
@@ -62,15 +63,18 @@ func testUsers(t *testing.T, f *fixture) {
 	got, err = f.s.UpdateUser(f.ctx, u.ID, store.UserUpdate{AvatarURL: &avatar2}, at(2*time.Minute))
 	ok(t, err, "UpdateUser avatar")
 	eq(t, got.DisplayName, name, "kept DisplayName")
-	eq(t, got.AvatarURL, &avatar2, "updated AvatarURL")
+	eq(t, got.AvatarVersion, ptr(store.AvatarVersion(avatar2)), "updated AvatarVersion")
+	stored, err := f.s.UserAvatar(f.ctx, u.ID)
+	ok(t, err, "UserAvatar")
+	eq(t, stored, avatar2, "updated avatar")
 
 	got, err = f.s.UpdateUser(f.ctx, u.ID, store.UserUpdate{ClearAvatar: true}, at(3*time.Minute))
 	ok(t, err, "UpdateUser clear avatar")
-	eq(t, got.AvatarURL, (*string)(nil), "cleared AvatarURL")
+	eq(t, got.AvatarVersion, (*string)(nil), "cleared AvatarVersion")
 
-	stored, err := f.s.GetUser(f.ctx, u.ID)
+	again, err := f.s.GetUser(f.ctx, u.ID)
 	ok(t, err, "GetUser after updates")
-	eq(t, stored, got, "stored user equals returned user")
+	eq(t, again, got, "stored user equals returned user")
 
 	_, err = f.s.UpdateUser(f.ctx, uuid.NewString(), store.UserUpdate{DisplayName: &name}, base)
 	isErr(t, err, store.ErrNotFound, "UpdateUser unknown")
