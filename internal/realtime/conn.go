@@ -70,6 +70,9 @@ type conn struct {
 	queued atomic.Int64 // bytes written to ws and not yet to the network
 	once   sync.Once
 	closed atomic.Bool
+	// abusive is set once the socket is being closed for abuse: its input
+	// is dropped from then on.
+	abusive atomic.Bool
 	// closing holds a close code asked for before the upgrade finished;
 	// the hub applies it once the socket is claimed.
 	closing atomic.Int32
@@ -92,6 +95,9 @@ func newConn(h *Hub, user auth.Identity, seq uint64) *conn {
 // the WebSocket library parses them, and reports whether to parse them: a
 // stream that broke a rule is closed with its code and read no further.
 func (c *conn) guardData(b []byte) bool {
+	if c.abusive.Load() {
+		return false
+	}
 	if code := c.guard.scan(b, c.onFrame); code != 0 {
 		c.closeWith(code, closeReason(code))
 		return false
@@ -227,6 +233,13 @@ func (c *conn) written(n int) { c.queued.Add(-int64(n)) }
 // after: at once when the client answers the close, at the latest after
 // closeWait. The first call wins.
 func (c *conn) closeWith(code int, why string) {
+	if code == CloseAbuse || code == CloseTooBig || code == CloseProtocol {
+		// Whatever an abusive client sends from now on is dropped unread
+		// (guardData), while the socket stays open for closeWait so that
+		// our close frame reaches it: closing at once, with its flood
+		// unread, would reset the connection and lose the frame.
+		c.abusive.Store(true)
+	}
 	c.closing.CompareAndSwap(0, int32(code))
 	ws := c.ws.Load()
 	if ws == nil {
@@ -238,14 +251,19 @@ func (c *conn) closeWith(code int, why string) {
 		}
 		c.queued.Add(wireSize(2 + len(why)))
 		_ = ws.WriteClose(code, why)
-		switch code {
-		case CloseRestarting, CloseTooSlow, CloseAbuse, CloseTooBig, CloseProtocol:
-			// nbio v1.6.8 takes the first two registered codes for invalid
-			// when the client echoes them, and would answer with a second
-			// close (1002); an abusive client is read no further, so its
-			// echo would never be seen. Drop the connection once ours is
-			// sent instead of waiting; the client still sees our code.
+		if code == CloseRestarting || code == CloseTooSlow {
+			// nbio v1.6.8 takes these registered codes for invalid when the
+			// client echoes them, and would answer with a second close
+			// (1002). Drop the connection once ours is sent instead of
+			// waiting for the echo; the client still sees our code.
 			_ = ws.Close()
+			return
+		}
+		if c.abusive.Load() {
+			// Frames parsed before the verdict may still be handled on a
+			// worker, and each would push the read deadline on: close
+			// after closeWait whatever the client does.
+			time.AfterFunc(closeWait, func() { _ = ws.Close() })
 			return
 		}
 		_ = ws.SetReadDeadline(time.Now().Add(closeWait))
