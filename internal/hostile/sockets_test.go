@@ -246,4 +246,3 @@ func TestHandshakeFloods(t *testing.T) {
 		t.Errorf("one address: %d accepted, %d refused as from the network; want at most %d accepted", accepted, refused, allowed)
 	}
 }
-
