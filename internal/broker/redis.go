@@ -310,19 +310,24 @@ func (r *Redis) send() {
 			r.drain(batch)
 			return
 		}
-	fill:
-		for len(batch) < publishBatch {
-			select {
-			case m := <-r.out:
-				batch = append(batch, m)
-			default:
-				break fill
-			}
-		}
+		batch = r.fill(batch)
 		ctx, cancel := context.WithTimeout(context.Background(), r.pubTimeout)
 		r.flush(ctx, batch)
 		cancel()
 	}
+}
+
+// fill adds to batch what is queued, up to publishBatch, without waiting.
+func (r *Redis) fill(batch []outMsg) []outMsg {
+	for len(batch) < publishBatch {
+		select {
+		case m := <-r.out:
+			batch = append(batch, m)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // drain sends what is queued when Close comes, within drainWait.
@@ -330,16 +335,7 @@ func (r *Redis) drain(batch []outMsg) {
 	ctx, cancel := context.WithTimeout(context.Background(), drainWait)
 	defer cancel()
 	for ctx.Err() == nil {
-		batch = batch[:0]
-	fill:
-		for len(batch) < publishBatch {
-			select {
-			case m := <-r.out:
-				batch = append(batch, m)
-			default:
-				break fill
-			}
-		}
+		batch = r.fill(batch[:0])
 		if len(batch) == 0 {
 			return
 		}
