@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -64,7 +64,7 @@ func writeBody(w http.ResponseWriter, status int, b []byte) error {
 func pathID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if uuid.Validate(id) != nil {
-		return "", apperr.From(store.ErrNotFound)
+		return "", apperr.From(model.ErrNotFound)
 	}
 	return id, nil
 }

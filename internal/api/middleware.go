@@ -18,7 +18,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/httpx"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/readmemo"
 )
 
 // maxBody is the largest request body accepted (DESIGN.md: too_large).
@@ -65,7 +65,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h["X-Content-Type-Options"] = noSniff
 	// The memo lets the store look once per request at whether its
 	// database changed (session check and room list alike).
-	r = r.WithContext(store.WithReadMemo(context.WithValue(r.Context(), infoKey{}, in)))
+	r = r.WithContext(readmemo.With(context.WithValue(r.Context(), infoKey{}, in)))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/rooms"
-	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -62,7 +62,7 @@ type pageKey struct {
 }
 
 type encodedPage struct {
-	rooms []store.Room
+	rooms []model.Room
 	next  string
 	body  []byte
 }
@@ -70,7 +70,7 @@ type encodedPage struct {
 // maxPages bounds the remembered encodings.
 const maxPages = 256
 
-func (c *pageCache) get(k pageKey, rooms []store.Room, next string) ([]byte, bool) {
+func (c *pageCache) get(k pageKey, rooms []model.Room, next string) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.pages[k]
@@ -80,7 +80,7 @@ func (c *pageCache) get(k pageKey, rooms []store.Room, next string) ([]byte, boo
 	return p.body, true
 }
 
-func (c *pageCache) put(k pageKey, rooms []store.Room, next string, body []byte) {
+func (c *pageCache) put(k pageKey, rooms []model.Room, next string, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pages == nil || len(c.pages) >= maxPages {

@@ -24,9 +24,9 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/rooms"
-	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/users"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
@@ -98,7 +98,7 @@ func TestPreferences(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, e *testEnv) {
 		me, other := e.signup(t), e.signup(t)
-		def := wire.FromPreferences(store.DefaultPreferences())
+		def := wire.FromPreferences(model.DefaultPreferences())
 		var p prefsBody
 		me.do(t, "GET", "/api/users/preferences", nil).want(t, http.StatusOK).decode(t, &p)
 		if !reflect.DeepEqual(p, def) {
@@ -162,7 +162,7 @@ func TestPreferences(t *testing.T) {
 
 // avatarPath is the avatarUrl the server must send for a stored avatar.
 func avatarPath(userID, stored string) string {
-	return "/api/users/" + userID + "/avatar?v=" + wire.AvatarVersion(stored)
+	return "/api/users/" + userID + "/avatar?v=" + model.AvatarVersion(stored)
 }
 
 // testPicture returns a real PNG or JPEG of noise (so it barely
@@ -235,7 +235,7 @@ func TestAvatar(t *testing.T) {
 				"Cache-Control":           "private, max-age=31536000, immutable",
 				"X-Content-Type-Options":  "nosniff",
 				"Content-Security-Policy": "default-src 'none'",
-				"ETag":                    `"` + wire.AvatarVersion(url) + `"`,
+				"ETag":                    `"` + model.AvatarVersion(url) + `"`,
 			} {
 				if got := res.header.Values(name); len(got) != 1 || got[0] != want {
 					t.Errorf("%s: %q, want %q", name, got, want)
@@ -243,7 +243,7 @@ func TestAvatar(t *testing.T) {
 			}
 		}
 		// The ETag revalidates.
-		other.do(t, "GET", path, nil, "If-None-Match", `"`+wire.AvatarVersion(url)+`"`).want(t, http.StatusNotModified)
+		other.do(t, "GET", path, nil, "If-None-Match", `"`+model.AvatarVersion(url)+`"`).want(t, http.StatusNotModified)
 
 		// A new picture is a new URL; the old URL now gets the new picture,
 		// but never to be cached for good.
@@ -295,7 +295,7 @@ func TestAvatarStoredUnchecked(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *testEnv) {
 		me := e.signup(t)
 		old := "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("<script>alert(1)</script>"))
-		if _, err := e.store.UpdateUser(t.Context(), me.userID, store.UserUpdate{AvatarURL: &old}, e.clock.Now()); err != nil {
+		if _, err := e.store.UpdateUser(t.Context(), me.userID, model.UserUpdate{AvatarURL: &old}, e.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		var u wire.User

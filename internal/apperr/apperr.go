@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"unicode/utf8"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // Stable error codes, shared by REST problems and socket `error` events.
@@ -128,26 +128,26 @@ func Field(field, message string) *Error {
 	return Fields(FieldError{Field: field, Message: message})
 }
 
-// From turns any error into an *Error: an *Error is returned as is, store
-// sentinels get their codes, anything else is `internal` with the cause kept.
+// From turns any error into an *Error: an *Error is returned as is, model's
+// sentinel errors get their codes, anything else is `internal` with the cause kept.
 func From(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
-	var active *store.SessionActiveError
+	var active *model.SessionActiveError
 	switch {
 	case errors.As(err, &active):
 		return &Error{Code: SessionActive, Message: "You already have a focus session running.", SessionID: active.SessionID, Cause: err}
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 		return &Error{Code: NotFound, Message: "Not found.", Cause: err}
-	case errors.Is(err, store.ErrRoomFull):
+	case errors.Is(err, model.ErrRoomFull):
 		return &Error{Code: RoomFull, Message: "This room is full.", Cause: err}
-	case errors.Is(err, store.ErrNotInRoom):
+	case errors.Is(err, model.ErrNotInRoom):
 		return &Error{Code: NotInRoom, Message: "You are not in that room.", Cause: err}
-	case errors.Is(err, store.ErrBanned):
+	case errors.Is(err, model.ErrBanned):
 		return &Error{Code: Forbidden, Message: "You were asked to leave this room; you can come back tomorrow.", Cause: err}
-	case errors.Is(err, store.ErrRoomInactive):
+	case errors.Is(err, model.ErrRoomInactive):
 		return &Error{Code: NotFound, Message: "This room is closed.", Cause: err}
 	}
 	return &Error{Code: Internal, Message: "Something went wrong on our side.", Cause: err}

@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
 
@@ -86,9 +87,9 @@ func GenerateSecret() string {
 
 // CreateAnonymous makes a new user with a random anonymous id and a
 // generated display name, and a token for them.
-func (s *Service) CreateAnonymous(ctx context.Context) (store.User, Identity, error) {
+func (s *Service) CreateAnonymous(ctx context.Context) (model.User, Identity, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	u := store.User{
+	u := model.User{
 		ID:          uuid.NewString(),
 		AnonymousID: GenerateSecret(),
 		DisplayName: RandomName(),
@@ -96,7 +97,7 @@ func (s *Service) CreateAnonymous(ctx context.Context) (store.User, Identity, er
 		UpdatedAt:   now,
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
-		return store.User{}, Identity{}, fmt.Errorf("auth: create user: %w", err)
+		return model.User{}, Identity{}, fmt.Errorf("auth: create user: %w", err)
 	}
 	id, err := s.Issue(u.ID)
 	return u, id, err

@@ -6,8 +6,8 @@ import (
 	"errors"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/rooms"
-	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -101,7 +101,7 @@ func (c *conn) handle(ctx context.Context, f frame) {
 				err = apperr.Field("progress", "is required")
 			} else {
 				before := c.hub.roomOf(c)
-				var sess store.Session
+				var sess model.Session
 				sess, err = c.hub.rooms.UpdateSession(ctx, c.user.UserID, in.SessionID, rooms.UpdateSessionInput{Progress: in.Progress}, o)
 				if err == nil {
 					c.replyOutside(before, f.Ref, rooms.EvSessionUpdated, sess)
@@ -112,7 +112,7 @@ func (c *conn) handle(ctx context.Context, f frame) {
 		var in complete
 		if err = decode(f.Data, &in); err == nil {
 			before := c.hub.roomOf(c)
-			var sess store.Session
+			var sess model.Session
 			sess, err = c.hub.rooms.CompleteSession(ctx, c.user.UserID, in.SessionID, in.CompleteSessionInput, o)
 			if err == nil {
 				c.replyOutside(before, f.Ref, rooms.EvSessionCompleted, sess)
@@ -252,7 +252,7 @@ func (c *conn) leaveRoom(ctx context.Context, roomID, ref string) error {
 // members, so the owner's view is sent to it directly, with the ref. Only
 // this connection's own join changes which room it is in, so a connection
 // outside the room stayed outside while the change was made.
-func (c *conn) replyOutside(before, ref, event string, sess store.Session) {
+func (c *conn) replyOutside(before, ref, event string, sess model.Session) {
 	if ref == "" || before == sess.RoomID {
 		return
 	}

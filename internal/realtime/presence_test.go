@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/rooms"
-	"github.com/bodydouble/bodydouble/internal/store"
 )
 
 func TestReconnectWithinGraceIsSilent(t *testing.T) {
@@ -45,7 +45,7 @@ func TestDroppedParticipantLeavesAfterGrace(t *testing.T) {
 	if got := a.Expect("participant-left", "").Field(t, "participantId"); got != bob.UserID {
 		t.Fatalf("participant-left for %v", got)
 	}
-	if _, err := e.st.CurrentRoom(context.Background(), bob.UserID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.st.CurrentRoom(context.Background(), bob.UserID); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("bob still seated: %v", err)
 	}
 	sess, err := e.st.GetSession(context.Background(), id)
@@ -134,8 +134,8 @@ func TestLeftoverParticipantsGetGraceAtStartUp(t *testing.T) {
 	st := openStore(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	ghost := store.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "Ghost", CreatedAt: now, UpdatedAt: now}
-	room := store.Room{ID: uuid.NewString(), Name: "Old room", Category: "study", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: now}
+	ghost := model.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "Ghost", CreatedAt: now, UpdatedAt: now}
+	room := model.Room{ID: uuid.NewString(), Name: "Old room", Category: "study", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: now}
 	if err := st.CreateUser(ctx, ghost); err != nil {
 		t.Fatal(err)
 	}

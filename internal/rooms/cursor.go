@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // Cursors of the paginated lists (docs/api.md "Pagination"). A cursor names
@@ -58,7 +58,7 @@ func errCursor() error {
 // cursor's item not being found makes the cursor invalid, not the page
 // missing.
 func cursorErr(err error, cursor string) error {
-	if cursor != "" && errors.Is(err, store.ErrNotFound) {
+	if cursor != "" && errors.Is(err, model.ErrNotFound) {
 		return errCursor()
 	}
 	return apperr.From(err)

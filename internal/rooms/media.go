@@ -10,7 +10,7 @@ import (
 	"github.com/pion/sdp/v3"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -63,7 +63,7 @@ func (s *Service) MediaState(ctx context.Context, userID, conn string, in MediaS
 			return apperr.New(apperr.Forbidden, "This room already has %d cameras on.", MaxCameras)
 		}
 	}
-	m := store.Media{Camera: in.Camera, Mic: in.Mic, Watching: in.Watching}
+	m := model.Media{Camera: in.Camera, Mic: in.Mic, Watching: in.Watching}
 	if err := s.store.SetMedia(ctx, in.RoomID, userID, conn, &m); err != nil {
 		return apperr.From(err)
 	}
@@ -88,12 +88,12 @@ func (s *Service) DropMedia(ctx context.Context, userID, roomID, conn string) er
 	if err != nil || !cleared {
 		return err
 	}
-	s.publishMedia(ctx, roomID, userID, store.Media{}, Origin{})
+	s.publishMedia(ctx, roomID, userID, model.Media{}, Origin{})
 	return nil
 }
 
 // publishMedia tells a room what a participant shares.
-func (s *Service) publishMedia(ctx context.Context, roomID, userID string, m store.Media, o Origin) {
+func (s *Service) publishMedia(ctx context.Context, roomID, userID string, m model.Media, o Origin) {
 	s.publish(ctx, newEvent(roomID, EvMediaState, struct {
 		RoomID        string `json:"roomId"`
 		ParticipantID string `json:"participantId"`
@@ -310,7 +310,7 @@ func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, partici
 	}
 	// Only a participant can be removed (an unknown id is simply not one).
 	current, err := s.store.CurrentRoom(ctx, participantID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && current != roomID) {
+	if errors.Is(err, model.ErrNotFound) || (err == nil && current != roomID) {
 		return apperr.New(apperr.NotInRoom, "That person is not in this room.")
 	}
 	if err != nil {
@@ -325,13 +325,13 @@ func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, partici
 	res, err := s.store.LeaveRoom(ctx, roomID, participantID, now)
 	if err == nil && !res.WasIn {
 		// They left on their own since we looked: lift the ban again.
-		err = store.ErrNotInRoom
+		err = model.ErrNotInRoom
 	}
 	if err != nil {
 		if lerr := s.store.Ban(ctx, roomID, participantID, now.Add(-BanFor)); lerr != nil {
 			s.log.Error("rooms: lift the ban of a failed removal", "room", roomID, "err", lerr)
 		}
-		if errors.Is(err, store.ErrNotInRoom) {
+		if errors.Is(err, model.ErrNotInRoom) {
 			return apperr.New(apperr.NotInRoom, "That person is not in this room.")
 		}
 		return apperr.From(err)

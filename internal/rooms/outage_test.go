@@ -13,6 +13,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/faultproxy"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
@@ -93,7 +94,7 @@ func (e *outageEnv) user(t *testing.T, s *Service) string {
 	ctx := context.Background()
 	id := uuid.NewString()
 	now := time.Now().UTC()
-	if err := e.direct.CreateUser(ctx, store.User{ID: id, AnonymousID: uuid.NewString(), DisplayName: "P", CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := e.direct.CreateUser(ctx, model.User{ID: id, AnonymousID: uuid.NewString(), DisplayName: "P", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Join(ctx, id, e.room, Origin{}); err != nil {
@@ -105,7 +106,7 @@ func (e *outageEnv) user(t *testing.T, s *Service) string {
 func (e *outageEnv) seated(t *testing.T, userID string) bool {
 	t.Helper()
 	cur, err := e.direct.CurrentRoom(context.Background(), userID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return false
 	}
 	if err != nil {

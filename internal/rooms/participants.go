@@ -7,13 +7,13 @@ import (
 	"slices"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // JoinResult is what Join did.
 type JoinResult struct {
-	Room store.Room
+	Room model.Room
 	// AlreadyIn is true when the user was in the room already; nothing was broadcast.
 	AlreadyIn bool
 }
@@ -48,7 +48,7 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o Origin) (JoinR
 		category = prefs.PreferredRoomCategories[0]
 	}
 	now := s.clock()
-	fallback := store.Room{
+	fallback := model.Room{
 		Name:        "Focus room",
 		Description: ptr("Opened because every other room was full."),
 		Category:    category,
@@ -65,7 +65,7 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o Origin) (JoinR
 	return s.afterJoin(ctx, userID, res, o)
 }
 
-func (s *Service) afterJoin(ctx context.Context, userID string, res store.JoinResult, o Origin) (JoinResult, error) {
+func (s *Service) afterJoin(ctx context.Context, userID string, res model.JoinResult, o Origin) (JoinResult, error) {
 	if res.Left != nil {
 		s.announceLeave(ctx, userID, *res.Left, "", Origin{})
 	}
@@ -95,20 +95,20 @@ func (s *Service) participant(ctx context.Context, roomID, userID string) (wire.
 			return p, nil
 		}
 	}
-	return wire.Participant{}, apperr.From(store.ErrNotInRoom)
+	return wire.Participant{}, apperr.From(model.ErrNotInRoom)
 }
 
 // Leave takes userID out of roomID and ends their open session there.
 // Leaving a room one is not in succeeds and changes nothing. announced
 // reports whether participant-left was broadcast (carrying o's ref).
-func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (room store.Room, announced bool, err error) {
+func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (room model.Room, announced bool, err error) {
 	if err := checkID(roomID); err != nil {
-		return store.Room{}, false, err
+		return model.Room{}, false, err
 	}
 	s.forgetStatus(userID)
 	res, err := s.store.LeaveRoom(ctx, roomID, userID, s.clock())
 	if err != nil {
-		return store.Room{}, false, apperr.From(err)
+		return model.Room{}, false, apperr.From(err)
 	}
 	if res.WasIn {
 		s.announceLeave(ctx, userID, res, "", o)
@@ -118,7 +118,7 @@ func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (r
 
 // announceLeave broadcasts a departure: the ended session first, then
 // participant-left (with reason, when it is not "").
-func (s *Service) announceLeave(ctx context.Context, userID string, res store.LeaveResult, reason string, o Origin) {
+func (s *Service) announceLeave(ctx context.Context, userID string, res model.LeaveResult, reason string, o Origin) {
 	if res.EndedSession != nil {
 		s.publishSession(ctx, EvSessionUpdated, *res.EndedSession, Origin{})
 	}
@@ -134,7 +134,7 @@ func (s *Service) announceLeave(ctx context.Context, userID string, res store.Le
 // CurrentRoom returns the id of the room userID is in, or "".
 func (s *Service) CurrentRoom(ctx context.Context, userID string) (string, error) {
 	id, err := s.store.CurrentRoom(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return "", nil
 	}
 	if err != nil {
@@ -218,7 +218,7 @@ func (s *Service) graceAll(ctx context.Context) error {
 // the side of keeping people: its now is the time it was made.
 func (s *Service) sweep(ctx context.Context) {
 	now := s.clock()
-	var expired []store.Participant
+	var expired []model.Participant
 	err := s.call(ctx, func(ctx context.Context) (err error) {
 		expired, err = s.store.ExpiredParticipants(ctx, now)
 		return err
@@ -228,7 +228,7 @@ func (s *Service) sweep(ctx context.Context) {
 		return
 	}
 	for _, p := range expired {
-		var res store.LeaveResult
+		var res model.LeaveResult
 		err := s.call(ctx, func(ctx context.Context) (err error) {
 			res, err = s.store.ExpireParticipant(ctx, p.RoomID, p.UserID, now)
 			return err
@@ -266,7 +266,7 @@ func (s *Service) storedParticipants(ctx context.Context, roomID string) ([]wire
 	if err != nil {
 		return nil, apperr.From(err)
 	}
-	focus := make(map[string]store.Session, len(open))
+	focus := make(map[string]model.Session, len(open))
 	for _, sess := range open {
 		focus[sess.UserID] = sess
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
@@ -21,7 +22,7 @@ func newUser(t *testing.T, st store.Store) string {
 	t.Helper()
 	id := uuid.NewString()
 	now := time.Now().UTC()
-	if err := st.CreateUser(context.Background(), store.User{ID: id, AnonymousID: uuid.NewString(), DisplayName: "P", CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := st.CreateUser(context.Background(), model.User{ID: id, AnonymousID: uuid.NewString(), DisplayName: "P", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -36,7 +36,7 @@ type CreateRoomInput struct {
 }
 
 // CreateRoom validates in and creates the room. Creating does not join.
-func (s *Service) CreateRoom(ctx context.Context, userID string, in CreateRoomInput) (store.Room, error) {
+func (s *Service) CreateRoom(ctx context.Context, userID string, in CreateRoomInput) (model.Room, error) {
 	var errs []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
 	if name == "" || utf8.RuneCountInString(name) > maxNameLen || !wire.ValidText(name) {
@@ -51,8 +51,8 @@ func (s *Service) CreateRoom(ctx context.Context, userID string, in CreateRoomIn
 			desc = &d
 		}
 	}
-	if !slices.Contains(store.Categories, in.Category) {
-		errs = append(errs, apperr.FieldError{Field: "category", Message: "Pick one of: " + strings.Join(store.Categories, ", ") + "."})
+	if !slices.Contains(model.Categories, in.Category) {
+		errs = append(errs, apperr.FieldError{Field: "category", Message: "Pick one of: " + strings.Join(model.Categories, ", ") + "."})
 	}
 	capacity := DefaultCapacity
 	if in.MaxCapacity != nil {
@@ -69,34 +69,34 @@ func (s *Service) CreateRoom(ctx context.Context, userID string, in CreateRoomIn
 		}
 	}
 	if len(errs) > 0 {
-		return store.Room{}, apperr.Fields(errs...)
+		return model.Room{}, apperr.Fields(errs...)
 	}
-	r, err := s.store.CreateRoom(ctx, store.Room{
+	r, err := s.store.CreateRoom(ctx, model.Room{
 		ID: uuid.NewString(), Name: name, Description: desc, Category: in.Category,
 		MaxCapacity: capacity, MicPolicy: mic, IsActive: true, CreatedBy: &userID, CreatedAt: s.clock(),
 	})
 	if err != nil {
-		return store.Room{}, apperr.From(err)
+		return model.Room{}, apperr.From(err)
 	}
 	return r, nil
 }
 
 // GetRoom returns one room.
-func (s *Service) GetRoom(ctx context.Context, id string) (store.Room, error) {
+func (s *Service) GetRoom(ctx context.Context, id string) (model.Room, error) {
 	if err := checkID(id); err != nil {
-		return store.Room{}, err
+		return model.Room{}, err
 	}
 	r, err := s.store.GetRoom(ctx, id)
 	if err != nil {
-		return store.Room{}, apperr.From(err)
+		return model.Room{}, apperr.From(err)
 	}
 	return r, nil
 }
 
 // ListRooms returns a page of rooms and the cursor of the next page ("" on
 // the last). The cursor is opaque to clients.
-func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit int) ([]store.Room, string, error) {
-	if category != "" && !slices.Contains(store.Categories, category) {
+func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit int) ([]model.Room, string, error) {
+	if category != "" && !slices.Contains(model.Categories, category) {
 		return nil, "", apperr.Field("category", "Unknown category.")
 	}
 	after := ""
@@ -106,7 +106,7 @@ func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit 
 			return nil, "", errCursor()
 		}
 	}
-	rooms, err := s.store.ListRooms(ctx, store.ListRoomsOptions{Category: category, After: after, Limit: limit + 1})
+	rooms, err := s.store.ListRooms(ctx, model.ListRoomsOptions{Category: category, After: after, Limit: limit + 1})
 	if err != nil {
 		return nil, "", cursorErr(err, after)
 	}
@@ -120,7 +120,7 @@ func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit 
 
 // StarterRooms are seeded into every database so the lobby is never empty:
 // one per category, with fixed ids so concurrent start-ups insert them once.
-func StarterRooms() []store.Room {
+func StarterRooms() []model.Room {
 	names := map[string][2]string{
 		"deep-work": {"Deep Work", "Long, quiet stretches on one hard thing."},
 		"study":     {"Study Hall", "Reading, revision and coursework."},
@@ -128,10 +128,10 @@ func StarterRooms() []store.Room {
 		"admin":     {"Admin Hour", "Email, forms, bills: the small stuff."},
 		"chores":    {"Chores Together", "Dishes, laundry, tidying, away from the desk."},
 	}
-	out := make([]store.Room, 0, len(store.Categories))
-	for i, c := range store.Categories {
+	out := make([]model.Room, 0, len(model.Categories))
+	for i, c := range model.Categories {
 		n := names[c]
-		out = append(out, store.Room{
+		out = append(out, model.Room{
 			ID:          uuid.NewSHA1(uuid.NameSpaceURL, []byte("bodydouble:starter:"+c)).String(),
 			Name:        n[0],
 			Description: ptr(n[1]),

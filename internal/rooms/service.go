@@ -16,6 +16,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
 
@@ -124,7 +125,7 @@ func New(o Options) *Service {
 func checkID(ids ...string) error {
 	for _, id := range ids {
 		if uuid.Validate(id) != nil {
-			return apperr.From(store.ErrNotFound)
+			return apperr.From(model.ErrNotFound)
 		}
 	}
 	return nil

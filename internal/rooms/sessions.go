@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -42,46 +42,46 @@ type CompleteSessionInput struct {
 }
 
 // StartSession opens a focus session in the room userID is in and tells the room.
-func (s *Service) StartSession(ctx context.Context, userID string, in StartSessionInput, o Origin) (store.Session, error) {
+func (s *Service) StartSession(ctx context.Context, userID string, in StartSessionInput, o Origin) (model.Session, error) {
 	goals, errs := checkList("goals", in.Goals, true)
 	if in.RoomID == "" {
 		errs = append(errs, apperr.FieldError{Field: "roomId", Message: "Say which room the session is in."})
 	}
 	if len(errs) > 0 {
-		return store.Session{}, apperr.Fields(errs...)
+		return model.Session{}, apperr.Fields(errs...)
 	}
 	if err := checkID(in.RoomID); err != nil {
-		return store.Session{}, err
+		return model.Session{}, err
 	}
-	sess, err := s.store.StartSession(ctx, store.Session{
+	sess, err := s.store.StartSession(ctx, model.Session{
 		ID: uuid.NewString(), RoomID: in.RoomID, UserID: userID, StartedAt: s.clock(),
 		Goals: goals, Achievements: []string{}, ShareGoals: in.ShareGoals != nil && *in.ShareGoals,
 	})
 	if err != nil {
-		return store.Session{}, apperr.From(err)
+		return model.Session{}, apperr.From(err)
 	}
 	s.publishSession(ctx, EvSessionStarted, sess, o)
 	return sess, nil
 }
 
 // GetSession returns one of userID's own sessions; anyone else's is not found.
-func (s *Service) GetSession(ctx context.Context, userID, id string) (store.Session, error) {
+func (s *Service) GetSession(ctx context.Context, userID, id string) (model.Session, error) {
 	if err := checkID(id); err != nil {
-		return store.Session{}, err
+		return model.Session{}, err
 	}
 	sess, err := s.store.GetSession(ctx, id)
 	if err != nil {
-		return store.Session{}, apperr.From(err)
+		return model.Session{}, apperr.From(err)
 	}
 	if sess.UserID != userID {
-		return store.Session{}, apperr.From(store.ErrNotFound)
+		return model.Session{}, apperr.From(model.ErrNotFound)
 	}
 	return sess, nil
 }
 
 // UpdateSession changes an open session's goals, progress or sharing.
-func (s *Service) UpdateSession(ctx context.Context, userID, id string, in UpdateSessionInput, o Origin) (store.Session, error) {
-	var upd store.SessionUpdate
+func (s *Service) UpdateSession(ctx context.Context, userID, id string, in UpdateSessionInput, o Origin) (model.Session, error) {
+	var upd model.SessionUpdate
 	var errs []apperr.FieldError
 	if in.Goals != nil {
 		upd.Goals, errs = checkList("goals", in.Goals, false)
@@ -94,41 +94,41 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 	}
 	upd.ShareGoals = in.ShareGoals
 	if len(errs) > 0 {
-		return store.Session{}, apperr.Fields(errs...)
+		return model.Session{}, apperr.Fields(errs...)
 	}
 	if err := checkID(id); err != nil {
-		return store.Session{}, err
+		return model.Session{}, err
 	}
 	sess, err := s.store.UpdateSession(ctx, id, userID, upd)
 	if err != nil {
-		return store.Session{}, sessionErr(err)
+		return model.Session{}, sessionErr(err)
 	}
 	s.publishSession(ctx, EvSessionUpdated, sess, o)
 	return sess, nil
 }
 
 // CompleteSession ends a session with achievements and an optional 1–5 rating.
-func (s *Service) CompleteSession(ctx context.Context, userID, id string, in CompleteSessionInput, o Origin) (store.Session, error) {
+func (s *Service) CompleteSession(ctx context.Context, userID, id string, in CompleteSessionInput, o Origin) (model.Session, error) {
 	achievements, errs := checkList("achievements", in.Achievements, true)
 	if in.Rating != nil && (*in.Rating < 1 || *in.Rating > 5) {
 		errs = append(errs, apperr.FieldError{Field: "rating", Message: "Rate from 1 to 5."})
 	}
 	if len(errs) > 0 {
-		return store.Session{}, apperr.Fields(errs...)
+		return model.Session{}, apperr.Fields(errs...)
 	}
 	if err := checkID(id); err != nil {
-		return store.Session{}, err
+		return model.Session{}, err
 	}
 	sess, err := s.store.CompleteSession(ctx, id, userID, achievements, in.Rating, s.clock())
 	if err != nil {
-		return store.Session{}, sessionErr(err)
+		return model.Session{}, sessionErr(err)
 	}
 	s.publishSession(ctx, EvSessionCompleted, sess, o)
 	return sess, nil
 }
 
 // History returns a page of userID's sessions, newest first.
-func (s *Service) History(ctx context.Context, userID, cursor string, limit int) ([]store.Session, string, error) {
+func (s *Service) History(ctx context.Context, userID, cursor string, limit int) ([]model.Session, string, error) {
 	before := ""
 	if cursor != "" {
 		var ok bool
@@ -136,7 +136,7 @@ func (s *Service) History(ctx context.Context, userID, cursor string, limit int)
 			return nil, "", errCursor()
 		}
 	}
-	list, err := s.store.History(ctx, userID, store.HistoryOptions{Before: before, Limit: limit + 1})
+	list, err := s.store.History(ctx, userID, model.HistoryOptions{Before: before, Limit: limit + 1})
 	if err != nil {
 		return nil, "", cursorErr(err, before)
 	}
@@ -150,7 +150,7 @@ func (s *Service) History(ctx context.Context, userID, cursor string, limit int)
 
 // publishSession tells a session's room about it: others see the public
 // view, the owner their own goals.
-func (s *Service) publishSession(ctx context.Context, name string, sess store.Session, o Origin) {
+func (s *Service) publishSession(ctx context.Context, name string, sess model.Session, o Origin) {
 	type payload struct {
 		RoomID  string       `json:"roomId"`
 		Session wire.Session `json:"session"`
@@ -163,7 +163,7 @@ func (s *Service) publishSession(ctx context.Context, name string, sess store.Se
 
 // sessionErr maps store errors of session updates to client errors.
 func sessionErr(err error) error {
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, model.ErrConflict) {
 		return apperr.New(apperr.Invalid, "This session has already ended.")
 	}
 	return apperr.From(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
@@ -85,9 +86,9 @@ func (s *statuses) flush(ctx context.Context, st store.Store) error {
 	// Swap rather than allocate: the maps keep their size from one flush
 	// to the next, so a steady stream of changes never regrows them.
 	s.writing, s.pending, s.spare = s.pending, s.spare, s.writing
-	updates := make([]store.StatusUpdate, 0, len(s.writing))
+	updates := make([]model.StatusUpdate, 0, len(s.writing))
 	for u, ss := range s.writing {
-		updates = append(updates, store.StatusUpdate{RoomID: ss.room, UserID: u, Status: ss.status})
+		updates = append(updates, model.StatusUpdate{RoomID: ss.room, UserID: u, Status: ss.status})
 	}
 	s.mu.Unlock()
 	err := st.SetStatuses(ctx, updates)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
@@ -29,7 +30,7 @@ func seated(t *testing.T) (s *Service, st store.Store, roomID, userID string) {
 	}
 	userID = uuid.NewString()
 	now := time.Now().UTC()
-	if err := st.CreateUser(ctx, store.User{ID: userID, AnonymousID: uuid.NewString(), DisplayName: "Ada", CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := st.CreateUser(ctx, model.User{ID: userID, AnonymousID: uuid.NewString(), DisplayName: "Ada", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Join(ctx, userID, rs[0].ID, Origin{}); err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -45,7 +45,7 @@ const (
 
 // StartTimer starts the room's timer; any participant may, and it replaces
 // whatever ran before.
-func (s *Service) StartTimer(ctx context.Context, userID string, in StartTimerInput, o Origin) (store.Timer, error) {
+func (s *Service) StartTimer(ctx context.Context, userID string, in StartTimerInput, o Origin) (model.Timer, error) {
 	var errs []apperr.FieldError
 	if in.Duration < MinTimer || in.Duration > MaxTimer {
 		errs = append(errs, apperr.FieldError{Field: "duration", Message: "A timer runs from 1 second to 4 hours."})
@@ -54,17 +54,17 @@ func (s *Service) StartTimer(ctx context.Context, userID string, in StartTimerIn
 		errs = append(errs, apperr.FieldError{Field: "type", Message: "The timer type is work or break."})
 	}
 	if len(errs) > 0 {
-		return store.Timer{}, apperr.Fields(errs...)
+		return model.Timer{}, apperr.Fields(errs...)
 	}
-	return s.changeTimer(ctx, userID, in.RoomID, EvTimerStarted, o, func(t store.Timer, now time.Time) (store.Timer, error) {
+	return s.changeTimer(ctx, userID, in.RoomID, EvTimerStarted, o, func(t model.Timer, now time.Time) (model.Timer, error) {
 		ends := now.Add(time.Duration(in.Duration) * time.Second)
-		return store.Timer{State: "running", Type: in.Type, Duration: in.Duration, Remaining: in.Duration, EndsAt: &ends}, nil
+		return model.Timer{State: "running", Type: in.Type, Duration: in.Duration, Remaining: in.Duration, EndsAt: &ends}, nil
 	})
 }
 
 // ControlTimer pauses, resumes or resets the room's timer.
-func (s *Service) ControlTimer(ctx context.Context, userID, roomID string, action TimerAction, o Origin) (store.Timer, error) {
-	return s.changeTimer(ctx, userID, roomID, EvTimerUpdated, o, func(t store.Timer, now time.Time) (store.Timer, error) {
+func (s *Service) ControlTimer(ctx context.Context, userID, roomID string, action TimerAction, o Origin) (model.Timer, error) {
+	return s.changeTimer(ctx, userID, roomID, EvTimerUpdated, o, func(t model.Timer, now time.Time) (model.Timer, error) {
 		switch action {
 		case Pause:
 			if t.State != "running" {
@@ -79,7 +79,7 @@ func (s *Service) ControlTimer(ctx context.Context, userID, roomID string, actio
 			ends := now.Add(time.Duration(t.Remaining) * time.Second)
 			t.State, t.EndsAt = "running", &ends
 		case Reset:
-			t = store.Timer{State: "idle"}
+			t = model.Timer{State: "idle"}
 		default:
 			return t, apperr.New(apperr.Invalid, "Unknown timer action.")
 		}
@@ -88,7 +88,7 @@ func (s *Service) ControlTimer(ctx context.Context, userID, roomID string, actio
 }
 
 // remaining is the whole seconds left on a running timer, rounded up.
-func remaining(t store.Timer, now time.Time) int {
+func remaining(t model.Timer, now time.Time) int {
 	if t.EndsAt == nil {
 		return t.Remaining
 	}
@@ -99,43 +99,43 @@ func remaining(t store.Timer, now time.Time) int {
 // retrying when another change won, then broadcasts the result. Only
 // participants of the room may change its timer.
 func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string, o Origin,
-	change func(store.Timer, time.Time) (store.Timer, error)) (store.Timer, error) {
+	change func(model.Timer, time.Time) (model.Timer, error)) (model.Timer, error) {
 	if err := checkID(roomID); err != nil {
-		return store.Timer{}, err
+		return model.Timer{}, err
 	}
 	current, err := s.store.CurrentRoom(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && current != roomID) {
-		return store.Timer{}, apperr.From(store.ErrNotInRoom)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && current != roomID) {
+		return model.Timer{}, apperr.From(model.ErrNotInRoom)
 	}
 	if err != nil {
-		return store.Timer{}, apperr.From(err)
+		return model.Timer{}, apperr.From(err)
 	}
 	for range casAttempts {
 		old, err := s.store.GetTimer(ctx, roomID)
 		if err != nil {
-			return store.Timer{}, apperr.From(err)
+			return model.Timer{}, apperr.From(err)
 		}
 		now := s.clock()
 		next, err := change(old, now)
 		if err != nil {
-			return store.Timer{}, err
+			return model.Timer{}, err
 		}
 		next.RoomID, next.By, next.Version = roomID, &userID, old.Version+1
 		err = s.store.SaveTimer(ctx, next, old.Version)
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, model.ErrConflict) {
 			continue
 		}
 		if err != nil {
-			return store.Timer{}, apperr.From(err)
+			return model.Timer{}, apperr.From(err)
 		}
 		s.timerChanged(ctx, next, event, o)
 		return next, nil
 	}
-	return store.Timer{}, apperr.From(fmt.Errorf("rooms: timer of %s: too much contention", roomID))
+	return model.Timer{}, apperr.From(fmt.Errorf("rooms: timer of %s: too much contention", roomID))
 }
 
 // timerChanged tells the room and every instance's scheduler.
-func (s *Service) timerChanged(ctx context.Context, t store.Timer, event string, o Origin) {
+func (s *Service) timerChanged(ctx context.Context, t model.Timer, event string, o Origin) {
 	w := wire.FromTimer(t, s.clock())
 	s.publish(ctx, newEvent(t.RoomID, event, struct {
 		RoomID string `json:"roomId"`
@@ -209,7 +209,7 @@ func (s *Service) completeTimer(roomID string, version int64, stop <-chan struct
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		err := s.tryCompleteTimer(ctx, roomID, version)
 		cancel()
-		if err == nil || errors.Is(err, store.ErrNotFound) {
+		if err == nil || errors.Is(err, model.ErrNotFound) {
 			return
 		}
 		if failures == 0 {
@@ -244,9 +244,9 @@ func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version i
 		s.schedule(roomID, version, &ms)
 		return nil
 	}
-	next := store.Timer{RoomID: roomID, State: "idle", By: t.By, Version: version + 1}
+	next := model.Timer{RoomID: roomID, State: "idle", By: t.By, Version: version + 1}
 	if err := s.store.SaveTimer(ctx, next, version); err != nil {
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, model.ErrConflict) {
 			return nil // another instance (or a change) won
 		}
 		return err
@@ -267,7 +267,7 @@ func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version i
 // resyncTimers schedules every running timer in the store (Run's
 // goroutine only).
 func (s *Service) resyncTimers(ctx context.Context) {
-	var running []store.Timer
+	var running []model.Timer
 	err := s.call(ctx, func(ctx context.Context) (err error) {
 		running, err = s.store.RunningTimers(ctx)
 		return err

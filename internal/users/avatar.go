@@ -12,8 +12,7 @@ import (
 	"strings"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/store"
-	"github.com/bodydouble/bodydouble/internal/wire"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // MaxAvatarSide is the largest width or height of an avatar in pixels. A
@@ -32,7 +31,7 @@ type Avatar struct {
 	ContentType string
 	// Data is the image file.
 	Data []byte
-	// Version is wire.AvatarVersion of the stored data: URL: the v of its
+	// Version is model.AvatarVersion of the stored data: URL: the v of its
 	// URL and its ETag.
 	Version string
 }
@@ -75,7 +74,7 @@ func ParseAvatar(dataURL string) (Avatar, error) {
 		if w < 1 || h < 1 || w > MaxAvatarSide || h > MaxAvatarSide {
 			return Avatar{}, fmt.Errorf("%w: %d × %d pixels (at most %d a side)", ErrInvalidAvatar, w, h, MaxAvatarSide)
 		}
-		return Avatar{ContentType: t.mime, Data: data, Version: wire.AvatarVersion(dataURL)}, nil
+		return Avatar{ContentType: t.mime, Data: data, Version: model.AvatarVersion(dataURL)}, nil
 	}
 	return Avatar{}, fmt.Errorf("%w: not a PNG, JPEG or WebP data: URL", ErrInvalidAvatar)
 }
@@ -156,7 +155,7 @@ func (s *Service) Avatar(ctx context.Context, userID string) (Avatar, error) {
 	}
 	a, err := ParseAvatar(stored)
 	if err != nil {
-		return Avatar{}, apperr.From(store.ErrNotFound)
+		return Avatar{}, apperr.From(model.ErrNotFound)
 	}
 	return a, nil
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bodydouble/bodydouble/internal/wire"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // Real WebP files of one pixel, one per kind of first chunk (the samples
@@ -123,7 +123,7 @@ func TestParseAvatar(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := b64(tc.url[strings.Index(tc.url, ",")+1:])
-			if a.ContentType != tc.mime || !bytes.Equal(a.Data, want) || a.Version != wire.AvatarVersion(tc.url) {
+			if a.ContentType != tc.mime || !bytes.Equal(a.Data, want) || a.Version != model.AvatarVersion(tc.url) {
 				t.Errorf("got %s, %d bytes, version %q", a.ContentType, len(a.Data), a.Version)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
@@ -37,10 +38,10 @@ func New(st store.Store, now func() time.Time) *Service {
 }
 
 // Profile returns userID's profile.
-func (s *Service) Profile(ctx context.Context, userID string) (store.User, error) {
+func (s *Service) Profile(ctx context.Context, userID string) (model.User, error) {
 	u, err := s.store.GetUser(ctx, userID)
 	if err != nil {
-		return store.User{}, apperr.From(err)
+		return model.User{}, apperr.From(err)
 	}
 	return u, nil
 }
@@ -72,8 +73,8 @@ type ProfileInput struct {
 // data:image URLs only, so viewing a profile never contacts another host;
 // they are kept as sent and served from their own endpoint (Avatar), while
 // everything the server sends carries only their URL (wire.AvatarPath).
-func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileInput) (store.User, error) {
-	var upd store.UserUpdate
+func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileInput) (model.User, error) {
+	var upd model.UserUpdate
 	var errs []apperr.FieldError
 	if in.DisplayName.Set {
 		name := strings.TrimSpace(in.DisplayName.Value)
@@ -92,11 +93,11 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileIn
 		}
 	}
 	if len(errs) > 0 {
-		return store.User{}, apperr.Fields(errs...)
+		return model.User{}, apperr.Fields(errs...)
 	}
 	u, err := s.store.UpdateUser(ctx, userID, upd, s.now().UTC().Truncate(time.Millisecond))
 	if err != nil {
-		return store.User{}, apperr.From(err)
+		return model.User{}, apperr.From(err)
 	}
 	return u, nil
 }
@@ -108,10 +109,10 @@ func validAvatar(a string) bool {
 }
 
 // Preferences returns userID's preferences (defaults if never saved).
-func (s *Service) Preferences(ctx context.Context, userID string) (store.Preferences, error) {
+func (s *Service) Preferences(ctx context.Context, userID string) (model.Preferences, error) {
 	p, err := s.store.GetPreferences(ctx, userID)
 	if err != nil {
-		return store.Preferences{}, apperr.From(err)
+		return model.Preferences{}, apperr.From(err)
 	}
 	return p, nil
 }
@@ -144,12 +145,12 @@ var (
 )
 
 // UpdatePreferences validates and applies a partial update.
-func (s *Service) UpdatePreferences(ctx context.Context, userID string, in PreferencesInput) (store.Preferences, error) {
+func (s *Service) UpdatePreferences(ctx context.Context, userID string, in PreferencesInput) (model.Preferences, error) {
 	p, err := s.store.GetPreferences(ctx, userID)
 	if err != nil {
-		return store.Preferences{}, apperr.From(err)
+		return model.Preferences{}, apperr.From(err)
 	}
-	def := store.DefaultPreferences()
+	def := model.DefaultPreferences()
 	var errs []apperr.FieldError
 	if f := in.WorkStyle; f.Set {
 		switch {
@@ -164,7 +165,7 @@ func (s *Service) UpdatePreferences(ctx context.Context, userID string, in Prefe
 	if f := in.PreferredRoomCategories; f.Set {
 		p.PreferredRoomCategories = []string{}
 		for i, c := range f.Value {
-			if !slices.Contains(store.Categories, c) {
+			if !slices.Contains(model.Categories, c) {
 				errs = append(errs, apperr.FieldError{Field: "preferredRoomCategories." + strconv.Itoa(i), Message: "Unknown category."})
 			} else if !slices.Contains(p.PreferredRoomCategories, c) {
 				p.PreferredRoomCategories = append(p.PreferredRoomCategories, c)
@@ -201,10 +202,10 @@ func (s *Service) UpdatePreferences(ctx context.Context, userID string, in Prefe
 		}
 	}
 	if len(errs) > 0 {
-		return store.Preferences{}, apperr.Fields(errs...)
+		return model.Preferences{}, apperr.Fields(errs...)
 	}
 	if err := s.store.PutPreferences(ctx, userID, p, s.now().UTC().Truncate(time.Millisecond)); err != nil {
-		return store.Preferences{}, apperr.From(err)
+		return model.Preferences{}, apperr.From(err)
 	}
 	return p, nil
 }

@@ -1,12 +1,14 @@
-// Package wire holds the JSON shapes clients see, shared by the REST API and
-// the WebSocket protocol, and their conversions from store types. Field names
-// and formats follow DESIGN.md "Shared vocabulary".
+// Package wire holds exactly what goes over the wire: the JSON shapes
+// clients see, shared by the REST API and the WebSocket protocol, their
+// conversions from the model's types, and the strict decoding of what
+// clients send (decode.go). Field names and formats are those of
+// docs/api.md "Shared vocabulary"; nothing here reads or writes state.
 package wire
 
 import (
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // Time is an RFC 3339 UTC timestamp with milliseconds.
@@ -46,13 +48,13 @@ type User struct {
 	CreatedAt   Time    `json:"createdAt"`
 }
 
-// FromUser converts a store user.
-func FromUser(u store.User) User {
+// FromUser converts a model user.
+func FromUser(u model.User) User {
 	return User{ID: u.ID, DisplayName: u.DisplayName, AvatarURL: AvatarPath(u.ID, u.AvatarVersion), CreatedAt: Time(u.CreatedAt)}
 }
 
 // AvatarPath is the URL clients get for userID's avatar of the given
-// version (store.User.AvatarVersion, kept by the store), or nil without
+// version (model.User.AvatarVersion, kept by the store), or nil without
 // one: /api/users/{id}/avatar?v=<version>. Pictures of up to 32 KB never
 // travel inline, so that a room snapshot of eight people stays a few KiB
 // (a few inline avatars made room-joined too large to deliver); browsers
@@ -66,12 +68,6 @@ func AvatarPath(userID string, version *string) *string {
 	p := "/api/users/" + userID + "/avatar?v=" + *version
 	return &p
 }
-
-// AvatarVersion is a short hash of a stored avatar: 16 hex digits of its
-// SHA-256, the same on every instance and after restarts, so cached copies
-// stay valid until the picture changes. It is store.AvatarVersion, which
-// the store keeps beside each avatar.
-func AvatarVersion(stored string) string { return store.AvatarVersion(stored) }
 
 // Room is a room as clients see it.
 type Room struct {
@@ -87,8 +83,8 @@ type Room struct {
 	CreatedAt       Time    `json:"createdAt"`
 }
 
-// FromRoom converts a store room.
-func FromRoom(r store.Room) Room {
+// FromRoom converts a model room.
+func FromRoom(r model.Room) Room {
 	return Room{
 		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category,
 		MaxCapacity: r.MaxCapacity, CurrentCapacity: r.CurrentCapacity, MicPolicy: r.MicPolicy,
@@ -113,8 +109,8 @@ type Session struct {
 	IsCompleted     bool     `json:"isCompleted"`
 }
 
-// FromSession converts a store session for its owner.
-func FromSession(s store.Session) Session {
+// FromSession converts a model session for its owner.
+func FromSession(s model.Session) Session {
 	return Session{
 		ID: s.ID, RoomID: s.RoomID, UserID: s.UserID, StartedAt: Time(s.StartedAt),
 		EndedAt: optTime(s.EndedAt), DurationMinutes: s.DurationMinutes,
@@ -147,7 +143,7 @@ type Focus struct {
 }
 
 // FocusOf returns the tile view of an open session.
-func FocusOf(s store.Session) *Focus {
+func FocusOf(s model.Session) *Focus {
 	f := &Focus{SessionID: s.ID, StartedAt: Time(s.StartedAt), Progress: s.Progress}
 	if s.ShareGoals {
 		f.Goals = nonNil(s.Goals)
@@ -173,8 +169,8 @@ type Participant struct {
 	Media       Media   `json:"media"`
 }
 
-// FromParticipant converts a store participant (focus filled by the caller).
-func FromParticipant(p store.Participant) Participant {
+// FromParticipant converts a model participant (focus filled by the caller).
+func FromParticipant(p model.Participant) Participant {
 	return Participant{ID: p.UserID, DisplayName: p.DisplayName, AvatarURL: AvatarPath(p.UserID, p.AvatarVersion), Status: p.Status, JoinedAt: Time(p.JoinedAt),
 		Media: Media{Camera: p.Media.Camera, Mic: p.Media.Mic, Watching: p.Media.Watching}}
 }
@@ -190,8 +186,8 @@ type Timer struct {
 	Version   int64   `json:"version"`
 }
 
-// FromTimer converts a store timer as of now.
-func FromTimer(t store.Timer, now time.Time) Timer {
+// FromTimer converts a model timer as of now.
+func FromTimer(t model.Timer, now time.Time) Timer {
 	w := Timer{State: t.State, Duration: t.Duration, Remaining: t.Remaining, By: t.By, Version: t.Version}
 	if t.State == "" {
 		w.State = "idle"
@@ -212,12 +208,12 @@ func FromTimer(t store.Timer, now time.Time) Timer {
 type Preferences struct {
 	WorkStyle               string                      `json:"workStyle"`
 	PreferredRoomCategories []string                    `json:"preferredRoomCategories"`
-	NotificationSettings    store.NotificationSettings  `json:"notificationSettings"`
-	AccessibilitySettings   store.AccessibilitySettings `json:"accessibilitySettings"`
+	NotificationSettings    model.NotificationSettings  `json:"notificationSettings"`
+	AccessibilitySettings   model.AccessibilitySettings `json:"accessibilitySettings"`
 }
 
-// FromPreferences converts store preferences.
-func FromPreferences(p store.Preferences) Preferences {
+// FromPreferences converts model preferences.
+func FromPreferences(p model.Preferences) Preferences {
 	return Preferences{WorkStyle: p.WorkStyle, PreferredRoomCategories: nonNil(p.PreferredRoomCategories),
 		NotificationSettings: p.Notifications, AccessibilitySettings: p.Accessibility}
 }

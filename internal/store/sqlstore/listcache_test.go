@@ -7,7 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/readmemo"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 )
 
@@ -27,13 +28,13 @@ func TestListRoomsSeesEveryCommitAtOnce(t *testing.T) {
 	}
 	a, b := open(), open()
 	now := time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)
-	room, err := a.CreateRoom(ctx, store.Room{Name: "Cached", Category: "study", IsActive: true})
+	room, err := a.CreateRoom(ctx, model.Room{Name: "Cached", Category: "study", IsActive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	capacity := func(s *sqlstore.Store) (rooms, occupancy int) {
 		t.Helper()
-		list, err := s.ListRooms(ctx, store.ListRoomsOptions{Limit: 10})
+		list, err := s.ListRooms(ctx, model.ListRoomsOptions{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +52,7 @@ func TestListRoomsSeesEveryCommitAtOnce(t *testing.T) {
 
 	join := func(s *sqlstore.Store) string {
 		t.Helper()
-		u := store.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: now}
+		u := model.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: now}
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +75,7 @@ func TestListRoomsSeesEveryCommitAtOnce(t *testing.T) {
 	if _, c := capacity(a); c != 1 {
 		t.Fatalf("after a leave through another store: occupancy %d, want 1", c)
 	}
-	if _, err := b.CreateRoom(ctx, store.Room{Name: "Another", Category: "admin", IsActive: true}); err != nil {
+	if _, err := b.CreateRoom(ctx, model.Room{Name: "Another", Category: "admin", IsActive: true}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := capacity(a); n != 2 {
@@ -82,9 +83,9 @@ func TestListRoomsSeesEveryCommitAtOnce(t *testing.T) {
 	}
 
 	// A caller appending to its (shared, read-only) page gets a copy.
-	list, _ := a.ListRooms(ctx, store.ListRoomsOptions{Limit: 10})
-	_ = append(list, store.Room{Name: "appended by a caller"})
-	again, _ := a.ListRooms(ctx, store.ListRoomsOptions{Limit: 10})
+	list, _ := a.ListRooms(ctx, model.ListRoomsOptions{Limit: 10})
+	_ = append(list, model.Room{Name: "appended by a caller"})
+	again, _ := a.ListRooms(ctx, model.ListRoomsOptions{Limit: 10})
 	if len(again) != 2 || cap(again) != len(again) {
 		t.Fatalf("after an append by a caller: %d rooms, capacity %d", len(again), cap(again))
 	}
@@ -106,14 +107,14 @@ func TestTokenRevokedSeesAnotherProcessAtOnce(t *testing.T) {
 	}
 	defer b.Close()
 	for range 3 { // the later checks are answered from what a kept
-		if revoked, err := a.TokenRevoked(store.WithReadMemo(ctx), "tok"); err != nil || revoked {
+		if revoked, err := a.TokenRevoked(readmemo.With(ctx), "tok"); err != nil || revoked {
 			t.Fatalf("before logout: %v %v", revoked, err)
 		}
 	}
 	if err := b.RevokeToken(ctx, "tok", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if revoked, err := a.TokenRevoked(store.WithReadMemo(ctx), "tok"); err != nil || !revoked {
+	if revoked, err := a.TokenRevoked(readmemo.With(ctx), "tok"); err != nil || !revoked {
 		t.Fatalf("after a logout through another store: revoked %v, err %v", revoked, err)
 	}
 	if revoked, err := a.TokenRevoked(ctx, "tok"); err != nil || !revoked {
@@ -131,23 +132,23 @@ func TestReadMemoNeverHidesTheRequestsOwnWrites(t *testing.T) {
 	}
 	defer s.Close()
 	now := time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)
-	room, err := s.CreateRoom(ctx, store.Room{Name: "Memo", Category: "study", IsActive: true})
+	room, err := s.CreateRoom(ctx, model.Room{Name: "Memo", Category: "study", IsActive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := store.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: now}
+	u := model.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: now}
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	req := store.WithReadMemo(ctx)
-	list, err := s.ListRooms(req, store.ListRoomsOptions{Limit: 5})
+	req := readmemo.With(ctx)
+	list, err := s.ListRooms(req, model.ListRoomsOptions{Limit: 5})
 	if err != nil || len(list) != 1 || list[0].CurrentCapacity != 0 {
 		t.Fatalf("before: %+v %v", list, err)
 	}
 	if _, err := s.JoinRoom(req, room.ID, u.ID, now, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	list, err = s.ListRooms(req, store.ListRoomsOptions{Limit: 5})
+	list, err = s.ListRooms(req, model.ListRoomsOptions{Limit: 5})
 	if err != nil || list[0].CurrentCapacity != 1 {
 		t.Fatalf("the request's own join is missing from its next list: %+v %v", list, err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 //go:embed migrations
@@ -129,7 +129,7 @@ var migrationSteps = map[int]func(s *Store, ctx context.Context, tx *sql.Tx) err
 const avatarBackfillBatch = 100
 
 // backfillAvatarVersions sets avatar_version of every user who has an
-// avatar, with the very function every write uses (store.AvatarVersion),
+// avatar, with the very function every write uses (model.AvatarVersion),
 // so that URLs browsers already cached stay the same. In Go rather than
 // SQL: SQLite has no SHA-256, and PostgreSQL's would hash the text in the
 // database's encoding rather than the bytes Go hashed until now. Pages by
@@ -149,7 +149,7 @@ func (s *Store) backfillAvatarVersions(ctx context.Context, tx *sql.Tx) error {
 				rows.Close()
 				return err
 			}
-			args = append(args, id, store.AvatarVersion(avatar))
+			args = append(args, id, model.AvatarVersion(avatar))
 			after = id
 		}
 		rows.Close()

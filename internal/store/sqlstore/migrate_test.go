@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
@@ -99,8 +99,8 @@ func avatarUpgrade(t *testing.T, db *sql.DB, dialect, createdAt string, open fun
 	// A write after the upgrade keeps both in step.
 	for id := range avatars {
 		a := "data:image/png;base64,BBBB"
-		u, err := s.UpdateUser(t.Context(), id, store.UserUpdate{AvatarURL: &a}, time.Now())
-		if err != nil || u.AvatarVersion == nil || *u.AvatarVersion != store.AvatarVersion(a) {
+		u, err := s.UpdateUser(t.Context(), id, model.UserUpdate{AvatarURL: &a}, time.Now())
+		if err != nil || u.AvatarVersion == nil || *u.AvatarVersion != model.AvatarVersion(a) {
 			t.Fatalf("UpdateUser after the upgrade: %v, %v", u.AvatarVersion, err)
 		}
 		break

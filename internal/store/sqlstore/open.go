@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite" // the "sqlite" driver, and its error type
 
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
 
@@ -40,7 +41,7 @@ type Store struct {
 	// (nil on PostgreSQL); lists and notRevoked keep answers that stay
 	// valid until something is (watch.go).
 	watch      *watcher
-	lists      *versioned[store.ListRoomsOptions, []store.Room]
+	lists      *versioned[model.ListRoomsOptions, []model.Room]
 	notRevoked *versioned[string, struct{}]
 }
 
@@ -120,7 +121,7 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s.r = r
 	s.watch = watch
-	s.lists = newVersioned[store.ListRoomsOptions, []store.Room](maxListPages)
+	s.lists = newVersioned[model.ListRoomsOptions, []model.Room](maxListPages)
 	s.notRevoked = newVersioned[string, struct{}](maxNotRevoked)
 	return s, nil
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // JoinRoom makes userID an active participant of roomID; see store.Store.
@@ -18,8 +18,8 @@ import (
 // touches in id order, before counting seats: concurrent joins of one room
 // queue on its row, so the count each sees is exact. On SQLite the single
 // immediate writer serialises all of it.
-func (s *Store) JoinRoom(ctx context.Context, roomID, userID string, now, holdUntil time.Time) (store.JoinResult, error) {
-	var res store.JoinResult
+func (s *Store) JoinRoom(ctx context.Context, roomID, userID string, now, holdUntil time.Time) (model.JoinResult, error) {
+	var res model.JoinResult
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		if err := s.lockUser(ctx, tx, userID); err != nil {
 			return err
@@ -32,52 +32,52 @@ func (s *Store) JoinRoom(ctx context.Context, roomID, userID string, now, holdUn
 		return err
 	})
 	if err != nil {
-		return store.JoinResult{}, fmt.Errorf("sqlstore: join room: %w", err)
+		return model.JoinResult{}, fmt.Errorf("sqlstore: join room: %w", err)
 	}
 	return res, nil
 }
 
 // joinTx joins roomID for userID, whose row the caller has locked and whose
 // current room (or "") is cur.
-func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, roomID, userID, cur string, now, holdUntil time.Time) (store.JoinResult, error) {
+func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, roomID, userID, cur string, now, holdUntil time.Time) (model.JoinResult, error) {
 	if cur == roomID {
 		if err := s.extendHold(ctx, tx, roomID, userID, holdUntil); err != nil {
-			return store.JoinResult{}, err
+			return model.JoinResult{}, err
 		}
 		room, err := s.getRoom(ctx, tx, roomID)
-		return store.JoinResult{Room: room, AlreadyIn: true}, err
+		return model.JoinResult{Room: room, AlreadyIn: true}, err
 	}
 	if err := s.lockRooms(ctx, tx, roomID, cur); err != nil {
-		return store.JoinResult{}, err
+		return model.JoinResult{}, err
 	}
 	room, err := s.getRoom(ctx, tx, roomID)
 	if err != nil {
-		return store.JoinResult{}, err
+		return model.JoinResult{}, err
 	}
 	if !room.IsActive {
-		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrRoomInactive)
+		return model.JoinResult{}, fmt.Errorf("room %q: %w", roomID, model.ErrRoomInactive)
 	}
 	var banned int
 	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM room_bans WHERE room_id = ? AND user_id = ? AND until > ?`),
 		roomID, userID, s.ts(now)).Scan(&banned); err != nil {
-		return store.JoinResult{}, err
+		return model.JoinResult{}, err
 	}
 	if banned > 0 {
-		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrBanned)
+		return model.JoinResult{}, fmt.Errorf("room %q: %w", roomID, model.ErrBanned)
 	}
 	if room.CurrentCapacity >= room.MaxCapacity {
-		return store.JoinResult{}, fmt.Errorf("room %q: %w", roomID, store.ErrRoomFull)
+		return model.JoinResult{}, fmt.Errorf("room %q: %w", roomID, model.ErrRoomFull)
 	}
-	var res store.JoinResult
+	var res model.JoinResult
 	if cur != "" {
 		left, err := s.leaveTx(ctx, tx, cur, userID, now, false)
 		if err != nil {
-			return store.JoinResult{}, err
+			return model.JoinResult{}, err
 		}
 		res.Left = &left
 	}
 	if holdUntil, err = s.seatUntil(ctx, tx, userID, now, holdUntil); err != nil {
-		return store.JoinResult{}, err
+		return model.JoinResult{}, err
 	}
 	// The (room, user) row is reused on a rejoin: status, joined_at and media start over.
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO room_participants
@@ -87,7 +87,7 @@ func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, roomID, userID, cur stri
 			status = 'working', joined_at = excluded.joined_at, left_at = NULL, seen_until = excluded.seen_until,
 			media_camera = FALSE, media_mic = FALSE, media_watching = FALSE, media_conn = ''`),
 		roomID, userID, s.ts(now), s.ts(holdUntil)); err != nil {
-		return store.JoinResult{}, err
+		return model.JoinResult{}, err
 	}
 	room.CurrentCapacity++
 	res.Room = room
@@ -105,10 +105,10 @@ func (s *Store) extendHold(ctx context.Context, db querier, roomID, userID strin
 
 // LeaveRoom ends userID's participation in roomID and their open session
 // there. Unknown room or user gives ErrNotFound.
-func (s *Store) LeaveRoom(ctx context.Context, roomID, userID string, now time.Time) (store.LeaveResult, error) {
+func (s *Store) LeaveRoom(ctx context.Context, roomID, userID string, now time.Time) (model.LeaveResult, error) {
 	res, err := s.leave(ctx, roomID, userID, now, false)
 	if err != nil {
-		return store.LeaveResult{}, fmt.Errorf("sqlstore: leave room: %w", err)
+		return model.LeaveResult{}, fmt.Errorf("sqlstore: leave room: %w", err)
 	}
 	return res, nil
 }
@@ -116,16 +116,16 @@ func (s *Store) LeaveRoom(ctx context.Context, roomID, userID string, now time.T
 // ExpireParticipant leaves roomID for userID only if the participation is
 // still active with seen_until before now. The conditional UPDATE decides:
 // among racing callers exactly one changes the row and sees WasIn.
-func (s *Store) ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (store.LeaveResult, error) {
+func (s *Store) ExpireParticipant(ctx context.Context, roomID, userID string, now time.Time) (model.LeaveResult, error) {
 	res, err := s.leave(ctx, roomID, userID, now, true)
 	if err != nil {
-		return store.LeaveResult{}, fmt.Errorf("sqlstore: expire participant: %w", err)
+		return model.LeaveResult{}, fmt.Errorf("sqlstore: expire participant: %w", err)
 	}
 	return res, nil
 }
 
-func (s *Store) leave(ctx context.Context, roomID, userID string, now time.Time, expiredOnly bool) (store.LeaveResult, error) {
-	var res store.LeaveResult
+func (s *Store) leave(ctx context.Context, roomID, userID string, now time.Time, expiredOnly bool) (model.LeaveResult, error) {
+	var res model.LeaveResult
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		if err := s.lockUser(ctx, tx, userID); err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Store) leave(ctx context.Context, roomID, userID string, now time.Time,
 
 // leaveTx sets left_at on an active participation (only one whose hold ran
 // out before now, if expiredOnly) and ends the open session in that room.
-func (s *Store) leaveTx(ctx context.Context, tx *sql.Tx, roomID, userID string, now time.Time, expiredOnly bool) (store.LeaveResult, error) {
+func (s *Store) leaveTx(ctx context.Context, tx *sql.Tx, roomID, userID string, now time.Time, expiredOnly bool) (model.LeaveResult, error) {
 	query := "UPDATE room_participants SET left_at = ? WHERE room_id = ? AND user_id = ? AND left_at IS NULL"
 	args := []any{s.ts(now), roomID, userID}
 	if expiredOnly {
@@ -151,17 +151,17 @@ func (s *Store) leaveTx(ctx context.Context, tx *sql.Tx, roomID, userID string, 
 	}
 	r, err := tx.ExecContext(ctx, s.q(query), args...)
 	if err != nil {
-		return store.LeaveResult{}, err
+		return model.LeaveResult{}, err
 	}
 	n, err := r.RowsAffected()
 	if err != nil {
-		return store.LeaveResult{}, err
+		return model.LeaveResult{}, err
 	}
-	var res store.LeaveResult
+	var res model.LeaveResult
 	if n > 0 {
 		res.WasIn = true
 		if res.EndedSession, err = s.endOpenSession(ctx, tx, roomID, userID, now); err != nil {
-			return store.LeaveResult{}, err
+			return model.LeaveResult{}, err
 		}
 	}
 	res.Room, err = s.getRoom(ctx, tx, roomID)
@@ -172,7 +172,7 @@ func (s *Store) leaveTx(ctx context.Context, tx *sql.Tx, roomID, userID string, 
 func (s *Store) CurrentRoom(ctx context.Context, userID string) (string, error) {
 	id, err := s.currentRoomTx(ctx, s.r, userID)
 	if err == nil && id == "" {
-		err = fmt.Errorf("user %q is in no room: %w", userID, store.ErrNotFound)
+		err = fmt.Errorf("user %q is in no room: %w", userID, model.ErrNotFound)
 	}
 	if err != nil {
 		return "", fmt.Errorf("sqlstore: current room: %w", err)
@@ -200,7 +200,7 @@ const participantSelect = `SELECT p.room_id, p.user_id, u.display_name, u.avatar
 
 // Participants lists the active participants of a room, oldest join first.
 // An unknown room gives ErrNotFound.
-func (s *Store) Participants(ctx context.Context, roomID string) ([]store.Participant, error) {
+func (s *Store) Participants(ctx context.Context, roomID string) ([]model.Participant, error) {
 	ps, err := s.participants(ctx, participantSelect+" AND p.room_id = ? ORDER BY p.joined_at, p.user_id", roomID)
 	if err == nil && len(ps) == 0 {
 		// Only an empty result needs telling an empty room from no room.
@@ -214,7 +214,7 @@ func (s *Store) Participants(ctx context.Context, roomID string) ([]store.Partic
 
 // AllParticipants lists every active participant of every room, by room,
 // then oldest join first.
-func (s *Store) AllParticipants(ctx context.Context) ([]store.Participant, error) {
+func (s *Store) AllParticipants(ctx context.Context) ([]model.Participant, error) {
 	ps, err := s.participants(ctx, participantSelect+" ORDER BY p.room_id, p.joined_at, p.user_id")
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: all participants: %w", err)
@@ -225,7 +225,7 @@ func (s *Store) AllParticipants(ctx context.Context) ([]store.Participant, error
 // ExpiredParticipants lists active participants whose seen_until is before
 // now. Held seats are at heldUntil, so the index skips them; the liveHold
 // check only guards the rule.
-func (s *Store) ExpiredParticipants(ctx context.Context, now time.Time) ([]store.Participant, error) {
+func (s *Store) ExpiredParticipants(ctx context.Context, now time.Time) ([]model.Participant, error) {
 	ps, err := s.participants(ctx, participantSelect+" AND p.seen_until < ? AND NOT "+liveHold("p.user_id")+
 		" ORDER BY p.seen_until, p.room_id, p.user_id", s.ts(now), s.ts(now))
 	if err != nil {
@@ -234,15 +234,15 @@ func (s *Store) ExpiredParticipants(ctx context.Context, now time.Time) ([]store
 	return ps, nil
 }
 
-func (s *Store) participants(ctx context.Context, query string, args ...any) ([]store.Participant, error) {
+func (s *Store) participants(ctx context.Context, query string, args ...any) ([]model.Participant, error) {
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	ps := []store.Participant{}
+	ps := []model.Participant{}
 	for rows.Next() {
-		var p store.Participant
+		var p model.Participant
 		var version sql.NullString
 		if err := rows.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &version, &p.Status, timeCol{&p.JoinedAt},
 			&p.Media.Camera, &p.Media.Mic, &p.Media.Watching); err != nil {
@@ -291,7 +291,7 @@ const statusChunk = 500
 
 // SetStatuses implements store.Store: one transaction, one statement per
 // chunk of updates.
-func (s *Store) SetStatuses(ctx context.Context, updates []store.StatusUpdate) error {
+func (s *Store) SetStatuses(ctx context.Context, updates []model.StatusUpdate) error {
 	if len(updates) == 0 {
 		return nil
 	}
@@ -323,7 +323,7 @@ func (s *Store) SetStatuses(ctx context.Context, updates []store.StatusUpdate) e
 }
 
 // SetMedia implements store.Store.
-func (s *Store) SetMedia(ctx context.Context, roomID, userID, conn string, m *store.Media) error {
+func (s *Store) SetMedia(ctx context.Context, roomID, userID, conn string, m *model.Media) error {
 	var r sql.Result
 	var err error
 	if m == nil {
@@ -340,7 +340,7 @@ func (s *Store) SetMedia(ctx context.Context, roomID, userID, conn string, m *st
 	if n, err := r.RowsAffected(); err != nil {
 		return fmt.Errorf("sqlstore: set media: %w", err)
 	} else if n == 0 {
-		return fmt.Errorf("sqlstore: set media: %w", store.ErrNotInRoom)
+		return fmt.Errorf("sqlstore: set media: %w", model.ErrNotInRoom)
 	}
 	return nil
 }
@@ -367,7 +367,7 @@ func (s *Store) MediaConn(ctx context.Context, roomID, userID string) (string, e
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT media_conn FROM room_participants
 		WHERE room_id = ? AND user_id = ? AND left_at IS NULL`), roomID, userID).Scan(&conn)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("sqlstore: media conn: %w", store.ErrNotInRoom)
+		return "", fmt.Errorf("sqlstore: media conn: %w", model.ErrNotInRoom)
 	}
 	if err != nil {
 		return "", fmt.Errorf("sqlstore: media conn: %w", err)

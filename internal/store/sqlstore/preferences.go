@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // GetPreferences returns the user's preferences, DefaultPreferences if they
 // never saved any, or ErrNotFound for an unknown user.
-func (s *Store) GetPreferences(ctx context.Context, userID string) (store.Preferences, error) {
-	p := store.DefaultPreferences()
+func (s *Store) GetPreferences(ctx context.Context, userID string) (model.Preferences, error) {
+	p := model.DefaultPreferences()
 	var workStyle sql.NullString
 	// The LEFT JOIN tells an unknown user (no row) from one without preferences (NULLs).
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT p.work_style, p.preferred_room_categories,
@@ -21,10 +21,10 @@ func (s *Store) GetPreferences(ctx context.Context, userID string) (store.Prefer
 		FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = ?`), userID).
 		Scan(&workStyle, jsonCol{&p.PreferredRoomCategories}, jsonCol{&p.Notifications}, jsonCol{&p.Accessibility})
 	if errors.Is(err, sql.ErrNoRows) {
-		err = store.ErrNotFound
+		err = model.ErrNotFound
 	}
 	if err != nil {
-		return store.Preferences{}, fmt.Errorf("sqlstore: get preferences %q: %w", userID, err)
+		return model.Preferences{}, fmt.Errorf("sqlstore: get preferences %q: %w", userID, err)
 	}
 	if workStyle.Valid {
 		p.WorkStyle = workStyle.String
@@ -35,7 +35,7 @@ func (s *Store) GetPreferences(ctx context.Context, userID string) (store.Prefer
 
 // PutPreferences stores the user's preferences whole, replacing any saved
 // before. An unknown user gives ErrNotFound.
-func (s *Store) PutPreferences(ctx context.Context, userID string, p store.Preferences, now time.Time) error {
+func (s *Store) PutPreferences(ctx context.Context, userID string, p model.Preferences, now time.Time) error {
 	cats, err := jsonArg(strList(p.PreferredRoomCategories))
 	if err != nil {
 		return fmt.Errorf("sqlstore: put preferences: %w", err)
@@ -59,7 +59,7 @@ func (s *Store) PutPreferences(ctx context.Context, userID string, p store.Prefe
 			updated_at = excluded.updated_at`),
 		userID, p.WorkStyle, cats, notif, access, s.ts(now), s.ts(now))
 	if isForeignKeyViolation(err) {
-		return fmt.Errorf("sqlstore: put preferences %q: %w: %w", userID, store.ErrNotFound, err)
+		return fmt.Errorf("sqlstore: put preferences %q: %w: %w", userID, model.ErrNotFound, err)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: put preferences %q: %w", userID, err)

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // quickJoinPicks bounds how often QuickJoin picks again after a plain
@@ -23,10 +23,10 @@ const quickJoinPicks = 5
 // empty rooms. On SQLite the single immediate writer does the same.
 //
 // The fallback room gets the defaults of CreateRoom and is always active.
-func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string, fallback store.Room, now, holdUntil time.Time) (store.JoinResult, error) {
+func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string, fallback model.Room, now, holdUntil time.Time) (model.JoinResult, error) {
 	fallback = roomDefaults(fallback, now)
 	fallback.IsActive = true
-	var res store.JoinResult
+	var res model.JoinResult
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		if err := s.advisoryXactLock(ctx, tx, lockQuickJoin); err != nil {
 			return err
@@ -50,14 +50,14 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 				roomID = fallback.ID
 			}
 			res, err = s.joinTx(ctx, tx, roomID, userID, cur, now, holdUntil)
-			if errors.Is(err, store.ErrRoomFull) && pick < quickJoinPicks {
+			if errors.Is(err, model.ErrRoomFull) && pick < quickJoinPicks {
 				continue
 			}
 			return err
 		}
 	})
 	if err != nil {
-		return store.JoinResult{}, fmt.Errorf("sqlstore: quick join: %w", err)
+		return model.JoinResult{}, fmt.Errorf("sqlstore: quick join: %w", err)
 	}
 	return res, nil
 }

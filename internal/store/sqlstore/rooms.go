@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // roomCols selects a room as scanRoom reads it. current_capacity is counted
@@ -21,13 +21,13 @@ const roomCols = `r.id, r.name, r.description, r.category, r.max_capacity,
 	r.mic_policy, r.is_active, r.created_by, r.created_at`
 
 // scanRoom scans one room selected with roomCols.
-func scanRoom(sc interface{ Scan(...any) error }) (store.Room, error) {
-	var r store.Room
+func scanRoom(sc interface{ Scan(...any) error }) (model.Room, error) {
+	var r model.Room
 	var desc, createdBy sql.NullString
 	err := sc.Scan(&r.ID, &r.Name, &desc, &r.Category, &r.MaxCapacity, &r.CurrentCapacity,
 		&r.MicPolicy, &r.IsActive, &createdBy, timeCol{&r.CreatedAt})
 	if err != nil {
-		return store.Room{}, err
+		return model.Room{}, err
 	}
 	r.Description = nullStr(desc)
 	r.CreatedBy = nullStr(createdBy)
@@ -35,17 +35,17 @@ func scanRoom(sc interface{ Scan(...any) error }) (store.Room, error) {
 }
 
 // getRoom reads a room through db; no row gives ErrNotFound.
-func (s *Store) getRoom(ctx context.Context, db querier, id string) (store.Room, error) {
+func (s *Store) getRoom(ctx context.Context, db querier, id string) (model.Room, error) {
 	r, err := scanRoom(db.QueryRowContext(ctx, s.q("SELECT "+roomCols+" FROM rooms r WHERE r.id = ?"), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Room{}, fmt.Errorf("room %q: %w", id, store.ErrNotFound)
+		return model.Room{}, fmt.Errorf("room %q: %w", id, model.ErrNotFound)
 	}
 	return r, err
 }
 
 // roomDefaults fills what a caller may leave out: a random id, now as the
 // creation time, capacity 8 and a muted mic. IsActive is kept as given.
-func roomDefaults(r store.Room, now time.Time) store.Room {
+func roomDefaults(r model.Room, now time.Time) model.Room {
 	if r.ID == "" {
 		r.ID = uuid.NewString()
 	}
@@ -65,7 +65,7 @@ func roomDefaults(r store.Room, now time.Time) store.Room {
 
 // insertRoom inserts r (defaults already applied); onConflictSkip leaves an
 // existing id alone instead of failing.
-func (s *Store) insertRoom(ctx context.Context, db querier, r store.Room, onConflictSkip bool) error {
+func (s *Store) insertRoom(ctx context.Context, db querier, r model.Room, onConflictSkip bool) error {
 	query := `INSERT INTO rooms (id, name, description, category, max_capacity, mic_policy,
 			is_active, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -76,9 +76,9 @@ func (s *Store) insertRoom(ctx context.Context, db querier, r store.Room, onConf
 		r.MaxCapacity, r.MicPolicy, r.IsActive, strPtrArg(r.CreatedBy), s.ts(r.CreatedAt), s.ts(r.CreatedAt))
 	switch {
 	case isUniqueViolation(err):
-		return fmt.Errorf("room %q: %w: %w", r.ID, store.ErrConflict, err)
+		return fmt.Errorf("room %q: %w: %w", r.ID, model.ErrConflict, err)
 	case isForeignKeyViolation(err):
-		return fmt.Errorf("room %q: created by unknown user: %w: %w", r.ID, store.ErrNotFound, err)
+		return fmt.Errorf("room %q: created by unknown user: %w: %w", r.ID, model.ErrNotFound, err)
 	}
 	return err
 }
@@ -86,7 +86,7 @@ func (s *Store) insertRoom(ctx context.Context, db querier, r store.Room, onConf
 // SeedRooms inserts rooms whose ids do not exist yet; existing ids are left
 // alone. Defaults are filled as by CreateRoom; rooms without a CreatedAt list
 // in the order given. Safe to run from several processes at once.
-func (s *Store) SeedRooms(ctx context.Context, rooms []store.Room) error {
+func (s *Store) SeedRooms(ctx context.Context, rooms []model.Room) error {
 	now := time.Now()
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		for i, r := range rooms {
@@ -109,19 +109,19 @@ func (s *Store) SeedRooms(ctx context.Context, rooms []store.Room) error {
 // UUID, a zero CreatedAt the current time, a zero MaxCapacity 8, an empty
 // MicPolicy "muted". IsActive is stored as given (set it to true for an
 // open room). A taken id gives ErrConflict, an unknown CreatedBy ErrNotFound.
-func (s *Store) CreateRoom(ctx context.Context, r store.Room) (store.Room, error) {
+func (s *Store) CreateRoom(ctx context.Context, r model.Room) (model.Room, error) {
 	r = roomDefaults(r, time.Now())
 	if err := s.insertRoom(ctx, s.w, r, false); err != nil {
-		return store.Room{}, fmt.Errorf("sqlstore: create room: %w", err)
+		return model.Room{}, fmt.Errorf("sqlstore: create room: %w", err)
 	}
 	return r, nil
 }
 
 // GetRoom returns the room with id, or ErrNotFound.
-func (s *Store) GetRoom(ctx context.Context, id string) (store.Room, error) {
+func (s *Store) GetRoom(ctx context.Context, id string) (model.Room, error) {
 	r, err := s.getRoom(ctx, s.r, id)
 	if err != nil {
-		return store.Room{}, fmt.Errorf("sqlstore: get room: %w", err)
+		return model.Room{}, fmt.Errorf("sqlstore: get room: %w", err)
 	}
 	return r, nil
 }
@@ -134,7 +134,7 @@ func (s *Store) GetRoom(ctx context.Context, id string) (store.Room, error) {
 // committed to the database since it was read, by this process or any
 // other (watch.go), so occupancy is as current as a fresh query's. The
 // slice is then shared between callers, who must not change it.
-func (s *Store) ListRooms(ctx context.Context, opts store.ListRoomsOptions) ([]store.Room, error) {
+func (s *Store) ListRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error) {
 	if s.watch == nil {
 		return s.listRooms(ctx, opts)
 	}
@@ -154,7 +154,7 @@ func (s *Store) ListRooms(ctx context.Context, opts store.ListRoomsOptions) ([]s
 	return rooms[:len(rooms):len(rooms)], err
 }
 
-func (s *Store) listRooms(ctx context.Context, opts store.ListRoomsOptions) ([]store.Room, error) {
+func (s *Store) listRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error) {
 	query := "SELECT " + roomCols + " FROM rooms r WHERE 1 = 1"
 	var args []any
 	if opts.Category != "" {
@@ -166,7 +166,7 @@ func (s *Store) listRooms(ctx context.Context, opts store.ListRoomsOptions) ([]s
 		err := s.r.QueryRowContext(ctx, s.q("SELECT created_at FROM rooms WHERE id = ?"), opts.After).
 			Scan(timeCol{&after})
 		if errors.Is(err, sql.ErrNoRows) {
-			err = fmt.Errorf("cursor room %q: %w", opts.After, store.ErrNotFound)
+			err = fmt.Errorf("cursor room %q: %w", opts.After, model.ErrNotFound)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
@@ -184,7 +184,7 @@ func (s *Store) listRooms(ctx context.Context, opts store.ListRoomsOptions) ([]s
 		return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
 	}
 	defer rows.Close()
-	rooms := []store.Room{}
+	rooms := []model.Room{}
 	for rows.Next() {
 		r, err := scanRoom(rows)
 		if err != nil {
@@ -214,7 +214,7 @@ func (s *Store) lockRooms(ctx context.Context, tx *sql.Tx, ids ...string) error 
 		var got string
 		err := tx.QueryRowContext(ctx, s.q("SELECT id FROM rooms WHERE id = ?"+s.forUpdate()), id).Scan(&got)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("room %q: %w", id, store.ErrNotFound)
+			return fmt.Errorf("room %q: %w", id, model.ErrNotFound)
 		}
 		if err != nil {
 			return err

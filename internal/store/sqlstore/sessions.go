@@ -9,20 +9,20 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 const sessionCols = `s.id, s.room_id, s.user_id, s.started_at, s.ended_at, s.duration_minutes,
 	s.goals, s.achievements, s.progress, s.rating, s.share_goals, s.is_completed`
 
 // scanSession scans one session selected with sessionCols.
-func scanSession(sc interface{ Scan(...any) error }) (store.Session, error) {
-	var x store.Session
+func scanSession(sc interface{ Scan(...any) error }) (model.Session, error) {
+	var x model.Session
 	var duration, rating sql.NullInt64
 	err := sc.Scan(&x.ID, &x.RoomID, &x.UserID, timeCol{&x.StartedAt}, nullTimeCol{&x.EndedAt}, &duration,
 		jsonCol{&x.Goals}, jsonCol{&x.Achievements}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted)
 	if err != nil {
-		return store.Session{}, err
+		return model.Session{}, err
 	}
 	x.DurationMinutes = nullInt(duration)
 	x.Rating = nullInt(rating)
@@ -39,7 +39,7 @@ func durationMinutes(start, end time.Time) int {
 // StartSession opens a focus session; see store.Store. An empty ID gets a
 // random UUID, a zero StartedAt the current time. Unknown user or room gives
 // ErrNotFound.
-func (s *Store) StartSession(ctx context.Context, in store.Session) (store.Session, error) {
+func (s *Store) StartSession(ctx context.Context, in model.Session) (model.Session, error) {
 	x := in
 	if x.ID == "" {
 		x.ID = uuid.NewString()
@@ -52,11 +52,11 @@ func (s *Store) StartSession(ctx context.Context, in store.Session) (store.Sessi
 	x.Goals, x.Achievements = strList(x.Goals), strList(x.Achievements)
 	goals, err := jsonArg(x.Goals)
 	if err != nil {
-		return store.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
+		return model.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
 	}
 	achievements, err := jsonArg(x.Achievements)
 	if err != nil {
-		return store.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
+		return model.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
 	}
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		// The user lock orders this against LeaveRoom: a leave either ends
@@ -71,7 +71,7 @@ func (s *Store) StartSession(ctx context.Context, in store.Session) (store.Sessi
 			if _, err := s.getRoom(ctx, tx, x.RoomID); err != nil {
 				return err
 			}
-			return fmt.Errorf("user %q in room %q: %w", x.UserID, x.RoomID, store.ErrNotInRoom)
+			return fmt.Errorf("user %q in room %q: %w", x.UserID, x.RoomID, model.ErrNotInRoom)
 		}
 		if err != nil {
 			return err
@@ -80,7 +80,7 @@ func (s *Store) StartSession(ctx context.Context, in store.Session) (store.Sessi
 		err = tx.QueryRowContext(ctx, s.q("SELECT id FROM focus_sessions WHERE user_id = ? AND ended_at IS NULL"),
 			x.UserID).Scan(&open)
 		if err == nil {
-			return &store.SessionActiveError{SessionID: open}
+			return &model.SessionActiveError{SessionID: open}
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -91,57 +91,57 @@ func (s *Store) StartSession(ctx context.Context, in store.Session) (store.Sessi
 			x.ID, x.RoomID, x.UserID, s.ts(x.StartedAt), goals, achievements, x.Progress,
 			intPtrArg(x.Rating), x.ShareGoals)
 		if isUniqueViolation(err) {
-			return fmt.Errorf("session %q: %w: %w", x.ID, store.ErrConflict, err)
+			return fmt.Errorf("session %q: %w: %w", x.ID, model.ErrConflict, err)
 		}
 		return err
 	})
 	if err != nil {
-		return store.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
+		return model.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
 	}
 	return x, nil
 }
 
 // GetSession returns the session with id, or ErrNotFound.
-func (s *Store) GetSession(ctx context.Context, id string) (store.Session, error) {
+func (s *Store) GetSession(ctx context.Context, id string) (model.Session, error) {
 	x, err := s.getSession(ctx, s.r, id, false)
 	if err != nil {
-		return store.Session{}, fmt.Errorf("sqlstore: get session: %w", err)
+		return model.Session{}, fmt.Errorf("sqlstore: get session: %w", err)
 	}
 	return x, nil
 }
 
 // getSession reads a session, locking its row (PostgreSQL) if lock is set.
-func (s *Store) getSession(ctx context.Context, db querier, id string, lock bool) (store.Session, error) {
+func (s *Store) getSession(ctx context.Context, db querier, id string, lock bool) (model.Session, error) {
 	query := "SELECT " + sessionCols + " FROM focus_sessions s WHERE s.id = ?"
 	if lock {
 		query += s.forUpdate()
 	}
 	x, err := scanSession(db.QueryRowContext(ctx, s.q(query), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Session{}, fmt.Errorf("session %q: %w", id, store.ErrNotFound)
+		return model.Session{}, fmt.Errorf("session %q: %w", id, model.ErrNotFound)
 	}
 	return x, err
 }
 
 // ownOpenSession reads and locks session id for a change by userID:
 // ErrNotFound if missing or someone else's, ErrConflict if ended.
-func (s *Store) ownOpenSession(ctx context.Context, tx *sql.Tx, id, userID string) (store.Session, error) {
+func (s *Store) ownOpenSession(ctx context.Context, tx *sql.Tx, id, userID string) (model.Session, error) {
 	x, err := s.getSession(ctx, tx, id, true)
 	if err != nil {
-		return store.Session{}, err
+		return model.Session{}, err
 	}
 	if x.UserID != userID {
-		return store.Session{}, fmt.Errorf("session %q: %w", id, store.ErrNotFound)
+		return model.Session{}, fmt.Errorf("session %q: %w", id, model.ErrNotFound)
 	}
 	if x.EndedAt != nil {
-		return store.Session{}, fmt.Errorf("session %q has ended: %w", id, store.ErrConflict)
+		return model.Session{}, fmt.Errorf("session %q has ended: %w", id, model.ErrConflict)
 	}
 	return x, nil
 }
 
 // UpdateSession changes an open session owned by userID; see store.Store.
-func (s *Store) UpdateSession(ctx context.Context, id, userID string, upd store.SessionUpdate) (store.Session, error) {
-	var x store.Session
+func (s *Store) UpdateSession(ctx context.Context, id, userID string, upd model.SessionUpdate) (model.Session, error) {
+	var x model.Session
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if x, err = s.ownOpenSession(ctx, tx, id, userID); err != nil {
@@ -165,14 +165,14 @@ func (s *Store) UpdateSession(ctx context.Context, id, userID string, upd store.
 		return err
 	})
 	if err != nil {
-		return store.Session{}, fmt.Errorf("sqlstore: update session: %w", err)
+		return model.Session{}, fmt.Errorf("sqlstore: update session: %w", err)
 	}
 	return x, nil
 }
 
 // CompleteSession ends an open session owned by userID; see store.Store.
-func (s *Store) CompleteSession(ctx context.Context, id, userID string, achievements []string, rating *int, now time.Time) (store.Session, error) {
-	var x store.Session
+func (s *Store) CompleteSession(ctx context.Context, id, userID string, achievements []string, rating *int, now time.Time) (model.Session, error) {
+	var x model.Session
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if x, err = s.ownOpenSession(ctx, tx, id, userID); err != nil {
@@ -192,14 +192,14 @@ func (s *Store) CompleteSession(ctx context.Context, id, userID string, achievem
 		return err
 	})
 	if err != nil {
-		return store.Session{}, fmt.Errorf("sqlstore: complete session: %w", err)
+		return model.Session{}, fmt.Errorf("sqlstore: complete session: %w", err)
 	}
 	return x, nil
 }
 
 // endOpenSession ends userID's open session in roomID without completing
 // it, returning it, or nil if there was none.
-func (s *Store) endOpenSession(ctx context.Context, tx *sql.Tx, roomID, userID string, now time.Time) (*store.Session, error) {
+func (s *Store) endOpenSession(ctx context.Context, tx *sql.Tx, roomID, userID string, now time.Time) (*model.Session, error) {
 	x, err := scanSession(tx.QueryRowContext(ctx, s.q("SELECT "+sessionCols+
 		" FROM focus_sessions s WHERE s.user_id = ? AND s.room_id = ? AND s.ended_at IS NULL"+s.forUpdate()),
 		userID, roomID))
@@ -221,7 +221,7 @@ func (s *Store) endOpenSession(ctx context.Context, tx *sql.Tx, roomID, userID s
 
 // OpenSessions returns the open sessions in a room, oldest first. An
 // unknown room gives ErrNotFound.
-func (s *Store) OpenSessions(ctx context.Context, roomID string) ([]store.Session, error) {
+func (s *Store) OpenSessions(ctx context.Context, roomID string) ([]model.Session, error) {
 	xs, err := s.sessions(ctx, "SELECT "+sessionCols+` FROM focus_sessions s
 		JOIN room_participants p ON p.room_id = s.room_id AND p.user_id = s.user_id AND p.left_at IS NULL
 		WHERE s.room_id = ? AND s.ended_at IS NULL ORDER BY s.started_at, s.id`, roomID)
@@ -237,7 +237,7 @@ func (s *Store) OpenSessions(ctx context.Context, roomID string) ([]store.Sessio
 // History returns userID's sessions newest first by (started_at, id),
 // after the session opts.Before (which must be theirs, else ErrNotFound).
 // Limit <= 0 means no limit.
-func (s *Store) History(ctx context.Context, userID string, opts store.HistoryOptions) ([]store.Session, error) {
+func (s *Store) History(ctx context.Context, userID string, opts model.HistoryOptions) ([]model.Session, error) {
 	query := "SELECT " + sessionCols + " FROM focus_sessions s WHERE s.user_id = ?"
 	args := []any{userID}
 	if opts.Before != "" {
@@ -245,7 +245,7 @@ func (s *Store) History(ctx context.Context, userID string, opts store.HistoryOp
 		err := s.r.QueryRowContext(ctx, s.q("SELECT started_at FROM focus_sessions WHERE id = ? AND user_id = ?"),
 			opts.Before, userID).Scan(timeCol{&before})
 		if errors.Is(err, sql.ErrNoRows) {
-			err = fmt.Errorf("cursor session %q: %w", opts.Before, store.ErrNotFound)
+			err = fmt.Errorf("cursor session %q: %w", opts.Before, model.ErrNotFound)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: history: %w", err)
@@ -266,7 +266,7 @@ func (s *Store) History(ctx context.Context, userID string, opts store.HistoryOp
 }
 
 // SessionsSince returns userID's sessions started at or after since, oldest first.
-func (s *Store) SessionsSince(ctx context.Context, userID string, since time.Time) ([]store.Session, error) {
+func (s *Store) SessionsSince(ctx context.Context, userID string, since time.Time) ([]model.Session, error) {
 	xs, err := s.sessions(ctx, "SELECT "+sessionCols+
 		" FROM focus_sessions s WHERE s.user_id = ? AND s.started_at >= ? ORDER BY s.started_at, s.id",
 		userID, s.ts(since))
@@ -276,13 +276,13 @@ func (s *Store) SessionsSince(ctx context.Context, userID string, since time.Tim
 	return xs, nil
 }
 
-func (s *Store) sessions(ctx context.Context, query string, args ...any) ([]store.Session, error) {
+func (s *Store) sessions(ctx context.Context, query string, args ...any) ([]model.Session, error) {
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	xs := []store.Session{}
+	xs := []model.Session{}
 	for rows.Next() {
 		x, err := scanSession(rows)
 		if err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
@@ -56,7 +56,7 @@ func openConcurrently(t *testing.T, open func(ctx context.Context) (*sqlstore.St
 		}
 		t.Cleanup(func() { stores[i].Close() })
 	}
-	u := store.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "shared", CreatedAt: time.Now()}
+	u := model.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "shared", CreatedAt: time.Now()}
 	if err := stores[0].CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +132,11 @@ func reopen(t *testing.T, open func(ctx context.Context) (*sqlstore.Store, error
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := store.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "kept", CreatedAt: time.Now()}
+	u := model.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "kept", CreatedAt: time.Now()}
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.CreateRoom(ctx, store.Room{Name: "kept", Category: "study", IsActive: true})
+	r, err := s.CreateRoom(ctx, model.Room{Name: "kept", Category: "study", IsActive: true})
 	if err != nil {
 		t.Fatal(err)
 	}

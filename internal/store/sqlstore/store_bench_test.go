@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
@@ -27,16 +28,16 @@ func eachStore(b *testing.B, f func(b *testing.B, s store.Store)) {
 
 var benchNow = time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)
 
-func benchUser(b *testing.B, s store.Store) store.User {
-	u := store.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: benchNow}
+func benchUser(b *testing.B, s store.Store) model.User {
+	u := model.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: benchNow}
 	if err := s.CreateUser(context.Background(), u); err != nil {
 		b.Fatal(err)
 	}
 	return u
 }
 
-func benchRoom(b *testing.B, s store.Store, capacity int) store.Room {
-	r, err := s.CreateRoom(context.Background(), store.Room{Name: "Bench", Category: "deep-work", MaxCapacity: capacity, IsActive: true})
+func benchRoom(b *testing.B, s store.Store, capacity int) model.Room {
+	r, err := s.CreateRoom(context.Background(), model.Room{Name: "Bench", Category: "deep-work", MaxCapacity: capacity, IsActive: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func BenchmarkCreateUser(b *testing.B) {
 	eachStore(b, func(b *testing.B, s store.Store) {
 		ctx := context.Background()
 		for b.Loop() {
-			u := store.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: benchNow}
+			u := model.User{ID: uuid.NewString(), DisplayName: "Quiet Heron", CreatedAt: benchNow}
 			if err := s.CreateUser(ctx, u); err != nil {
 				b.Fatal(err)
 			}
@@ -72,11 +73,11 @@ func BenchmarkCreateUser(b *testing.B) {
 // seatFiller hands out fresh users and a room with a seat for each: rooms
 // of 8 fill up one after another.
 type seatFiller struct {
-	room store.Room
+	room model.Room
 	n    int
 }
 
-func (f *seatFiller) next(b *testing.B, s store.Store) (store.User, store.Room) {
+func (f *seatFiller) next(b *testing.B, s store.Store) (model.User, model.Room) {
 	if f.n%8 == 0 {
 		f.room = benchRoom(b, s, 8)
 	}
@@ -107,7 +108,7 @@ func BenchmarkListRooms(b *testing.B) {
 		lobby(b, s)
 		ctx := context.Background()
 		for b.Loop() {
-			rooms, err := s.ListRooms(ctx, store.ListRoomsOptions{Limit: 21})
+			rooms, err := s.ListRooms(ctx, model.ListRoomsOptions{Limit: 21})
 			if err != nil || len(rooms) != 20 {
 				b.Fatal(len(rooms), err)
 			}
@@ -146,7 +147,7 @@ func BenchmarkStartSession(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			_, err := s.StartSession(ctx, store.Session{RoomID: room.ID, UserID: u.ID, StartedAt: benchNow, Goals: []string{"write the report"}})
+			_, err := s.StartSession(ctx, model.Session{RoomID: room.ID, UserID: u.ID, StartedAt: benchNow, Goals: []string{"write the report"}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -161,8 +162,8 @@ func BenchmarkStartSession(b *testing.B) {
 func BenchmarkSetStatuses(b *testing.B) {
 	eachStore(b, func(b *testing.B, s store.Store) {
 		ctx := context.Background()
-		var seats []store.StatusUpdate
-		var room store.Room
+		var seats []model.StatusUpdate
+		var room model.Room
 		for i := range 1250 {
 			if i%8 == 0 {
 				room = benchRoom(b, s, 8)
@@ -171,7 +172,7 @@ func BenchmarkSetStatuses(b *testing.B) {
 			if _, err := s.JoinRoom(ctx, room.ID, u.ID, benchNow, benchNow.Add(time.Hour)); err != nil {
 				b.Fatal(err)
 			}
-			seats = append(seats, store.StatusUpdate{RoomID: room.ID, UserID: u.ID})
+			seats = append(seats, model.StatusUpdate{RoomID: room.ID, UserID: u.ID})
 		}
 		statuses := []string{"break", "away", "working"}
 		n := 0

@@ -6,24 +6,24 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // GetTimer returns a room's timer: idle at version 0 if it never had one,
 // ErrNotFound if the room does not exist.
-func (s *Store) GetTimer(ctx context.Context, roomID string) (store.Timer, error) {
+func (s *Store) GetTimer(ctx context.Context, roomID string) (model.Timer, error) {
 	// The LEFT JOIN tells an unknown room (no row) from a room without a timer (NULLs).
 	var state, typ, by sql.NullString
 	var duration, remaining, version sql.NullInt64
-	t := store.Timer{RoomID: roomID, State: "idle"}
+	t := model.Timer{RoomID: roomID, State: "idle"}
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT t.state, t.type, t.duration, t.remaining, t.ends_at, t.by_user, t.version
 		FROM rooms r LEFT JOIN room_timers t ON t.room_id = r.id WHERE r.id = ?`), roomID).
 		Scan(&state, &typ, &duration, &remaining, nullTimeCol{&t.EndsAt}, &by, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = fmt.Errorf("room %q: %w", roomID, store.ErrNotFound)
+		err = fmt.Errorf("room %q: %w", roomID, model.ErrNotFound)
 	}
 	if err != nil {
-		return store.Timer{}, fmt.Errorf("sqlstore: get timer: %w", err)
+		return model.Timer{}, fmt.Errorf("sqlstore: get timer: %w", err)
 	}
 	if state.Valid {
 		t.State, t.Type = state.String, typ.String
@@ -35,7 +35,7 @@ func (s *Store) GetTimer(ctx context.Context, roomID string) (store.Timer, error
 
 // SaveTimer stores t if the stored version is still prevVersion, else
 // ErrConflict; t.Version must be prevVersion+1. An unknown room gives ErrNotFound.
-func (s *Store) SaveTimer(ctx context.Context, t store.Timer, prevVersion int64) error {
+func (s *Store) SaveTimer(ctx context.Context, t model.Timer, prevVersion int64) error {
 	if t.Version != prevVersion+1 {
 		return fmt.Errorf("sqlstore: save timer: version %d does not follow %d", t.Version, prevVersion)
 	}
@@ -49,7 +49,7 @@ func (s *Store) SaveTimer(ctx context.Context, t store.Timer, prevVersion int64)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id) DO NOTHING`),
 			t.RoomID, t.State, t.Type, t.Duration, t.Remaining, s.tsPtr(t.EndsAt), strPtrArg(t.By), t.Version)
 		if isForeignKeyViolation(err) {
-			return fmt.Errorf("sqlstore: save timer: room %q: %w: %w", t.RoomID, store.ErrNotFound, err)
+			return fmt.Errorf("sqlstore: save timer: room %q: %w: %w", t.RoomID, model.ErrNotFound, err)
 		}
 	} else {
 		r, err = s.w.ExecContext(ctx, s.q(`UPDATE room_timers SET state = ?, type = ?, duration = ?,
@@ -69,22 +69,22 @@ func (s *Store) SaveTimer(ctx context.Context, t store.Timer, prevVersion int64)
 		if _, err := s.getRoom(ctx, s.w, t.RoomID); err != nil {
 			return fmt.Errorf("sqlstore: save timer: %w", err)
 		}
-		return fmt.Errorf("sqlstore: save timer: room %q version %d is stale: %w", t.RoomID, prevVersion, store.ErrConflict)
+		return fmt.Errorf("sqlstore: save timer: room %q version %d is stale: %w", t.RoomID, prevVersion, model.ErrConflict)
 	}
 	return nil
 }
 
 // RunningTimers lists every timer in state running, soonest end first.
-func (s *Store) RunningTimers(ctx context.Context) ([]store.Timer, error) {
+func (s *Store) RunningTimers(ctx context.Context) ([]model.Timer, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT room_id, state, type, duration, remaining, ends_at, by_user, version
 		FROM room_timers WHERE state = 'running' ORDER BY ends_at, room_id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: running timers: %w", err)
 	}
 	defer rows.Close()
-	ts := []store.Timer{}
+	ts := []model.Timer{}
 	for rows.Next() {
-		var t store.Timer
+		var t model.Timer
 		var by sql.NullString
 		if err := rows.Scan(&t.RoomID, &t.State, &t.Type, &t.Duration, &t.Remaining, nullTimeCol{&t.EndsAt},
 			&by, &t.Version); err != nil {

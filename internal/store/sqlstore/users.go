@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // userCols are the columns every user read selects: the avatar's version,
@@ -21,13 +21,13 @@ func avatarVersionArg(avatar *string) any {
 	if avatar == nil {
 		return nil
 	}
-	return store.AvatarVersion(*avatar)
+	return model.AvatarVersion(*avatar)
 }
 
 // CreateUser inserts u. Empty ID or AnonymousID get a random UUID, a zero
 // CreatedAt the current time, a zero UpdatedAt CreatedAt. An id or
 // anonymous id already taken gives ErrConflict.
-func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+func (s *Store) CreateUser(ctx context.Context, u model.User) error {
 	if u.ID == "" {
 		u.ID = uuid.NewString()
 	}
@@ -46,7 +46,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 		u.ID, u.AnonymousID, u.DisplayName, strPtrArg(u.AvatarURL), avatarVersionArg(u.AvatarURL),
 		s.ts(u.CreatedAt), s.ts(u.UpdatedAt))
 	if isUniqueViolation(err) {
-		return fmt.Errorf("sqlstore: create user: %w: %w", store.ErrConflict, err)
+		return fmt.Errorf("sqlstore: create user: %w: %w", model.ErrConflict, err)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: create user: %w", err)
@@ -55,10 +55,10 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 }
 
 // GetUser returns the user with id (AvatarVersion, not AvatarURL), or ErrNotFound.
-func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+func (s *Store) GetUser(ctx context.Context, id string) (model.User, error) {
 	u, err := scanUser(s.r.QueryRowContext(ctx, s.q("SELECT "+userCols+" FROM users WHERE id = ?"), id))
 	if err != nil {
-		return store.User{}, fmt.Errorf("sqlstore: get user %q: %w", id, err)
+		return model.User{}, fmt.Errorf("sqlstore: get user %q: %w", id, err)
 	}
 	return u, nil
 }
@@ -66,7 +66,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 // UpdateUser applies upd to the user with id and sets updated_at to now.
 // The avatar and its version change in the same statement, so no reader
 // ever sees one without the other.
-func (s *Store) UpdateUser(ctx context.Context, id string, upd store.UserUpdate, now time.Time) (store.User, error) {
+func (s *Store) UpdateUser(ctx context.Context, id string, upd model.UserUpdate, now time.Time) (model.User, error) {
 	// COALESCE keeps a column whose new value is NULL (not given); ClearAvatar
 	// wins over AvatarURL.
 	u, err := scanUser(s.w.QueryRowContext(ctx, s.q(`UPDATE users SET
@@ -78,7 +78,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd store.UserUpdate,
 		strPtrArg(upd.DisplayName), upd.ClearAvatar, strPtrArg(upd.AvatarURL),
 		upd.ClearAvatar, avatarVersionArg(upd.AvatarURL), s.ts(now), id))
 	if err != nil {
-		return store.User{}, fmt.Errorf("sqlstore: update user %q: %w", id, err)
+		return model.User{}, fmt.Errorf("sqlstore: update user %q: %w", id, err)
 	}
 	return u, nil
 }
@@ -92,7 +92,7 @@ func (s *Store) UserAvatar(ctx context.Context, id string) (string, error) {
 		err = sql.ErrNoRows
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		err = store.ErrNotFound
+		err = model.ErrNotFound
 	}
 	if err != nil {
 		return "", fmt.Errorf("sqlstore: user avatar %q: %w", id, err)
@@ -101,15 +101,15 @@ func (s *Store) UserAvatar(ctx context.Context, id string) (string, error) {
 }
 
 // scanUser scans one row of userCols; no row gives ErrNotFound.
-func scanUser(row *sql.Row) (store.User, error) {
-	var u store.User
+func scanUser(row *sql.Row) (model.User, error) {
+	var u model.User
 	var version sql.NullString
 	err := row.Scan(&u.ID, &u.AnonymousID, &u.DisplayName, &version, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.User{}, store.ErrNotFound
+		return model.User{}, model.ErrNotFound
 	}
 	if err != nil {
-		return store.User{}, err
+		return model.User{}, err
 	}
 	u.AvatarVersion = nullStr(version)
 	return u, nil
@@ -123,7 +123,7 @@ func (s *Store) lockUser(ctx context.Context, tx *sql.Tx, userID string) error {
 	var id string
 	err := tx.QueryRowContext(ctx, s.q("SELECT id FROM users WHERE id = ?"+s.forUpdate()), userID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("user %q: %w", userID, store.ErrNotFound)
+		return fmt.Errorf("user %q: %w", userID, model.ErrNotFound)
 	}
 	return err
 }

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/readmemo"
 )
 
 // On SQLite, two reads run on every signed-in request: is the token
@@ -21,7 +21,7 @@ import (
 // a kept answer is never older than the last commit anywhere, a logout on
 // any instance is seen by the next request, and any write (a join, a
 // leave, a new room, a revoked token) makes the next read a fresh query.
-// With a store.ReadMemo in the request's context, one look at
+// With a readmemo.Memo in the request's context, one look at
 // data_version serves all of the request's reads.
 
 // watcher reads data_version, which is per connection, always on the same
@@ -64,7 +64,7 @@ type seenVersion struct {
 // runs without ctx's cancellation, which would cost a goroutine per call
 // for a statement that cannot run long.
 func (w *watcher) version(ctx context.Context) (int64, error) {
-	memo := store.ReadMemoFrom(ctx)
+	memo := readmemo.From(ctx)
 	writes := w.writes.Load()
 	if v, ok := memo.Load(w); ok {
 		if seen := v.(seenVersion); seen.writes == writes {

@@ -9,12 +9,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // sha16 is the avatar version as browsers have cached it since avatars
 // went by URL: 16 hex digits of the SHA-256 of the stored data: URL. It is
-// computed here, not with store.AvatarVersion, so that a change of the
+// computed here, not with model.AvatarVersion, so that a change of the
 // function fails the suite instead of silently breaking cached URLs.
 func sha16(stored string) *string {
 	sum := sha256.Sum256([]byte(stored))
@@ -28,8 +28,8 @@ func sha16(stored string) *string {
 // version, for the user and for the participants every room read returns.
 func testAvatarVersion(t *testing.T, f *fixture) {
 	// A pinned value: the URL v of this picture must never change.
-	eq(t, store.AvatarVersion("data:image/png;base64,AAAA"), "bde6da8e9d3902a8", "AvatarVersion of a known avatar")
-	eq(t, ptr(store.AvatarVersion("data:image/png;base64,AAAA")), sha16("data:image/png;base64,AAAA"), "AvatarVersion is SHA-256")
+	eq(t, model.AvatarVersion("data:image/png;base64,AAAA"), "bde6da8e9d3902a8", "AvatarVersion of a known avatar")
+	eq(t, ptr(model.AvatarVersion("data:image/png;base64,AAAA")), sha16("data:image/png;base64,AAAA"), "AvatarVersion is SHA-256")
 
 	r := f.room("avatars", "study", 8)
 	me, other := f.user("me"), f.user("other")
@@ -43,11 +43,11 @@ func testAvatarVersion(t *testing.T, f *fixture) {
 		ok(t, err, what+": GetUser")
 		eq(t, u.AvatarVersion, want, what+": GetUser AvatarVersion")
 		eq(t, u.AvatarURL, (*string)(nil), what+": GetUser AvatarURL (never the picture)")
-		reads := map[string]func() ([]store.Participant, error){
-			"Participants":    func() ([]store.Participant, error) { return f.s.Participants(f.ctx, r.ID) },
-			"AllParticipants": func() ([]store.Participant, error) { return f.s.AllParticipants(f.ctx) },
+		reads := map[string]func() ([]model.Participant, error){
+			"Participants":    func() ([]model.Participant, error) { return f.s.Participants(f.ctx, r.ID) },
+			"AllParticipants": func() ([]model.Participant, error) { return f.s.AllParticipants(f.ctx) },
 			// Both joined with a hold of 30 s: expired a minute later.
-			"ExpiredParticipants": func() ([]store.Participant, error) { return f.s.ExpiredParticipants(f.ctx, at(time.Minute)) },
+			"ExpiredParticipants": func() ([]model.Participant, error) { return f.s.ExpiredParticipants(f.ctx, at(time.Minute)) },
 		}
 		for name, read := range reads {
 			ps, err := read()
@@ -70,11 +70,11 @@ func testAvatarVersion(t *testing.T, f *fixture) {
 
 	version(nil, "no avatar")
 	_, err := f.s.UserAvatar(f.ctx, me.ID)
-	isErr(t, err, store.ErrNotFound, "UserAvatar without an avatar")
+	isErr(t, err, model.ErrNotFound, "UserAvatar without an avatar")
 
 	// The largest avatar a person may store.
 	first := "data:image/png;base64," + strings.Repeat("A", 32<<10-len("data:image/png;base64,"))
-	u, err := f.s.UpdateUser(f.ctx, me.ID, store.UserUpdate{AvatarURL: &first}, at(3*time.Second))
+	u, err := f.s.UpdateUser(f.ctx, me.ID, model.UserUpdate{AvatarURL: &first}, at(3*time.Second))
 	ok(t, err, "set avatar")
 	eq(t, u.AvatarVersion, sha16(first), "UpdateUser AvatarVersion after setting")
 	eq(t, u.AvatarURL, (*string)(nil), "UpdateUser AvatarURL (never the picture)")
@@ -85,12 +85,12 @@ func testAvatarVersion(t *testing.T, f *fixture) {
 
 	// A name change keeps the version.
 	name := "renamed"
-	_, err = f.s.UpdateUser(f.ctx, me.ID, store.UserUpdate{DisplayName: &name}, at(4*time.Second))
+	_, err = f.s.UpdateUser(f.ctx, me.ID, model.UserUpdate{DisplayName: &name}, at(4*time.Second))
 	ok(t, err, "rename")
 	version(sha16(first), "renamed")
 
 	second := "data:image/webp;base64,UklGRg=="
-	u, err = f.s.UpdateUser(f.ctx, me.ID, store.UserUpdate{AvatarURL: &second}, at(5*time.Second))
+	u, err = f.s.UpdateUser(f.ctx, me.ID, model.UserUpdate{AvatarURL: &second}, at(5*time.Second))
 	ok(t, err, "change avatar")
 	eq(t, u.AvatarVersion, sha16(second), "UpdateUser AvatarVersion after changing")
 	if *sha16(second) == *sha16(first) {
@@ -102,16 +102,16 @@ func testAvatarVersion(t *testing.T, f *fixture) {
 	eq(t, stored, second, "UserAvatar after changing")
 
 	// ClearAvatar wins over a picture given with it.
-	u, err = f.s.UpdateUser(f.ctx, me.ID, store.UserUpdate{AvatarURL: &first, ClearAvatar: true}, at(6*time.Second))
+	u, err = f.s.UpdateUser(f.ctx, me.ID, model.UserUpdate{AvatarURL: &first, ClearAvatar: true}, at(6*time.Second))
 	ok(t, err, "clear avatar")
 	eq(t, u.AvatarVersion, (*string)(nil), "UpdateUser AvatarVersion after clearing")
 	version(nil, "cleared")
 	_, err = f.s.UserAvatar(f.ctx, me.ID)
-	isErr(t, err, store.ErrNotFound, "UserAvatar after clearing")
+	isErr(t, err, model.ErrNotFound, "UserAvatar after clearing")
 
 	// CreateUser computes the version of the avatar it is given and
 	// ignores one passed in.
-	created := store.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "born with one",
+	created := model.User{ID: uuid.NewString(), AnonymousID: uuid.NewString(), DisplayName: "born with one",
 		AvatarURL: &second, AvatarVersion: ptr("0000000000000000"), CreatedAt: base, UpdatedAt: base}
 	ok(t, f.s.CreateUser(f.ctx, created), "CreateUser with an avatar")
 	u, err = f.s.GetUser(f.ctx, created.ID)
@@ -122,5 +122,5 @@ func testAvatarVersion(t *testing.T, f *fixture) {
 	eq(t, stored, second, "avatar of a user created with one")
 
 	_, err = f.s.UserAvatar(f.ctx, uuid.NewString())
-	isErr(t, err, store.ErrNotFound, "UserAvatar of an unknown user")
+	isErr(t, err, model.ErrNotFound, "UserAvatar of an unknown user")
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 func testJoin(t *testing.T, f *fixture) {
@@ -17,7 +17,7 @@ func testJoin(t *testing.T, f *fixture) {
 
 	res := f.join(r.ID, u.ID, at(0))
 	eq(t, res.AlreadyIn, false, "AlreadyIn on first join")
-	eq(t, res.Left, (*store.LeaveResult)(nil), "Left on first join")
+	eq(t, res.Left, (*model.LeaveResult)(nil), "Left on first join")
 	eq(t, res.Room.ID, r.ID, "joined room")
 	eq(t, res.Room.CurrentCapacity, 1, "CurrentCapacity after join")
 	cur, err := f.s.CurrentRoom(f.ctx, u.ID)
@@ -27,7 +27,7 @@ func testJoin(t *testing.T, f *fixture) {
 	// Joining again changes nothing (joined_at stays) and reports AlreadyIn.
 	res = f.join(r.ID, u.ID, at(time.Minute))
 	eq(t, res.AlreadyIn, true, "AlreadyIn on second join")
-	eq(t, res.Left, (*store.LeaveResult)(nil), "Left on second join")
+	eq(t, res.Left, (*model.LeaveResult)(nil), "Left on second join")
 	eq(t, res.Room.CurrentCapacity, 1, "CurrentCapacity after second join")
 	ps, err := f.s.Participants(f.ctx, r.ID)
 	ok(t, err, "Participants")
@@ -37,7 +37,7 @@ func testJoin(t *testing.T, f *fixture) {
 	sameTime(t, ps[0].JoinedAt, at(0), "JoinedAt after second join")
 
 	_, err = f.s.CurrentRoom(f.ctx, f.user("idle").ID)
-	isErr(t, err, store.ErrNotFound, "CurrentRoom of a user in no room")
+	isErr(t, err, model.ErrNotFound, "CurrentRoom of a user in no room")
 }
 
 func testJoinErrors(t *testing.T, f *fixture) {
@@ -46,17 +46,17 @@ func testJoinErrors(t *testing.T, f *fixture) {
 	hold := now.Add(30 * time.Second)
 
 	_, err := f.s.JoinRoom(f.ctx, uuid.NewString(), u.ID, now, hold)
-	isErr(t, err, store.ErrNotFound, "JoinRoom unknown room")
+	isErr(t, err, model.ErrNotFound, "JoinRoom unknown room")
 	_, err = f.s.JoinRoom(f.ctx, "not-a-uuid", u.ID, now, hold)
-	isErr(t, err, store.ErrNotFound, "JoinRoom malformed room id")
+	isErr(t, err, model.ErrNotFound, "JoinRoom malformed room id")
 	r := f.room("r", "study", 2)
 	_, err = f.s.JoinRoom(f.ctx, r.ID, uuid.NewString(), now, hold)
-	isErr(t, err, store.ErrNotFound, "JoinRoom unknown user")
+	isErr(t, err, model.ErrNotFound, "JoinRoom unknown user")
 
-	closed, err := f.s.CreateRoom(f.ctx, store.Room{Name: "closed", Category: "admin", IsActive: false, CreatedAt: base})
+	closed, err := f.s.CreateRoom(f.ctx, model.Room{Name: "closed", Category: "admin", IsActive: false, CreatedAt: base})
 	ok(t, err, "CreateRoom inactive")
 	_, err = f.s.JoinRoom(f.ctx, closed.ID, u.ID, now, hold)
-	isErr(t, err, store.ErrRoomInactive, "JoinRoom inactive room")
+	isErr(t, err, model.ErrRoomInactive, "JoinRoom inactive room")
 
 	// A full room refuses, and the refused user stays where they were.
 	home := f.room("home", "chores", 8)
@@ -65,7 +65,7 @@ func testJoinErrors(t *testing.T, f *fixture) {
 	f.join(r.ID, a.ID, now)
 	f.join(r.ID, b.ID, now)
 	_, err = f.s.JoinRoom(f.ctx, r.ID, u.ID, now, hold)
-	isErr(t, err, store.ErrRoomFull, "JoinRoom full room")
+	isErr(t, err, model.ErrRoomFull, "JoinRoom full room")
 	cur, err := f.s.CurrentRoom(f.ctx, u.ID)
 	ok(t, err, "CurrentRoom")
 	eq(t, cur, home.ID, "room of a user refused elsewhere")
@@ -88,9 +88,9 @@ func testLeave(t *testing.T, f *fixture) {
 	eq(t, res.WasIn, true, "WasIn")
 	eq(t, res.Room.ID, r.ID, "left room")
 	eq(t, res.Room.CurrentCapacity, 1, "CurrentCapacity after leave")
-	eq(t, res.EndedSession, (*store.Session)(nil), "EndedSession without a session")
+	eq(t, res.EndedSession, (*model.Session)(nil), "EndedSession without a session")
 	_, err = f.s.CurrentRoom(f.ctx, u.ID)
-	isErr(t, err, store.ErrNotFound, "CurrentRoom after leave")
+	isErr(t, err, model.ErrNotFound, "CurrentRoom after leave")
 	eq(t, f.participantIDs(r.ID), []string{other.ID}, "participants after leave")
 
 	// Leaving again changes nothing.
@@ -109,7 +109,7 @@ func testLeave(t *testing.T, f *fixture) {
 	eq(t, cur, r.ID, "room of a user who left another room")
 
 	_, err = f.s.LeaveRoom(f.ctx, uuid.NewString(), u.ID, at(time.Minute))
-	isErr(t, err, store.ErrNotFound, "LeaveRoom unknown room")
+	isErr(t, err, model.ErrNotFound, "LeaveRoom unknown room")
 
 	// Leaving ends the open session there, without completing it.
 	f.join(r.ID, u.ID, at(3*time.Minute))
@@ -126,7 +126,7 @@ func testLeave(t *testing.T, f *fixture) {
 }
 
 // checkEnded checks that got is x ended at end without completing.
-func checkEnded(t *testing.T, got, x store.Session, end time.Time, minutes int) {
+func checkEnded(t *testing.T, got, x model.Session, end time.Time, minutes int) {
 	t.Helper()
 	eq(t, got.ID, x.ID, "ended session ID")
 	if got.EndedAt == nil {
@@ -142,7 +142,7 @@ func testRejoin(t *testing.T, f *fixture) {
 	r := f.room("rejoin", "study", 8)
 	u := f.user("u")
 	f.join(r.ID, u.ID, at(0))
-	ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: "away"}}), "SetStatuses")
+	ok(t, f.s.SetStatuses(f.ctx, []model.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: "away"}}), "SetStatuses")
 	_, err := f.s.LeaveRoom(f.ctx, r.ID, u.ID, at(time.Minute))
 	ok(t, err, "LeaveRoom")
 
@@ -207,7 +207,7 @@ func testJoinCapacityConcurrent(t *testing.T, f *fixture) {
 		switch {
 		case err == nil:
 			joined.Add(1)
-		case errors.Is(err, store.ErrRoomFull):
+		case errors.Is(err, model.ErrRoomFull):
 			full.Add(1)
 		default:
 			t.Errorf("JoinRoom: %v", err)
@@ -223,7 +223,7 @@ func testParticipants(t *testing.T, f *fixture) {
 	a, b := f.room("a", "study", 8), f.room("b", "study", 8)
 	avatar := "https://example.com/x.png"
 	us := f.users(3)
-	_, err := f.s.UpdateUser(f.ctx, us[1].ID, store.UserUpdate{AvatarURL: &avatar}, base)
+	_, err := f.s.UpdateUser(f.ctx, us[1].ID, model.UserUpdate{AvatarURL: &avatar}, base)
 	ok(t, err, "UpdateUser")
 	// Joined in the order 2, 0, 1.
 	f.join(a.ID, us[2].ID, at(1*time.Second))
@@ -234,10 +234,10 @@ func testParticipants(t *testing.T, f *fixture) {
 
 	ps, err := f.s.Participants(f.ctx, a.ID)
 	ok(t, err, "Participants")
-	want := []store.Participant{
+	want := []model.Participant{
 		{RoomID: a.ID, UserID: us[2].ID, DisplayName: us[2].DisplayName, Status: "working", JoinedAt: at(time.Second)},
 		{RoomID: a.ID, UserID: us[0].ID, DisplayName: us[0].DisplayName, Status: "working", JoinedAt: at(2 * time.Second)},
-		{RoomID: a.ID, UserID: us[1].ID, DisplayName: us[1].DisplayName, AvatarVersion: ptr(store.AvatarVersion(avatar)), Status: "working", JoinedAt: at(3 * time.Second)},
+		{RoomID: a.ID, UserID: us[1].ID, DisplayName: us[1].DisplayName, AvatarVersion: ptr(model.AvatarVersion(avatar)), Status: "working", JoinedAt: at(3 * time.Second)},
 	}
 	eq(t, ps, want, "Participants, oldest join first")
 
@@ -255,7 +255,7 @@ func testParticipants(t *testing.T, f *fixture) {
 	ok(t, err, "Participants of an empty room")
 	eq(t, len(ps), 0, "participants of an empty room")
 	_, err = f.s.Participants(f.ctx, uuid.NewString())
-	isErr(t, err, store.ErrNotFound, "Participants unknown room")
+	isErr(t, err, model.ErrNotFound, "Participants unknown room")
 }
 
 func testSetStatus(t *testing.T, f *fixture) {
@@ -276,18 +276,18 @@ func testSetStatus(t *testing.T, f *fixture) {
 		return ""
 	}
 	for _, st := range []string{"break", "away", "working"} {
-		ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: st}, {RoomID: r.ID, UserID: v.ID, Status: "away"}}), "SetStatuses "+st)
+		ok(t, f.s.SetStatuses(f.ctx, []model.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: st}, {RoomID: r.ID, UserID: v.ID, Status: "away"}}), "SetStatuses "+st)
 		eq(t, status(u.ID), st, "status")
 		eq(t, status(v.ID), "away", "second update of the batch")
 	}
 	// Updates for people not in that room change nothing and fail nothing.
 	other := f.room("other", "study", 8)
 	stranger := f.user("stranger")
-	ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: other.ID, UserID: u.ID, Status: "break"}, {RoomID: r.ID, UserID: stranger.ID, Status: "break"}}), "SetStatuses for outsiders")
+	ok(t, f.s.SetStatuses(f.ctx, []model.StatusUpdate{{RoomID: other.ID, UserID: u.ID, Status: "break"}, {RoomID: r.ID, UserID: stranger.ID, Status: "break"}}), "SetStatuses for outsiders")
 	eq(t, status(u.ID), "working", "status after an update for another room")
 	_, err := f.s.LeaveRoom(f.ctx, r.ID, u.ID, at(time.Minute))
 	ok(t, err, "LeaveRoom")
-	ok(t, f.s.SetStatuses(f.ctx, []store.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: "away"}}), "SetStatuses after leaving")
+	ok(t, f.s.SetStatuses(f.ctx, []model.StatusUpdate{{RoomID: r.ID, UserID: u.ID, Status: "away"}}), "SetStatuses after leaving")
 	res, err := f.s.JoinRoom(f.ctx, r.ID, u.ID, at(2*time.Minute), at(3*time.Minute))
 	ok(t, err, "JoinRoom again")
 	eq(t, res.AlreadyIn, false, "rejoined")
@@ -295,11 +295,11 @@ func testSetStatus(t *testing.T, f *fixture) {
 	ok(t, f.s.SetStatuses(f.ctx, nil), "empty batch")
 
 	// A batch bigger than any one statement still applies every update.
-	big := make([]store.StatusUpdate, 0, 1201)
+	big := make([]model.StatusUpdate, 0, 1201)
 	for range 1200 {
-		big = append(big, store.StatusUpdate{RoomID: r.ID, UserID: uuid.NewString(), Status: "away"})
+		big = append(big, model.StatusUpdate{RoomID: r.ID, UserID: uuid.NewString(), Status: "away"})
 	}
-	big = append(big, store.StatusUpdate{RoomID: r.ID, UserID: v.ID, Status: "break"})
+	big = append(big, model.StatusUpdate{RoomID: r.ID, UserID: v.ID, Status: "break"})
 	ok(t, f.s.SetStatuses(f.ctx, big), "SetStatuses of 1201")
 	eq(t, status(v.ID), "break", "the last update of a big batch")
 }
@@ -352,7 +352,7 @@ func testPresence(t *testing.T, f *fixture) {
 	ok(t, err, "ExpireParticipant again")
 	eq(t, res2.WasIn, false, "WasIn after leaving")
 	_, err = f.s.ExpireParticipant(f.ctx, uuid.NewString(), u1.ID, at(time.Hour))
-	isErr(t, err, store.ErrNotFound, "ExpireParticipant unknown room")
+	isErr(t, err, model.ErrNotFound, "ExpireParticipant unknown room")
 }
 
 func testExpireConcurrent(t *testing.T, f *fixture) {

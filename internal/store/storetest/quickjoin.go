@@ -6,11 +6,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 // quickJoin runs QuickJoin at now with a fresh fallback room.
-func (f *fixture) quickJoin(userID string, preferred []string, now time.Time) store.JoinResult {
+func (f *fixture) quickJoin(userID string, preferred []string, now time.Time) model.JoinResult {
 	f.t.Helper()
 	res, err := f.s.QuickJoin(f.ctx, userID, preferred, fallbackRoom(), now, now.Add(30*time.Second))
 	if err != nil {
@@ -19,8 +19,8 @@ func (f *fixture) quickJoin(userID string, preferred []string, now time.Time) st
 	return res
 }
 
-func fallbackRoom() store.Room {
-	return store.Room{Name: "Overflow", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: at(time.Hour)}
+func fallbackRoom() model.Room {
+	return model.Room{Name: "Overflow", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: at(time.Hour)}
 }
 
 // fill joins n new users to the room.
@@ -38,7 +38,7 @@ func testQuickJoin(t *testing.T, f *fixture) {
 	study := f.room("study", "study", 8)
 	deep := f.room("deep", "deep-work", 8)
 	full := f.room("full", "creative", 3)
-	closed, err := f.s.CreateRoom(f.ctx, store.Room{Name: "closed", Category: "study", MaxCapacity: 50, IsActive: false, CreatedAt: base})
+	closed, err := f.s.CreateRoom(f.ctx, model.Room{Name: "closed", Category: "study", MaxCapacity: 50, IsActive: false, CreatedAt: base})
 	ok(t, err, "CreateRoom closed")
 	f.fill(study.ID, 1)
 	f.fill(deep.ID, 3)
@@ -68,7 +68,7 @@ func testQuickJoin(t *testing.T, f *fixture) {
 	res = f.quickJoin(u1.ID, nil, at(2*time.Minute))
 	eq(t, res.Room.ID, deep.ID, "quick join from the best room")
 	eq(t, res.AlreadyIn, true, "AlreadyIn when staying")
-	eq(t, res.Left, (*store.LeaveResult)(nil), "Left when staying")
+	eq(t, res.Left, (*model.LeaveResult)(nil), "Left when staying")
 
 	// Someone alone in a room, with a session, moves to company.
 	loner := f.user("loner")
@@ -82,7 +82,7 @@ func testQuickJoin(t *testing.T, f *fixture) {
 
 	eq(t, f.getRoom(closed.ID).CurrentCapacity, 0, "closed room CurrentCapacity")
 	_, err = f.s.QuickJoin(f.ctx, uuid.NewString(), nil, fallbackRoom(), at(0), at(time.Minute))
-	isErr(t, err, store.ErrNotFound, "QuickJoin unknown user")
+	isErr(t, err, model.ErrNotFound, "QuickJoin unknown user")
 }
 
 func testQuickJoinFallback(t *testing.T, f *fixture) {
@@ -106,7 +106,7 @@ func testQuickJoinFallback(t *testing.T, f *fixture) {
 	// Every room full: a new room is made, and only then.
 	f.fill(fb.ID, 8-2)
 	f.fill(old.ID, 2)
-	before, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Limit: 100})
+	before, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 100})
 	ok(t, err, "ListRooms")
 	res = f.quickJoin(f.user("overflow").ID, nil, at(2*time.Minute))
 	if res.Room.ID == fb.ID || res.Room.ID == old.ID {
@@ -115,7 +115,7 @@ func testQuickJoinFallback(t *testing.T, f *fixture) {
 	eq(t, res.Room.Name, "Overflow", "new room's name")
 	eq(t, res.Room.CurrentCapacity, 1, "new room's CurrentCapacity")
 	eq(t, res.Room.IsActive, true, "new room's IsActive")
-	after, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Limit: 100})
+	after, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 100})
 	ok(t, err, "ListRooms")
 	eq(t, len(after), len(before)+1, "rooms after overflow")
 	overflow := res.Room
@@ -144,7 +144,7 @@ func testQuickJoinConcurrent(t *testing.T, f *fixture) {
 	for _, id := range got {
 		count[id]++
 	}
-	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Limit: 100})
+	rooms, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 100})
 	ok(t, err, "ListRooms")
 	if len(rooms) != 3 {
 		t.Fatalf("%d rooms after 20 quick joins, want 3", len(rooms))
@@ -163,7 +163,7 @@ func testQuickJoinConcurrent(t *testing.T, f *fixture) {
 
 	// Two more at once end up together in the new room.
 	a, b := f.user("a"), f.user("b")
-	var ra, rb store.JoinResult
+	var ra, rb model.JoinResult
 	parallel(2, func(i int) {
 		var err error
 		if i == 0 {

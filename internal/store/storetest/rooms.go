@@ -8,13 +8,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 func testRooms(t *testing.T, f *fixture) {
 	owner := f.user("owner")
 	desc := "Heads down, cameras optional."
-	in := store.Room{
+	in := model.Room{
 		Name:        "Deep work",
 		Description: &desc,
 		Category:    "deep-work",
@@ -38,7 +38,7 @@ func testRooms(t *testing.T, f *fixture) {
 	eq(t, got, want, "stored room")
 
 	// Defaults: capacity 8, muted mic, no description or creator.
-	d, err := f.s.CreateRoom(f.ctx, store.Room{Name: "Study hall", Category: "study", IsActive: true, CreatedAt: base})
+	d, err := f.s.CreateRoom(f.ctx, model.Room{Name: "Study hall", Category: "study", IsActive: true, CreatedAt: base})
 	ok(t, err, "CreateRoom with defaults")
 	eq(t, d.MaxCapacity, 8, "default MaxCapacity")
 	eq(t, d.MicPolicy, "muted", "default MicPolicy")
@@ -48,17 +48,17 @@ func testRooms(t *testing.T, f *fixture) {
 
 	// A caller-chosen id is kept; taking it again fails.
 	id := uuid.NewString()
-	c, err := f.s.CreateRoom(f.ctx, store.Room{ID: id, Name: "Chores", Category: "chores", IsActive: true, CreatedAt: base})
+	c, err := f.s.CreateRoom(f.ctx, model.Room{ID: id, Name: "Chores", Category: "chores", IsActive: true, CreatedAt: base})
 	ok(t, err, "CreateRoom with id")
 	eq(t, c.ID, id, "kept ID")
-	if _, err := f.s.CreateRoom(f.ctx, store.Room{ID: id, Name: "Again", Category: "chores", IsActive: true}); err == nil {
+	if _, err := f.s.CreateRoom(f.ctx, model.Room{ID: id, Name: "Again", Category: "chores", IsActive: true}); err == nil {
 		t.Error("CreateRoom with a taken id succeeded")
 	}
 
 	_, err = f.s.GetRoom(f.ctx, uuid.NewString())
-	isErr(t, err, store.ErrNotFound, "GetRoom unknown")
+	isErr(t, err, model.ErrNotFound, "GetRoom unknown")
 	_, err = f.s.GetRoom(f.ctx, "not-a-uuid")
-	isErr(t, err, store.ErrNotFound, "GetRoom malformed id")
+	isErr(t, err, model.ErrNotFound, "GetRoom malformed id")
 
 	// CurrentCapacity counts active participants wherever a room is read.
 	us := f.users(3)
@@ -68,7 +68,7 @@ func testRooms(t *testing.T, f *fixture) {
 	_, err = f.s.LeaveRoom(f.ctx, r.ID, us[0].ID, at(time.Minute))
 	ok(t, err, "LeaveRoom")
 	eq(t, f.getRoom(r.ID).CurrentCapacity, 2, "GetRoom CurrentCapacity")
-	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Category: "deep-work", Limit: 10})
+	rooms, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Category: "deep-work", Limit: 10})
 	ok(t, err, "ListRooms")
 	if len(rooms) != 1 || rooms[0].CurrentCapacity != 2 {
 		t.Errorf("ListRooms = %+v, want one room with CurrentCapacity 2", rooms)
@@ -76,7 +76,7 @@ func testRooms(t *testing.T, f *fixture) {
 }
 
 func testSeedRooms(t *testing.T, f *fixture) {
-	seeds := []store.Room{
+	seeds := []model.Room{
 		{ID: uuid.NewString(), Name: "Morning focus", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base},
 		{ID: uuid.NewString(), Name: "Study together", Category: "study", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base},
 	}
@@ -89,8 +89,8 @@ func testSeedRooms(t *testing.T, f *fixture) {
 	// and adds new ones.
 	changed := seeds[0]
 	changed.Name = "Renamed"
-	extra := store.Room{ID: uuid.NewString(), Name: "Creative corner", Category: "creative", MaxCapacity: 6, MicPolicy: "open", IsActive: true, CreatedAt: base}
-	ok(t, f.s.SeedRooms(f.ctx, []store.Room{changed, extra}), "SeedRooms again")
+	extra := model.Room{ID: uuid.NewString(), Name: "Creative corner", Category: "creative", MaxCapacity: 6, MicPolicy: "open", IsActive: true, CreatedAt: base}
+	ok(t, f.s.SeedRooms(f.ctx, []model.Room{changed, extra}), "SeedRooms again")
 	eq(t, f.getRoom(seeds[0].ID), seeds[0], "existing seeded room")
 	eq(t, f.getRoom(extra.ID), extra, "newly seeded room")
 
@@ -100,18 +100,18 @@ func testSeedRooms(t *testing.T, f *fixture) {
 			t.Errorf("concurrent SeedRooms: %v", err)
 		}
 	})
-	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Limit: 100})
+	rooms, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 100})
 	ok(t, err, "ListRooms")
 	eq(t, len(rooms), 3, "rooms after seeding")
 
 	// Seeds without a creation time list in the order given.
-	ordered := []store.Room{
+	ordered := []model.Room{
 		{ID: "seed-c", Name: "c", Category: "chores", MaxCapacity: 8, IsActive: true},
 		{ID: "seed-a", Name: "a", Category: "chores", MaxCapacity: 8, IsActive: true},
 		{ID: "seed-b", Name: "b", Category: "chores", MaxCapacity: 8, IsActive: true},
 	}
 	ok(t, f.s.SeedRooms(f.ctx, ordered), "SeedRooms without times")
-	rooms, err = f.s.ListRooms(f.ctx, store.ListRoomsOptions{Category: "chores", Limit: 100})
+	rooms, err = f.s.ListRooms(f.ctx, model.ListRoomsOptions{Category: "chores", Limit: 100})
 	ok(t, err, "ListRooms chores")
 	var names []string
 	for _, r := range rooms {
@@ -123,10 +123,10 @@ func testSeedRooms(t *testing.T, f *fixture) {
 func testListRooms(t *testing.T, f *fixture) {
 	// Nine rooms over three categories; some share a creation time, so the
 	// order falls back to the id.
-	var all []store.Room
+	var all []model.Room
 	cats := []string{"study", "creative", "study"}
 	for i := range 9 {
-		r, err := f.s.CreateRoom(f.ctx, store.Room{
+		r, err := f.s.CreateRoom(f.ctx, model.Room{
 			Name: "room", Category: cats[i%3], MaxCapacity: 8, IsActive: true,
 			CreatedAt: at(time.Duration(i/2) * time.Second),
 		})
@@ -135,7 +135,7 @@ func testListRooms(t *testing.T, f *fixture) {
 	}
 	sortRooms(all)
 
-	page := func(opts store.ListRoomsOptions) []string {
+	page := func(opts model.ListRoomsOptions) []string {
 		t.Helper()
 		var ids []string
 		for range 20 {
@@ -163,24 +163,24 @@ func testListRooms(t *testing.T, f *fixture) {
 			wantStudy = append(wantStudy, r.ID)
 		}
 	}
-	eq(t, page(store.ListRoomsOptions{Limit: 4}), wantAll, "all rooms, pages of 4")
-	eq(t, page(store.ListRoomsOptions{Limit: 1}), wantAll, "all rooms, pages of 1")
-	eq(t, page(store.ListRoomsOptions{Limit: 100}), wantAll, "all rooms, one page")
-	eq(t, page(store.ListRoomsOptions{Category: "study", Limit: 2}), wantStudy, "study rooms, pages of 2")
+	eq(t, page(model.ListRoomsOptions{Limit: 4}), wantAll, "all rooms, pages of 4")
+	eq(t, page(model.ListRoomsOptions{Limit: 1}), wantAll, "all rooms, pages of 1")
+	eq(t, page(model.ListRoomsOptions{Limit: 100}), wantAll, "all rooms, one page")
+	eq(t, page(model.ListRoomsOptions{Category: "study", Limit: 2}), wantStudy, "study rooms, pages of 2")
 
-	rooms, err := f.s.ListRooms(f.ctx, store.ListRoomsOptions{Category: "chores", Limit: 10})
+	rooms, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Category: "chores", Limit: 10})
 	ok(t, err, "ListRooms empty category")
 	eq(t, len(rooms), 0, "rooms in an empty category")
 
 	// The page after the last room is empty.
-	rooms, err = f.s.ListRooms(f.ctx, store.ListRoomsOptions{After: wantAll[len(wantAll)-1], Limit: 10})
+	rooms, err = f.s.ListRooms(f.ctx, model.ListRoomsOptions{After: wantAll[len(wantAll)-1], Limit: 10})
 	ok(t, err, "ListRooms after last")
 	eq(t, len(rooms), 0, "rooms after the last")
 }
 
 // sortRooms orders rooms as ListRooms does: by (CreatedAt, ID), ids bytewise.
-func sortRooms(rooms []store.Room) {
-	slices.SortFunc(rooms, func(a, b store.Room) int {
+func sortRooms(rooms []model.Room) {
+	slices.SortFunc(rooms, func(a, b model.Room) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 			return c
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 func testSessions(t *testing.T, f *fixture) {
@@ -15,7 +15,7 @@ func testSessions(t *testing.T, f *fixture) {
 	u := f.user("focus")
 	f.join(r.ID, u.ID, at(0))
 
-	in := store.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(time.Minute), Goals: []string{"inbox zero", "plan week"}, ShareGoals: true}
+	in := model.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(time.Minute), Goals: []string{"inbox zero", "plan week"}, ShareGoals: true}
 	x, err := f.s.StartSession(f.ctx, in)
 	ok(t, err, "StartSession")
 	if _, err := uuid.Parse(x.ID); err != nil {
@@ -30,20 +30,20 @@ func testSessions(t *testing.T, f *fixture) {
 	eq(t, got, want, "stored session")
 
 	// A second open session is refused, naming the first.
-	_, err = f.s.StartSession(f.ctx, store.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(2 * time.Minute)})
-	var active *store.SessionActiveError
+	_, err = f.s.StartSession(f.ctx, model.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(2 * time.Minute)})
+	var active *model.SessionActiveError
 	if !errors.As(err, &active) {
 		t.Fatalf("second StartSession: got %v, want *SessionActiveError", err)
 	}
 	eq(t, active.SessionID, x.ID, "SessionActiveError.SessionID")
-	isErr(t, err, store.ErrSessionActive, "second StartSession")
+	isErr(t, err, model.ErrSessionActive, "second StartSession")
 
 	// Partial updates keep what they do not name.
-	got, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, store.SessionUpdate{Progress: ptr(40)})
+	got, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, model.SessionUpdate{Progress: ptr(40)})
 	ok(t, err, "UpdateSession progress")
 	want.Progress = 40
 	eq(t, got, want, "session after progress update")
-	got, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, store.SessionUpdate{Goals: []string{"inbox zero"}, ShareGoals: ptr(false)})
+	got, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, model.SessionUpdate{Goals: []string{"inbox zero"}, ShareGoals: ptr(false)})
 	ok(t, err, "UpdateSession goals")
 	want.Goals, want.ShareGoals = []string{"inbox zero"}, false
 	eq(t, got, want, "session after goals update")
@@ -64,9 +64,9 @@ func testSessions(t *testing.T, f *fixture) {
 	eq(t, got, want, "stored completed session")
 
 	_, err = f.s.CompleteSession(f.ctx, x.ID, u.ID, nil, nil, end.Add(time.Minute))
-	isErr(t, err, store.ErrConflict, "CompleteSession twice")
-	_, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, store.SessionUpdate{Progress: ptr(50)})
-	isErr(t, err, store.ErrConflict, "UpdateSession after completion")
+	isErr(t, err, model.ErrConflict, "CompleteSession twice")
+	_, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, model.SessionUpdate{Progress: ptr(50)})
+	isErr(t, err, model.ErrConflict, "UpdateSession after completion")
 
 	// Still in the room, a new session may start; no rating stays nil.
 	y := f.start(r.ID, u.ID, end.Add(time.Minute))
@@ -82,30 +82,30 @@ func testSessionErrors(t *testing.T, f *fixture) {
 	r := f.room("errors", "study", 8)
 	u, other := f.user("owner"), f.user("other")
 
-	_, err := f.s.StartSession(f.ctx, store.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(0)})
-	isErr(t, err, store.ErrNotInRoom, "StartSession outside the room")
+	_, err := f.s.StartSession(f.ctx, model.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(0)})
+	isErr(t, err, model.ErrNotInRoom, "StartSession outside the room")
 	f.join(r.ID, u.ID, at(0))
 	elsewhere := f.room("elsewhere", "study", 8)
-	_, err = f.s.StartSession(f.ctx, store.Session{RoomID: elsewhere.ID, UserID: u.ID, StartedAt: at(0)})
-	isErr(t, err, store.ErrNotInRoom, "StartSession in another room")
-	_, err = f.s.StartSession(f.ctx, store.Session{RoomID: uuid.NewString(), UserID: u.ID, StartedAt: at(0)})
-	isErr(t, err, store.ErrNotFound, "StartSession unknown room")
+	_, err = f.s.StartSession(f.ctx, model.Session{RoomID: elsewhere.ID, UserID: u.ID, StartedAt: at(0)})
+	isErr(t, err, model.ErrNotInRoom, "StartSession in another room")
+	_, err = f.s.StartSession(f.ctx, model.Session{RoomID: uuid.NewString(), UserID: u.ID, StartedAt: at(0)})
+	isErr(t, err, model.ErrNotFound, "StartSession unknown room")
 
 	x := f.start(r.ID, u.ID, at(time.Minute), "goal")
 	_, err = f.s.GetSession(f.ctx, uuid.NewString())
-	isErr(t, err, store.ErrNotFound, "GetSession unknown")
+	isErr(t, err, model.ErrNotFound, "GetSession unknown")
 	_, err = f.s.GetSession(f.ctx, "not-a-uuid")
-	isErr(t, err, store.ErrNotFound, "GetSession malformed id")
+	isErr(t, err, model.ErrNotFound, "GetSession malformed id")
 
 	// Someone else's session is not found, for every change.
-	_, err = f.s.UpdateSession(f.ctx, x.ID, other.ID, store.SessionUpdate{Progress: ptr(10)})
-	isErr(t, err, store.ErrNotFound, "UpdateSession someone else's")
+	_, err = f.s.UpdateSession(f.ctx, x.ID, other.ID, model.SessionUpdate{Progress: ptr(10)})
+	isErr(t, err, model.ErrNotFound, "UpdateSession someone else's")
 	_, err = f.s.CompleteSession(f.ctx, x.ID, other.ID, nil, nil, at(time.Hour))
-	isErr(t, err, store.ErrNotFound, "CompleteSession someone else's")
-	_, err = f.s.UpdateSession(f.ctx, uuid.NewString(), u.ID, store.SessionUpdate{Progress: ptr(10)})
-	isErr(t, err, store.ErrNotFound, "UpdateSession unknown")
+	isErr(t, err, model.ErrNotFound, "CompleteSession someone else's")
+	_, err = f.s.UpdateSession(f.ctx, uuid.NewString(), u.ID, model.SessionUpdate{Progress: ptr(10)})
+	isErr(t, err, model.ErrNotFound, "UpdateSession unknown")
 	_, err = f.s.CompleteSession(f.ctx, "not-a-uuid", u.ID, nil, nil, at(time.Hour))
-	isErr(t, err, store.ErrNotFound, "CompleteSession malformed id")
+	isErr(t, err, model.ErrNotFound, "CompleteSession malformed id")
 	got, err := f.s.GetSession(f.ctx, x.ID)
 	ok(t, err, "GetSession")
 	eq(t, got, x, "session after refused changes")
@@ -114,9 +114,9 @@ func testSessionErrors(t *testing.T, f *fixture) {
 	_, err = f.s.LeaveRoom(f.ctx, r.ID, u.ID, at(2*time.Minute))
 	ok(t, err, "LeaveRoom")
 	_, err = f.s.CompleteSession(f.ctx, x.ID, u.ID, nil, nil, at(3*time.Minute))
-	isErr(t, err, store.ErrConflict, "CompleteSession after leaving")
-	_, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, store.SessionUpdate{Progress: ptr(10)})
-	isErr(t, err, store.ErrConflict, "UpdateSession after leaving")
+	isErr(t, err, model.ErrConflict, "CompleteSession after leaving")
+	_, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, model.SessionUpdate{Progress: ptr(10)})
+	isErr(t, err, model.ErrConflict, "UpdateSession after leaving")
 }
 
 func testOpenSessions(t *testing.T, f *fixture) {
@@ -156,7 +156,7 @@ func testHistory(t *testing.T, f *fixture) {
 	f.start(r.ID, other.ID, at(0))
 
 	// Five sessions an hour apart, each 30 minutes long.
-	var xs []store.Session
+	var xs []model.Session
 	for i := range 5 {
 		x := f.start(r.ID, u.ID, at(time.Duration(i)*time.Hour), "goal")
 		x, err := f.s.CompleteSession(f.ctx, x.ID, u.ID, []string{"done"}, nil, x.StartedAt.Add(30*time.Minute))
@@ -164,12 +164,12 @@ func testHistory(t *testing.T, f *fixture) {
 		xs = append(xs, x)
 	}
 
-	all, err := f.s.History(f.ctx, u.ID, store.HistoryOptions{Limit: 10})
+	all, err := f.s.History(f.ctx, u.ID, model.HistoryOptions{Limit: 10})
 	ok(t, err, "History")
-	eq(t, all, []store.Session{xs[4], xs[3], xs[2], xs[1], xs[0]}, "History, newest first")
+	eq(t, all, []model.Session{xs[4], xs[3], xs[2], xs[1], xs[0]}, "History, newest first")
 
 	var paged []string
-	opts := store.HistoryOptions{Limit: 2}
+	opts := model.HistoryOptions{Limit: 2}
 	for range 10 {
 		page, err := f.s.History(f.ctx, u.ID, opts)
 		ok(t, err, "History page")
@@ -188,16 +188,16 @@ func testHistory(t *testing.T, f *fixture) {
 
 	since, err := f.s.SessionsSince(f.ctx, u.ID, at(2*time.Hour))
 	ok(t, err, "SessionsSince")
-	eq(t, since, []store.Session{xs[2], xs[3], xs[4]}, "SessionsSince, oldest first, inclusive")
+	eq(t, since, []model.Session{xs[2], xs[3], xs[4]}, "SessionsSince, oldest first, inclusive")
 	since, err = f.s.SessionsSince(f.ctx, u.ID, at(5*time.Hour))
 	ok(t, err, "SessionsSince future")
-	eq(t, since, []store.Session{}, "SessionsSince after the last")
+	eq(t, since, []model.Session{}, "SessionsSince after the last")
 
 	// Someone else's history is theirs alone.
-	h, err := f.s.History(f.ctx, other.ID, store.HistoryOptions{Limit: 10})
+	h, err := f.s.History(f.ctx, other.ID, model.HistoryOptions{Limit: 10})
 	ok(t, err, "History other")
 	eq(t, len(h), 1, "other user's history")
-	h, err = f.s.History(f.ctx, f.user("new").ID, store.HistoryOptions{Limit: 10})
+	h, err = f.s.History(f.ctx, f.user("new").ID, model.HistoryOptions{Limit: 10})
 	ok(t, err, "History new user")
-	eq(t, h, []store.Session{}, "new user's history")
+	eq(t, h, []model.Session{}, "new user's history")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
 
@@ -83,9 +84,9 @@ func newFixture(t *testing.T, s store.Store) *fixture {
 }
 
 // user creates a user named name.
-func (f *fixture) user(name string) store.User {
+func (f *fixture) user(name string) model.User {
 	f.t.Helper()
-	u := store.User{
+	u := model.User{
 		ID:          uuid.NewString(),
 		AnonymousID: uuid.NewString(),
 		DisplayName: name,
@@ -99,9 +100,9 @@ func (f *fixture) user(name string) store.User {
 }
 
 // users creates n users.
-func (f *fixture) users(n int) []store.User {
+func (f *fixture) users(n int) []model.User {
 	f.t.Helper()
-	us := make([]store.User, n)
+	us := make([]model.User, n)
 	for i := range us {
 		us[i] = f.user(fmt.Sprintf("user %d", i))
 	}
@@ -109,9 +110,9 @@ func (f *fixture) users(n int) []store.User {
 }
 
 // room creates an active room; each one is created 1 ms after the previous.
-func (f *fixture) room(name, category string, capacity int) store.Room {
+func (f *fixture) room(name, category string, capacity int) model.Room {
 	f.t.Helper()
-	r, err := f.s.CreateRoom(f.ctx, store.Room{
+	r, err := f.s.CreateRoom(f.ctx, model.Room{
 		Name:        name,
 		Category:    category,
 		MaxCapacity: capacity,
@@ -126,7 +127,7 @@ func (f *fixture) room(name, category string, capacity int) store.Room {
 }
 
 // join joins userID to roomID at now, holding the seat 30 s.
-func (f *fixture) join(roomID, userID string, now time.Time) store.JoinResult {
+func (f *fixture) join(roomID, userID string, now time.Time) model.JoinResult {
 	f.t.Helper()
 	res, err := f.s.JoinRoom(f.ctx, roomID, userID, now, now.Add(30*time.Second))
 	if err != nil {
@@ -136,9 +137,9 @@ func (f *fixture) join(roomID, userID string, now time.Time) store.JoinResult {
 }
 
 // start opens a session for userID in roomID at now.
-func (f *fixture) start(roomID, userID string, now time.Time, goals ...string) store.Session {
+func (f *fixture) start(roomID, userID string, now time.Time, goals ...string) model.Session {
 	f.t.Helper()
-	x, err := f.s.StartSession(f.ctx, store.Session{RoomID: roomID, UserID: userID, StartedAt: now, Goals: goals})
+	x, err := f.s.StartSession(f.ctx, model.Session{RoomID: roomID, UserID: userID, StartedAt: now, Goals: goals})
 	if err != nil {
 		f.t.Fatalf("StartSession(%s, %s): %v", roomID, userID, err)
 	}
@@ -146,7 +147,7 @@ func (f *fixture) start(roomID, userID string, now time.Time, goals ...string) s
 }
 
 // getRoom reads a room.
-func (f *fixture) getRoom(id string) store.Room {
+func (f *fixture) getRoom(id string) model.Room {
 	f.t.Helper()
 	r, err := f.s.GetRoom(f.ctx, id)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/model"
 )
 
 func testTimers(t *testing.T, f *fixture) {
@@ -16,40 +16,40 @@ func testTimers(t *testing.T, f *fixture) {
 	u := f.user("u")
 
 	_, err := f.s.GetTimer(f.ctx, uuid.NewString())
-	isErr(t, err, store.ErrNotFound, "GetTimer unknown room")
+	isErr(t, err, model.ErrNotFound, "GetTimer unknown room")
 	tm, err := f.s.GetTimer(f.ctx, r.ID)
 	ok(t, err, "GetTimer")
-	eq(t, tm, store.Timer{RoomID: r.ID, State: "idle"}, "timer of a new room")
+	eq(t, tm, model.Timer{RoomID: r.ID, State: "idle"}, "timer of a new room")
 
 	ends := at(25 * time.Minute)
-	running := store.Timer{RoomID: r.ID, State: "running", Type: "work", Duration: 1500, Remaining: 1500, EndsAt: &ends, By: &u.ID, Version: 1}
+	running := model.Timer{RoomID: r.ID, State: "running", Type: "work", Duration: 1500, Remaining: 1500, EndsAt: &ends, By: &u.ID, Version: 1}
 	ok(t, f.s.SaveTimer(f.ctx, running, 0), "SaveTimer first")
 	tm, err = f.s.GetTimer(f.ctx, r.ID)
 	ok(t, err, "GetTimer")
 	eq(t, tm, running, "stored running timer")
 
 	// A save from a stale version loses, whether first or later.
-	isErr(t, f.s.SaveTimer(f.ctx, running, 0), store.ErrConflict, "SaveTimer from version 0 again")
-	paused := store.Timer{RoomID: r.ID, State: "paused", Type: "work", Duration: 1500, Remaining: 900, By: &u.ID, Version: 2}
+	isErr(t, f.s.SaveTimer(f.ctx, running, 0), model.ErrConflict, "SaveTimer from version 0 again")
+	paused := model.Timer{RoomID: r.ID, State: "paused", Type: "work", Duration: 1500, Remaining: 900, By: &u.ID, Version: 2}
 	ok(t, f.s.SaveTimer(f.ctx, paused, 1), "SaveTimer pause")
-	isErr(t, f.s.SaveTimer(f.ctx, paused, 1), store.ErrConflict, "SaveTimer from a stale version")
+	isErr(t, f.s.SaveTimer(f.ctx, paused, 1), model.ErrConflict, "SaveTimer from a stale version")
 	tm, err = f.s.GetTimer(f.ctx, r.ID)
 	ok(t, err, "GetTimer")
 	eq(t, tm, paused, "stored paused timer")
 
-	idle := store.Timer{RoomID: r.ID, State: "idle", By: &u.ID, Version: 3}
+	idle := model.Timer{RoomID: r.ID, State: "idle", By: &u.ID, Version: 3}
 	ok(t, f.s.SaveTimer(f.ctx, idle, 2), "SaveTimer reset")
 	tm, err = f.s.GetTimer(f.ctx, r.ID)
 	ok(t, err, "GetTimer")
 	eq(t, tm, idle, "stored idle timer")
 
-	gone := store.Timer{RoomID: uuid.NewString(), State: "idle", Version: 1}
-	isErr(t, f.s.SaveTimer(f.ctx, gone, 0), store.ErrNotFound, "SaveTimer unknown room")
+	gone := model.Timer{RoomID: uuid.NewString(), State: "idle", Version: 1}
+	isErr(t, f.s.SaveTimer(f.ctx, gone, 0), model.ErrNotFound, "SaveTimer unknown room")
 
 	// RunningTimers lists running timers only.
 	other := f.room("other", "study", 8)
 	ends2 := at(5 * time.Minute)
-	running2 := store.Timer{RoomID: other.ID, State: "running", Type: "break", Duration: 300, Remaining: 300, EndsAt: &ends2, Version: 1}
+	running2 := model.Timer{RoomID: other.ID, State: "running", Type: "break", Duration: 300, Remaining: 300, EndsAt: &ends2, Version: 1}
 	ok(t, f.s.SaveTimer(f.ctx, running2, 0), "SaveTimer other")
 	third := f.room("third", "study", 8)
 	running3 := running
@@ -76,12 +76,12 @@ func testTimerConcurrent(t *testing.T, f *fixture) {
 	for prev := range int64(3) {
 		var won, lost atomic.Int32
 		parallel(2, func(i int) {
-			tm := store.Timer{RoomID: r.ID, State: "paused", Type: "work", Duration: 60 * (i + 1), Remaining: 60, Version: prev + 1}
+			tm := model.Timer{RoomID: r.ID, State: "paused", Type: "work", Duration: 60 * (i + 1), Remaining: 60, Version: prev + 1}
 			err := f.s.SaveTimer(f.ctx, tm, prev)
 			switch {
 			case err == nil:
 				won.Add(1)
-			case errors.Is(err, store.ErrConflict):
+			case errors.Is(err, model.ErrConflict):
 				lost.Add(1)
 			default:
 				t.Errorf("SaveTimer: %v", err)
