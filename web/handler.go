@@ -1,6 +1,6 @@
 // Package web serves the Body Double progressive web app: the files Vite
 // builds into dist/, embedded in the binary (embed.go), with the caching and
-// security headers of DESIGN.md "Front end".
+// security headers listed in web/README.md.
 package web
 
 import (

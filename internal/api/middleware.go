@@ -21,7 +21,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/readmemo"
 )
 
-// maxBody is the largest request body accepted (DESIGN.md: too_large).
+// maxBody is the largest request body accepted (docs/api.md "Errors": too_large).
 const maxBody = 64 << 10
 
 // Header values every response carries; shared between responses, so

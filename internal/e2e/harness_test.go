@@ -121,7 +121,7 @@ type browser struct {
 	flushes  int
 }
 
-// newBrowser launches Chromium with the flags of DESIGN.md "Tests and checks"
+// newBrowser launches Chromium with the flags CI needs
 // (plus extra, which the camera tests use) and a fresh user-data-dir, opens
 // a tab and starts recording its console.
 func newBrowser(t *testing.T, srv *server, name string, extra ...chromedp.ExecAllocatorOption) *browser {
@@ -479,7 +479,7 @@ func (u *apiUser) call(method, path string, body, out any) int {
 	return res.StatusCode
 }
 
-// problem is the error body of DESIGN.md's error table.
+// problem is the problem+json error body of docs/api.md "Errors".
 type problem struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`

@@ -123,7 +123,7 @@ func TestNarrowScreen(t *testing.T) {
 	fits("settings")
 }
 
-// TestHeaders checks the HTTP side of DESIGN.md "Front end": security
+// TestHeaders checks the HTTP side of the front end (web/README.md): security
 // headers, caching, the SPA fallback and API paths that are never the app.
 func TestHeaders(t *testing.T) {
 	t.Parallel()

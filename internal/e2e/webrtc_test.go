@@ -16,7 +16,7 @@ import (
 )
 
 // The camera tests: real WebRTC between two Chromiums, with the fake camera
-// and microphone, on loopback only (DESIGN.md "Tests and checks"). Each
+// and microphone, on loopback only. Each
 // test runs again in a network namespace of its own whose only interface
 // is lo, so that neither Chromium can gather, or send a connectivity check
 // to, any other address of this machine. The app's debug hook

@@ -35,7 +35,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/rooms"
 )
 
-// Limits and intervals of the socket (DESIGN.md "WebSocket contract").
+// Limits and intervals of the socket (docs/protocol.md).
 const (
 	MaxConnsPerUser = 5
 	// MaxConnsPerAddr bounds the sockets of one client address (a school's

@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Server event names (DESIGN.md "WebSocket contract").
+// Server event names (docs/protocol.md).
 const (
 	EvRoomJoined        = "room-joined"
 	EvRoomLeft          = "room-left"

@@ -14,7 +14,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
-// Room limits (DESIGN.md "Shared vocabulary").
+// Room limits (docs/api.md "Rooms").
 const (
 	DefaultCapacity = 8
 	MinCapacity     = 2

@@ -20,7 +20,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/store"
 )
 
-// Presence timing (DESIGN.md "Presence and lifetimes").
+// Presence timing (docs/protocol.md "Presence and grace").
 const (
 	// Grace is how long a seat is held without a live socket by default:
 	// after a REST join, a dropped connection, or a restart.

@@ -15,7 +15,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
-// Focus session limits (DESIGN.md "Shared vocabulary").
+// Focus session limits (docs/api.md "Focus sessions").
 const (
 	MaxGoals   = 10
 	MaxGoalLen = 200
