@@ -6,7 +6,7 @@ import type {
   Session, SessionList, Stats, User,
 } from './types';
 
-/** ApiError is a problem answer from the server (DESIGN.md error table). */
+/** ApiError is a problem answer from the server (docs/api.md "Errors"). */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;

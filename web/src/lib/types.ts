@@ -1,4 +1,5 @@
-// Wire types of the REST and WebSocket contracts (DESIGN.md "Shared vocabulary").
+// Wire types of the REST and WebSocket contracts (docs/api.md "Shared vocabulary",
+// docs/protocol.md).
 
 export type Category = 'deep-work' | 'study' | 'creative' | 'admin' | 'chores';
 export type Status = 'working' | 'break' | 'away';

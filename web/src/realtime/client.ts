@@ -1,7 +1,7 @@
-// RealtimeClient is the tab's one WebSocket to /ws (DESIGN.md "WebSocket
-// contract"): it reconnects with exponential backoff and jitter, except after
-// close code 4401 (signed out); it pairs replies with requests by `ref`; and it
-// feeds every frame's serverTime to the clock-offset estimate.
+// RealtimeClient is the tab's one WebSocket to /ws (docs/protocol.md): it
+// reconnects with exponential backoff and jitter, except after close code
+// 4401 (signed out); it pairs replies with requests by `ref`; and it feeds
+// every frame's serverTime to the clock-offset estimate.
 import { signal } from '@preact/signals';
 import type { FieldError } from '../lib/types';
 import { backoffDelay } from './backoff';
