@@ -40,18 +40,30 @@ type tokenState struct {
 func (s *Server) CloseToken(tokenID string) {
 	s.mu.Lock()
 	s.rememberLocked(tokenID, tokenState{revoked: true, at: s.now()})
-	var doomed []*relay
+	doomed := s.relaysLocked(func(r *relay) bool { return r.owner.TokenID == tokenID })
+	s.mu.Unlock()
+	s.closeRelays(doomed, "turn: closed the relays of a logged-out session")
+}
+
+// relaysLocked lists the relays doomed picks; s.mu must be held.
+func (s *Server) relaysLocked(doomed func(*relay) bool) []*relay {
+	var rs []*relay
 	for r := range s.relays {
-		if r.owner.TokenID == tokenID {
-			doomed = append(doomed, r)
+		if doomed(r) {
+			rs = append(rs, r)
 		}
 	}
-	s.mu.Unlock()
-	for _, r := range doomed {
+	return rs
+}
+
+// closeRelays closes relays, without s.mu (a relay's Close takes it), and
+// logs why with their number when there were any.
+func (s *Server) closeRelays(relays []*relay, why string) {
+	for _, r := range relays {
 		r.Close()
 	}
-	if len(doomed) > 0 {
-		s.log.Debug("turn: closed the relays of a logged-out session", "relays", len(doomed))
+	if len(relays) > 0 {
+		s.log.Debug(why, "relays", len(relays))
 	}
 }
 
@@ -147,18 +159,10 @@ func (s *Server) sweep() {
 		s.checkRevoked(ctx, id)
 	}
 	now := s.now()
-	var doomed []*relay
 	s.mu.Lock()
-	for r := range s.relays {
-		if !now.Before(r.owner.Expiry) || s.tokens[r.owner.TokenID].revoked {
-			doomed = append(doomed, r)
-		}
-	}
+	doomed := s.relaysLocked(func(r *relay) bool {
+		return !now.Before(r.owner.Expiry) || s.tokens[r.owner.TokenID].revoked
+	})
 	s.mu.Unlock()
-	for _, r := range doomed {
-		r.Close()
-	}
-	if len(doomed) > 0 {
-		s.log.Debug("turn: closed relays of expired credentials or logged-out sessions", "relays", len(doomed))
-	}
+	s.closeRelays(doomed, "turn: closed relays of expired credentials or logged-out sessions")
 }
