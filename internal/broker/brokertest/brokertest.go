@@ -4,6 +4,7 @@ package brokertest
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -96,4 +97,25 @@ func publish(t *testing.T, b broker.Broker, channel, payload string) {
 	if err := b.Publish(context.Background(), channel, []byte(payload)); err != nil {
 		t.Fatalf("Publish(%q, %q): %v", channel, payload, err)
 	}
+}
+
+// onEach subscribes a recorder named "onA" on a and one named "onB" on b.
+func onEach(t *testing.T, a, b broker.Broker, channel string) (ra, rb *recorder) {
+	t.Helper()
+	ra, rb = newRecorder("onA"), newRecorder("onB")
+	subscribe(t, a, channel, ra.handle)
+	subscribe(t, b, channel, rb.handle)
+	return ra, rb
+}
+
+// publishNumbered publishes prefix+"0" to prefix+"<n-1>" from inst, in
+// that order, and returns them.
+func publishNumbered(t *testing.T, inst broker.Broker, channel, prefix string, n int) []string {
+	t.Helper()
+	want := make([]string, n)
+	for i := range n {
+		want[i] = prefix + strconv.Itoa(i)
+		publish(t, inst, channel, want[i])
+	}
+	return want
 }

@@ -11,23 +11,15 @@ import (
 
 func testPerPublisherOrder(t *testing.T, a, b broker.Broker) {
 	const ch, n = "room:order", 1000
-	ra, rb := newRecorder("onA"), newRecorder("onB")
-	subscribe(t, a, ch, ra.handle)
-	subscribe(t, b, ch, rb.handle)
-	want := make([]string, n)
-	for i := range n {
-		want[i] = fmt.Sprint(i)
-		publish(t, a, ch, want[i])
-	}
+	ra, rb := onEach(t, a, b, ch)
+	want := publishNumbered(t, a, ch, "", n)
 	ra.expectSeq(t, want...)
 	rb.expectSeq(t, want...)
 }
 
 func testConcurrentPublishersOrder(t *testing.T, a, b broker.Broker) {
 	const ch, publishers, n = "room:concurrent", 4, 250
-	ra, rb := newRecorder("onA"), newRecorder("onB")
-	subscribe(t, a, ch, ra.handle)
-	subscribe(t, b, ch, rb.handle)
+	ra, rb := onEach(t, a, b, ch)
 	var wg sync.WaitGroup
 	errs := make(chan error, publishers)
 	for p := range publishers {
@@ -67,14 +59,8 @@ func testConcurrentPublishersOrder(t *testing.T, a, b broker.Broker) {
 
 func testOwnMessagesOnce(t *testing.T, a, b broker.Broker) {
 	const ch, n = "room:echo", 100
-	ra, rb := newRecorder("onA"), newRecorder("onB")
-	subscribe(t, a, ch, ra.handle)
-	subscribe(t, b, ch, rb.handle)
-	want := make([]string, n)
-	for i := range n {
-		want[i] = fmt.Sprint("m", i)
-		publish(t, a, ch, want[i])
-	}
+	ra, rb := onEach(t, a, b, ch)
+	want := publishNumbered(t, a, ch, "m", n)
 	// Published after all of a's messages were accepted, so an echo of
 	// them (through Redis, say) would reach a's subscriber before this.
 	publish(t, b, ch, "end")
@@ -95,11 +81,7 @@ func testSlowHandlerDoesNotBlock(t *testing.T, a, b broker.Broker) {
 	fastA, fastB := newRecorder("fastA"), newRecorder("fastB")
 	subscribe(t, a, ch, fastA.handle)
 	subscribe(t, b, ch, fastB.handle)
-	want := make([]string, n)
-	for i := range n {
-		want[i] = fmt.Sprint(i)
-		publish(t, a, ch, want[i]) // would hang here if Publish waited for the slow handler
-	}
+	want := publishNumbered(t, a, ch, "", n) // would hang if Publish waited for the slow handler
 	fastA.expectSeq(t, want...)
 	fastB.expectSeq(t, want...)
 	open()
