@@ -1,6 +1,9 @@
 package broker
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -76,6 +79,30 @@ func (f *fanout) subscribe(channel string, h Handler, direct bool) (*subscriptio
 		go s.run()
 	}
 	return s, nil
+}
+
+// publishCopy is what Publish does in this process, for Memory and Redis
+// alike: it refuses a ctx that has ended, then publishes a copy of payload
+// (the caller may reuse its buffer once Publish returns).
+func (f *fanout) publishCopy(ctx context.Context, channel string, payload []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("broker: publish %q: %w", channel, err)
+	}
+	return f.publish(channel, bytes.Clone(payload))
+}
+
+// subscribeCtx is what Subscribe does in this process, for Memory and
+// Redis alike: it refuses a ctx that has ended, then registers h and
+// returns the cancel func that removes it.
+func (f *fanout) subscribeCtx(ctx context.Context, channel string, h Handler, direct bool) (cancel func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("broker: subscribe %q: %w", channel, err)
+	}
+	s, err := f.subscribe(channel, h, direct)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f.unsubscribe(s) }, nil
 }
 
 // unsubscribe removes s; it is idempotent and does not wait for s's

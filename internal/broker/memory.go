@@ -1,9 +1,7 @@
 package broker
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 )
 
@@ -31,33 +29,19 @@ func NewMemory() *Memory {
 // and returns without waiting for handlers. Messages published by one
 // goroutine reach each subscriber in order.
 func (m *Memory) Publish(ctx context.Context, channel string, payload []byte) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("broker: publish %q: %w", channel, err)
-	}
-	return m.f.publish(channel, bytes.Clone(payload))
+	return m.f.publishCopy(ctx, channel, payload)
 }
 
 // Subscribe registers h for channel; messages published after Subscribe
 // returns reach h. After cancel returns, h is not called again, except for a
 // call already in progress.
 func (m *Memory) Subscribe(ctx context.Context, channel string, h Handler) (cancel func(), err error) {
-	return m.subscribe(ctx, channel, h, false)
+	return m.f.subscribeCtx(ctx, channel, h, false)
 }
 
 // SubscribeDirect implements DirectSubscriber.
 func (m *Memory) SubscribeDirect(ctx context.Context, channel string, h Handler) (cancel func(), err error) {
-	return m.subscribe(ctx, channel, h, true)
-}
-
-func (m *Memory) subscribe(ctx context.Context, channel string, h Handler, direct bool) (cancel func(), err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("broker: subscribe %q: %w", channel, err)
-	}
-	s, err := m.f.subscribe(channel, h, direct)
-	if err != nil {
-		return nil, err
-	}
-	return func() { m.f.unsubscribe(s) }, nil
+	return m.f.subscribeCtx(ctx, channel, h, true)
 }
 
 // Close stops delivery, drops undelivered messages and waits until no

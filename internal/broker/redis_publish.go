@@ -1,9 +1,7 @@
 package broker
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,10 +45,7 @@ type outMsg struct {
 //
 // Publish returns an error only after Close or when ctx has already ended.
 func (r *Redis) Publish(ctx context.Context, channel string, payload []byte) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("broker: publish %q: %w", channel, err)
-	}
-	if err := r.local.publish(channel, bytes.Clone(payload)); err != nil {
+	if err := r.local.publishCopy(ctx, channel, payload); err != nil {
 		return err
 	}
 	if r.down.Load() {

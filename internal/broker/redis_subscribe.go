@@ -35,14 +35,10 @@ func (r *Redis) SubscribeDirect(ctx context.Context, channel string, h Handler) 
 }
 
 func (r *Redis) subscribe(ctx context.Context, channel string, h Handler, direct bool) (cancel func(), err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("broker: subscribe %q: %w", channel, err)
-	}
-	s, err := r.local.subscribe(channel, h, direct)
+	cancel, err = r.local.subscribeCtx(ctx, channel, h, direct)
 	if err != nil {
 		return nil, err
 	}
-	cancel = func() { r.local.unsubscribe(s) }
 	if err := r.awaitLive(ctx, channel); err != nil {
 		cancel()
 		return nil, err
