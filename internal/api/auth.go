@@ -10,13 +10,6 @@ import (
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
-// authResponse is the answer of POST /api/auth/anonymous and GET /api/auth/session.
-type authResponse struct {
-	Token     string    `json:"token"`
-	ExpiresAt wire.Time `json:"expiresAt"`
-	User      wire.User `json:"user"`
-}
-
 // anonymous is POST /api/auth/anonymous: a new anonymous identity (201),
 // or, when the caller already has a valid session, that same identity
 // (200), so a second click never loses anyone's history.
@@ -43,7 +36,7 @@ func (s *server) anonymous(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			s.setCookie(w, r, id)
-			return writeJSON(w, http.StatusOK, authResponse{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
+			return writeJSON(w, http.StatusOK, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
 		case !errors.Is(err, auth.ErrUnauthorized):
 			return err
 		}
@@ -53,7 +46,7 @@ func (s *server) anonymous(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setCookie(w, r, id)
-	return writeJSON(w, http.StatusCreated, authResponse{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
+	return writeJSON(w, http.StatusCreated, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
 }
 
 // session is GET /api/auth/session: who the caller is, with their token.
@@ -68,7 +61,7 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, authResponse{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
+	return writeJSON(w, http.StatusOK, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
 }
 
 // renewed returns id, or a fresh identity for the same user when id is in

@@ -9,8 +9,7 @@ import (
 	"testing"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/rooms"
-	"github.com/bodydouble/bodydouble/internal/users"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // maxFieldErrors is the most field errors an answer may carry (issue 9).
@@ -37,12 +36,12 @@ func FuzzDecodeBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	targets := []func() any{
-		func() any { return &rooms.CreateRoomInput{} },
-		func() any { return &rooms.StartSessionInput{} },
-		func() any { return &rooms.UpdateSessionInput{} },
-		func() any { return &rooms.CompleteSessionInput{} },
-		func() any { return &users.ProfileInput{} },
-		func() any { return &users.PreferencesInput{} },
+		func() any { return &wire.CreateRoomInput{} },
+		func() any { return &wire.StartSessionInput{} },
+		func() any { return &wire.UpdateSessionInput{} },
+		func() any { return &wire.CompleteSessionInput{} },
+		func() any { return &wire.ProfileInput{} },
+		func() any { return &wire.PreferencesInput{} },
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, target := range targets {

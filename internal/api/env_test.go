@@ -234,13 +234,13 @@ func (r response) decode(t *testing.T, v any) {
 }
 
 // problem checks that r is a problem document with status and code, and returns it.
-func (r response) problem(t *testing.T, status int, code string) problem {
+func (r response) problem(t *testing.T, status int, code string) wire.Problem {
 	t.Helper()
 	r.want(t, status)
 	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("%s %s: Content-Type %q, want application/problem+json", r.method, r.path, ct)
 	}
-	var p problem
+	var p wire.Problem
 	r.decode(t, &p)
 	if p.Code != code || p.Status != status || p.Type != "about:blank" || p.Title != http.StatusText(status) || p.Message == "" {
 		t.Fatalf("%s %s: problem %+v, want status %d code %q", r.method, r.path, p, status, code)
@@ -252,7 +252,7 @@ func (r response) problem(t *testing.T, status int, code string) problem {
 }
 
 // invalid checks that r is a 400 invalid naming field.
-func (r response) invalid(t *testing.T, field string) problem {
+func (r response) invalid(t *testing.T, field string) wire.Problem {
 	t.Helper()
 	p := r.problem(t, http.StatusBadRequest, "invalid")
 	for _, f := range p.Errors {

@@ -7,23 +7,12 @@ import (
 	"net/http"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // codeMethodNotAllowed is the code of a 405, which only REST has and so is
 // not part of the shared vocabulary in apperr.
 const codeMethodNotAllowed = "method_not_allowed"
-
-// problem is an RFC 9457 problem document with Body Double's extensions.
-type problem struct {
-	Type      string              `json:"type"`
-	Title     string              `json:"title"`
-	Status    int                 `json:"status"`
-	Code      string              `json:"code"`
-	Message   string              `json:"message"`
-	Errors    []apperr.FieldError `json:"errors,omitempty"`
-	SessionID string              `json:"sessionId,omitempty"`
-	RequestID string              `json:"requestId"`
-}
 
 // problem answers r with err as a problem document. Errors that are not
 // *apperr.Error are internal: their cause is logged with the request id
@@ -42,7 +31,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, status int
 		}
 		level("api: internal error", "requestId", in.id, "route", in.pattern, "err", e.Cause)
 	}
-	p := problem{
+	p := wire.Problem{
 		Type: "about:blank", Title: http.StatusText(status), Status: status,
 		Code: e.Code, Message: e.Message, SessionID: e.SessionID, RequestID: in.id,
 	}

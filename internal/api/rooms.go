@@ -12,12 +12,6 @@ import (
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
-// roomPage is the answer of GET /api/rooms.
-type roomPage struct {
-	Rooms      []wire.Room `json:"rooms"`
-	NextCursor *string     `json:"nextCursor"`
-}
-
 // listRooms is GET /api/rooms?category=&cursor=&limit=: rooms in a stable
 // order (oldest first), a page at a time.
 func (s *server) listRooms(w http.ResponseWriter, r *http.Request) error {
@@ -34,7 +28,7 @@ func (s *server) listRooms(w http.ResponseWriter, r *http.Request) error {
 	if body, ok := s.pages.get(key, list, next); ok {
 		return writeBody(w, http.StatusOK, body)
 	}
-	page := roomPage{Rooms: make([]wire.Room, 0, len(list)), NextCursor: cursor(next)}
+	page := wire.RoomPage{Rooms: make([]wire.Room, 0, len(list)), NextCursor: cursor(next)}
 	for _, room := range list {
 		page.Rooms = append(page.Rooms, wire.FromRoom(room))
 	}
@@ -91,7 +85,7 @@ func (c *pageCache) put(k pageKey, rooms []model.Room, next string, body []byte)
 
 // createRoom is POST /api/rooms. Creating a room does not join it.
 func (s *server) createRoom(w http.ResponseWriter, r *http.Request) error {
-	var in rooms.CreateRoomInput
+	var in wire.CreateRoomInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func TestRoomErrors(t *testing.T) {
 			{name: "get quick-join", method: "GET", path: "/api/rooms/quick-join", status: 404, code: "not_found"},
 		})
 		// None of that created a room.
-		var page roomPage
+		var page wire.RoomPage
 		me.do(t, "GET", "/api/rooms?limit=100", nil).want(t, http.StatusOK).decode(t, &page)
 		if len(page.Rooms) != len(rooms.StarterRooms()) {
 			t.Errorf("%d rooms after failed creates, want %d", len(page.Rooms), len(rooms.StarterRooms()))
@@ -322,7 +322,7 @@ func TestQuickJoin(t *testing.T) {
 		}
 		// When every room is full, a new room opens.
 		owner := e.signup(t)
-		var page roomPage
+		var page wire.RoomPage
 		owner.do(t, "GET", "/api/rooms?limit=100", nil).want(t, http.StatusOK).decode(t, &page)
 		for _, r := range page.Rooms {
 			for range r.MaxCapacity - r.CurrentCapacity {

@@ -10,17 +10,11 @@ import (
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
-// sessionPage is the answer of GET /api/sessions/history.
-type sessionPage struct {
-	Sessions   []wire.Session `json:"sessions"`
-	NextCursor *string        `json:"nextCursor"`
-}
-
 // startSession is POST /api/sessions: a focus session in the room the
 // caller is in (409 not_in_room otherwise; 409 session_active, naming it,
 // when one is open already).
 func (s *server) startSession(w http.ResponseWriter, r *http.Request) error {
-	var in rooms.StartSessionInput
+	var in wire.StartSessionInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -52,7 +46,7 @@ func (s *server) updateSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in rooms.UpdateSessionInput
+	var in wire.UpdateSessionInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -70,7 +64,7 @@ func (s *server) completeSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in rooms.CompleteSessionInput
+	var in wire.CompleteSessionInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -92,7 +86,7 @@ func (s *server) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := sessionPage{Sessions: make([]wire.Session, 0, len(list)), NextCursor: cursor(next)}
+	page := wire.SessionPage{Sessions: make([]wire.Session, 0, len(list)), NextCursor: cursor(next)}
 	for _, sess := range list {
 		page.Sessions = append(page.Sessions, wire.FromSession(sess))
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 type sessionBody struct {
@@ -209,7 +209,7 @@ func TestHistory(t *testing.T) {
 				}
 			}
 		}
-		var empty sessionPage
+		var empty wire.SessionPage
 		e.signup(t).do(t, "GET", "/api/sessions/history", nil).want(t, http.StatusOK).decode(t, &empty)
 		if empty.Sessions == nil || len(empty.Sessions) != 0 || empty.NextCursor != nil {
 			t.Errorf("a newcomer's history: %+v", empty)
@@ -231,7 +231,7 @@ func TestStats(t *testing.T) {
 		e.clock.Advance(20 * time.Minute)
 		me.do(t, "POST", "/api/rooms/"+room+"/leave", nil).want(t, http.StatusOK)
 
-		var st rooms.Stats
+		var st wire.Stats
 		me.do(t, "GET", "/api/sessions/stats", nil).want(t, http.StatusOK).decode(t, &st)
 		if st.WeekMinutes != 50 || st.StreakDays != 1 || st.TotalCount != 2 || st.CompletedCount != 1 || st.CompletionRate != 0.5 || len(st.Days) != 14 {
 			t.Errorf("stats %+v", st)
@@ -240,7 +240,7 @@ func TestStats(t *testing.T) {
 			t.Errorf("today %+v", last)
 		}
 		// In a zone where it is already Thursday, today has no focus yet; the streak lives on.
-		var tokyo rooms.Stats
+		var tokyo wire.Stats
 		e.clock.Advance(15 * time.Hour) // 00:50 UTC Thursday 13th, 09:50 in Tokyo
 		me.do(t, "GET", "/api/sessions/stats?tz=Asia/Tokyo", nil).want(t, http.StatusOK).decode(t, &tokyo)
 		if tokyo.Days[13].Date != "2025-03-13" || tokyo.Days[12].Minutes != 50 || tokyo.StreakDays != 1 {

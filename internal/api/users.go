@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/users"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -21,7 +20,7 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) error {
 // putProfile is PUT /api/users/profile, a partial update: omitted fields
 // are kept, avatarUrl null removes the avatar.
 func (s *server) putProfile(w http.ResponseWriter, r *http.Request) error {
-	var in users.ProfileInput
+	var in wire.ProfileInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -82,7 +81,7 @@ func (s *server) getPreferences(w http.ResponseWriter, r *http.Request) error {
 // putPreferences is PUT /api/users/preferences, a partial update: omitted
 // fields are kept, null resets a field to its default.
 func (s *server) putPreferences(w http.ResponseWriter, r *http.Request) error {
-	var in users.PreferencesInput
+	var in wire.PreferencesInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 var presenceFrame = []byte(`{"event":"update-presence","data":{"roomId":"6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f","status":"break"},"ref":"17"}`)
@@ -33,7 +34,7 @@ func BenchmarkDecodePresenceStrict(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var in presence
+		var in wire.PresenceInput
 		if err := decodeData(f.Data, &in); err != nil {
 			b.Fatal(err)
 		}

@@ -27,36 +27,6 @@ const (
 	evRemove         = "remove-participant"
 )
 
-type removeInput struct {
-	RoomID        string `json:"roomId"`
-	ParticipantID string `json:"participantId"`
-}
-
-type roomOnly struct {
-	RoomID string `json:"roomId"`
-}
-
-type joinRoom struct {
-	RoomID string `json:"roomId"`
-	// UserPreferences is the seed's field; accepted and ignored.
-	UserPreferences json.RawMessage `json:"userPreferences"`
-}
-
-type presence struct {
-	RoomID string `json:"roomId"`
-	Status string `json:"status"`
-}
-
-type progress struct {
-	SessionID string `json:"sessionId"`
-	Progress  *int   `json:"progress"`
-}
-
-type complete struct {
-	SessionID string `json:"sessionId"`
-	rooms.CompleteSessionInput
-}
-
 // handle runs one client event. The most frequent ones take their data
 // from the fast path's members when it read them (f.fields), and decode
 // Data strictly otherwise. Its reply is either sent here (room-joined,
@@ -66,17 +36,17 @@ func (c *conn) handle(ctx context.Context, f frame) {
 	var err error
 	switch f.Event {
 	case evJoinRoom:
-		var in joinRoom
+		var in wire.JoinRoomInput
 		if err = decode(f.Data, &in); err == nil {
 			err = c.join(ctx, in.RoomID, f.Ref)
 		}
 	case evLeaveRoom:
-		var in roomOnly
+		var in wire.RoomRef
 		if err = decode(f.Data, &in); err == nil {
 			err = c.leaveRoom(ctx, in.RoomID, f.Ref)
 		}
 	case evUpdatePresence:
-		var in presence
+		var in wire.PresenceInput
 		if v, ok := f.fields("roomId", "status"); ok {
 			in.RoomID, in.Status = v[0], v[1]
 		} else {
@@ -88,28 +58,28 @@ func (c *conn) handle(ctx context.Context, f frame) {
 			}
 		}
 	case evStartSession:
-		var in rooms.StartSessionInput
+		var in wire.StartSessionInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				_, err = c.hub.rooms.StartSession(ctx, c.user.UserID, in, o)
 			}
 		}
 	case evUpdateProgress:
-		var in progress
+		var in wire.ProgressInput
 		if err = decode(f.Data, &in); err == nil {
 			if in.Progress == nil {
 				err = apperr.Field("progress", "is required")
 			} else {
 				before := c.hub.roomOf(c)
 				var sess model.Session
-				sess, err = c.hub.rooms.UpdateSession(ctx, c.user.UserID, in.SessionID, rooms.UpdateSessionInput{Progress: in.Progress}, o)
+				sess, err = c.hub.rooms.UpdateSession(ctx, c.user.UserID, in.SessionID, wire.UpdateSessionInput{Progress: in.Progress}, o)
 				if err == nil {
 					c.replyOutside(before, f.Ref, rooms.EvSessionUpdated, sess)
 				}
 			}
 		}
 	case evCompleteSess:
-		var in complete
+		var in wire.CompleteInput
 		if err = decode(f.Data, &in); err == nil {
 			before := c.hub.roomOf(c)
 			var sess model.Session
@@ -119,14 +89,14 @@ func (c *conn) handle(ctx context.Context, f frame) {
 			}
 		}
 	case evStartTimer:
-		var in rooms.StartTimerInput
+		var in wire.StartTimerInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				_, err = c.hub.rooms.StartTimer(ctx, c.user.UserID, in, o)
 			}
 		}
 	case evPauseTimer, evResumeTimer, evResetTimer:
-		var in roomOnly
+		var in wire.RoomRef
 		if v, ok := f.fields("roomId"); ok {
 			in.RoomID = v[0]
 		} else {
@@ -139,21 +109,21 @@ func (c *conn) handle(ctx context.Context, f frame) {
 			}
 		}
 	case evMediaState:
-		var in rooms.MediaStateInput
+		var in wire.MediaStateInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				err = c.hub.rooms.MediaState(ctx, c.user.UserID, c.id, in, o)
 			}
 		}
 	case rooms.EvRTCOffer, rooms.EvRTCAnswer, rooms.EvRTCIce:
-		var in rooms.RTCInput
+		var in wire.RTCInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				err = c.hub.rooms.Relay(ctx, c.user.UserID, f.Event, in)
 			}
 		}
 	case evRemove:
-		var in removeInput
+		var in wire.RemoveInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				err = c.hub.rooms.RemoveParticipant(ctx, c.user.UserID, in.RoomID, in.ParticipantID, o)
@@ -209,13 +179,13 @@ func (c *conn) join(ctx context.Context, roomID, ref string) error {
 	return nil
 }
 
-func (c *conn) joinAndSnapshot(ctx context.Context, roomID string) (rooms.Snapshot, error) {
+func (c *conn) joinAndSnapshot(ctx context.Context, roomID string) (wire.Snapshot, error) {
 	if _, err := c.hub.rooms.Join(ctx, c.user.UserID, roomID, rooms.Origin{Conn: c.id}); err != nil {
-		return rooms.Snapshot{}, err
+		return wire.Snapshot{}, err
 	}
 	// The newest connection carries the person's media until one says otherwise.
 	if err := c.hub.rooms.ClaimMedia(ctx, c.user.UserID, roomID, c.id); err != nil {
-		return rooms.Snapshot{}, err
+		return wire.Snapshot{}, err
 	}
 	return c.hub.rooms.Snapshot(ctx, roomID)
 }
@@ -256,10 +226,7 @@ func (c *conn) replyOutside(before, ref, event string, sess model.Session) {
 	if ref == "" || before == sess.RoomID {
 		return
 	}
-	b, err := json.Marshal(struct {
-		RoomID  string       `json:"roomId"`
-		Session wire.Session `json:"session"`
-	}{sess.RoomID, wire.FromSession(sess)})
+	b, err := json.Marshal(wire.SessionEvent{RoomID: sess.RoomID, Session: wire.FromSession(sess)})
 	if err != nil {
 		c.fail(ref, apperr.From(err))
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // waitLimit bounds every wait for an event; tests never sleep to synchronise.
@@ -121,7 +122,7 @@ func (e *env) twoInRoom(t *testing.T) (alice, bob auth.Identity, room string, a,
 // room creates a room with the given capacity.
 func (e *env) room(t *testing.T, owner auth.Identity, capacity int) string {
 	t.Helper()
-	r, err := e.rooms.CreateRoom(context.Background(), owner.UserID, rooms.CreateRoomInput{Name: "Test room", Category: "study", MaxCapacity: &capacity})
+	r, err := e.rooms.CreateRoom(context.Background(), owner.UserID, wire.CreateRoomInput{Name: "Test room", Category: "study", MaxCapacity: &capacity})
 	if err != nil {
 		t.Fatal(err)
 	}

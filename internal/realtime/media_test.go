@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 const videoOnlySDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendrecv\r\n"
@@ -12,7 +13,7 @@ const videoOnlySDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video
 func (e *env) roomWithMic(t *testing.T, owner string, policy string) string {
 	t.Helper()
 	capacity := 12
-	r, err := e.rooms.CreateRoom(context.Background(), owner, rooms.CreateRoomInput{Name: "Media", Category: "creative", MaxCapacity: &capacity, MicPolicy: &policy})
+	r, err := e.rooms.CreateRoom(context.Background(), owner, wire.CreateRoomInput{Name: "Media", Category: "creative", MaxCapacity: &capacity, MicPolicy: &policy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 func TestReconnectWithinGraceIsSilent(t *testing.T) {
@@ -75,7 +76,7 @@ func TestRESTJoinIsOneCodePathAndHoldsTheSeat(t *testing.T) {
 	if got := a.Expect("participant-joined", "").Field(t, "participant", "id"); got != bob.UserID {
 		t.Fatalf("participant-joined for %v", got)
 	}
-	if _, err := e.rooms.StartSession(context.Background(), bob.UserID, rooms.StartSessionInput{RoomID: room, Goals: []string{"read"}}, rooms.Origin{}); err != nil {
+	if _, err := e.rooms.StartSession(context.Background(), bob.UserID, wire.StartSessionInput{RoomID: room, Goals: []string{"read"}}, rooms.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	a.Expect("focus-session-started", "")

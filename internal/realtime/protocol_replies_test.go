@@ -8,6 +8,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // replyCase is the set-up of one state a socket can be in when an event
@@ -43,13 +44,13 @@ var replyStates = []struct {
 		ctx := context.Background()
 		switch event {
 		case "update-progress", "complete-session":
-			s, err := e.rooms.StartSession(ctx, me.UserID, rooms.StartSessionInput{RoomID: room, Goals: []string{"write"}}, rooms.Origin{})
+			s, err := e.rooms.StartSession(ctx, me.UserID, wire.StartSessionInput{RoomID: room, Goals: []string{"write"}}, rooms.Origin{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			rc.session = s.ID
 		case "pause-timer", "resume-timer", "reset-timer":
-			if _, err := e.rooms.StartTimer(ctx, me.UserID, rooms.StartTimerInput{RoomID: room, Duration: 600, Type: "work"}, rooms.Origin{}); err != nil {
+			if _, err := e.rooms.StartTimer(ctx, me.UserID, wire.StartTimerInput{RoomID: room, Duration: 600, Type: "work"}, rooms.Origin{}); err != nil {
 				t.Fatal(err)
 			}
 			if event == "resume-timer" {
@@ -72,7 +73,7 @@ var replyStates = []struct {
 		room := e.room(t, peer, 8)
 		seat(t, e, peer, room)
 		seat(t, e, me, room)
-		s, err := e.rooms.StartSession(context.Background(), me.UserID, rooms.StartSessionInput{RoomID: room}, rooms.Origin{})
+		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, rooms.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +85,7 @@ var replyStates = []struct {
 		room := e.room(t, peer, 8)
 		seat(t, e, peer, room)
 		e.dial(t, me).Join(room)
-		s, err := e.rooms.StartSession(context.Background(), me.UserID, rooms.StartSessionInput{RoomID: room}, rooms.Origin{})
+		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, rooms.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +99,7 @@ var replyStates = []struct {
 		seat(t, e, peer, room)
 		c := e.dial(t, me)
 		c.Join(room)
-		s, err := e.rooms.StartSession(context.Background(), me.UserID, rooms.StartSessionInput{RoomID: room}, rooms.Origin{})
+		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, rooms.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}

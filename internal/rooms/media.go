@@ -2,7 +2,6 @@ package rooms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -26,18 +25,10 @@ const (
 	BanFor = 24 * time.Hour
 )
 
-// MediaStateInput is what a person shares.
-type MediaStateInput struct {
-	RoomID   string `json:"roomId"`
-	Camera   bool   `json:"camera"`
-	Mic      bool   `json:"mic"`
-	Watching bool   `json:"watching"`
-}
-
 // MediaState records what userID shares in roomID, and that conn carries
 // their media from now on, and tells the room. A microphone in a muted room
 // and a camera beyond MaxCameras are forbidden.
-func (s *Service) MediaState(ctx context.Context, userID, conn string, in MediaStateInput, o Origin) error {
+func (s *Service) MediaState(ctx context.Context, userID, conn string, in wire.MediaStateInput, o Origin) error {
 	if err := checkID(in.RoomID); err != nil {
 		return err
 	}
@@ -94,30 +85,7 @@ func (s *Service) DropMedia(ctx context.Context, userID, roomID, conn string) er
 
 // publishMedia tells a room what a participant shares.
 func (s *Service) publishMedia(ctx context.Context, roomID, userID string, m model.Media, o Origin) {
-	s.publish(ctx, newEvent(roomID, EvMediaState, struct {
-		RoomID        string `json:"roomId"`
-		ParticipantID string `json:"participantId"`
-		Camera        bool   `json:"camera"`
-		Mic           bool   `json:"mic"`
-		Watching      bool   `json:"watching"`
-	}{roomID, userID, m.Camera, m.Mic, m.Watching}, o))
-}
-
-// RTCInput is one signalling message: an offer or answer (SDP) or an ICE
-// candidate (Candidate, which may be JSON null).
-type RTCInput struct {
-	RoomID    string          `json:"roomId"`
-	To        string          `json:"to"`
-	SDP       string          `json:"sdp"`
-	Candidate json.RawMessage `json:"candidate"`
-}
-
-// iceCandidate is an RTCIceCandidateInit.
-type iceCandidate struct {
-	Candidate        string  `json:"candidate"`
-	SDPMid           *string `json:"sdpMid"`
-	SDPMLineIndex    *int    `json:"sdpMLineIndex"`
-	UsernameFragment *string `json:"usernameFragment"`
+	s.publish(ctx, newEvent(roomID, EvMediaState, wire.MediaState{RoomID: roomID, ParticipantID: userID, Camera: m.Camera, Mic: m.Mic, Watching: m.Watching}, o))
 }
 
 // Relay passes a signalling message from fromUser to the media connection
@@ -125,7 +93,7 @@ type iceCandidate struct {
 // sender's connection is in that room). event is rtc-offer, rtc-answer or
 // rtc-ice. Nothing in the payload is interpreted beyond validation; in a
 // muted room an SDP with a live audio section is forbidden.
-func (s *Service) Relay(ctx context.Context, fromUser, event string, in RTCInput) error {
+func (s *Service) Relay(ctx context.Context, fromUser, event string, in wire.RTCInput) error {
 	if err := checkID(in.RoomID); err != nil {
 		return err
 	}
@@ -148,18 +116,14 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in RTCInput
 		if room.MicPolicy == "muted" && liveAudio(in.SDP) {
 			return apperr.New(apperr.Forbidden, "This is a quiet room: audio must stay off.")
 		}
-		data = struct {
-			RoomID string `json:"roomId"`
-			From   string `json:"from"`
-			SDP    string `json:"sdp"`
-		}{in.RoomID, fromUser, in.SDP}
+		data = wire.RTCDescription{RoomID: in.RoomID, From: fromUser, SDP: in.SDP}
 	case EvRTCIce:
 		if in.SDP != "" {
 			return apperr.Field("sdp", "is not a field of rtc-ice")
 		}
-		var cand *iceCandidate
+		var cand *wire.ICECandidate
 		if len(in.Candidate) > 0 && string(in.Candidate) != "null" {
-			cand = &iceCandidate{}
+			cand = &wire.ICECandidate{}
 			if err := wire.DecodeStrict(in.Candidate, cand); err != nil || len(cand.Candidate) > MaxCandidate ||
 				!validText(cand.Candidate) || (cand.Candidate != "" && !strings.HasPrefix(cand.Candidate, "candidate:")) ||
 				(cand.SDPMid != nil && len(*cand.SDPMid) > 64) || (cand.UsernameFragment != nil && len(*cand.UsernameFragment) > 256) ||
@@ -167,11 +131,7 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in RTCInput
 				return apperr.Field("candidate", "must be an RTCIceCandidateInit or null")
 			}
 		}
-		data = struct {
-			RoomID    string        `json:"roomId"`
-			From      string        `json:"from"`
-			Candidate *iceCandidate `json:"candidate"`
-		}{in.RoomID, fromUser, cand}
+		data = wire.RTCCandidate{RoomID: in.RoomID, From: fromUser, Candidate: cand}
 	default:
 		return apperr.New(apperr.UnknownEvent, "Unknown event.")
 	}

@@ -74,10 +74,7 @@ func (s *Service) afterJoin(ctx context.Context, userID string, res model.JoinRe
 		if err != nil {
 			return JoinResult{}, err
 		}
-		ev := newEvent(res.Room.ID, EvParticipantJoined, struct {
-			RoomID      string           `json:"roomId"`
-			Participant wire.Participant `json:"participant"`
-		}{res.Room.ID, p}, o)
+		ev := newEvent(res.Room.ID, EvParticipantJoined, wire.ParticipantJoined{RoomID: res.Room.ID, Participant: p}, o)
 		ev.Subject = userID
 		s.publish(ctx, ev)
 	}
@@ -122,11 +119,7 @@ func (s *Service) announceLeave(ctx context.Context, userID string, res model.Le
 	if res.EndedSession != nil {
 		s.publishSession(ctx, EvSessionUpdated, *res.EndedSession, Origin{})
 	}
-	ev := newEvent(res.Room.ID, EvParticipantLeft, struct {
-		RoomID        string `json:"roomId"`
-		ParticipantID string `json:"participantId"`
-		Reason        string `json:"reason,omitempty"`
-	}{res.Room.ID, userID, reason}, o)
+	ev := newEvent(res.Room.ID, EvParticipantLeft, wire.ParticipantLeft{RoomID: res.Room.ID, ParticipantID: userID, Reason: reason}, o)
 	ev.Subject, ev.Reason = userID, reason
 	s.publish(ctx, ev)
 }
@@ -281,31 +274,24 @@ func (s *Service) storedParticipants(ctx context.Context, roomID string) ([]wire
 	return out, nil
 }
 
-// Snapshot is the full state of a room, sent as room-joined.
-type Snapshot struct {
-	Room         wire.Room          `json:"room"`
-	Participants []wire.Participant `json:"participants"`
-	Timer        wire.Timer         `json:"timer"`
-}
-
 // Snapshot reads a room's full state.
-func (s *Service) Snapshot(ctx context.Context, roomID string) (Snapshot, error) {
+func (s *Service) Snapshot(ctx context.Context, roomID string) (wire.Snapshot, error) {
 	if err := checkID(roomID); err != nil {
-		return Snapshot{}, err
+		return wire.Snapshot{}, err
 	}
 	room, err := s.store.GetRoom(ctx, roomID)
 	if err != nil {
-		return Snapshot{}, apperr.From(err)
+		return wire.Snapshot{}, apperr.From(err)
 	}
 	ps, err := s.Participants(ctx, roomID)
 	if err != nil {
-		return Snapshot{}, err
+		return wire.Snapshot{}, err
 	}
 	t, err := s.store.GetTimer(ctx, roomID)
 	if err != nil {
-		return Snapshot{}, apperr.From(err)
+		return wire.Snapshot{}, apperr.From(err)
 	}
-	return Snapshot{Room: wire.FromRoom(room), Participants: ps, Timer: wire.FromTimer(t, s.clock())}, nil
+	return wire.Snapshot{Room: wire.FromRoom(room), Participants: ps, Timer: wire.FromTimer(t, s.clock())}, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -15,6 +15,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
+	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // newUser stores a person and returns their id.
@@ -50,11 +51,11 @@ func TestFailedRemovalChangesNothing(t *testing.T) {
 			s := New(Options{Store: st, Broker: br, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			owner, bob, carol := newUser(t, st), newUser(t, st), newUser(t, st)
 			capacity := 8
-			room, err := s.CreateRoom(ctx, owner, CreateRoomInput{Name: "Mine", Category: "study", MaxCapacity: &capacity})
+			room, err := s.CreateRoom(ctx, owner, wire.CreateRoomInput{Name: "Mine", Category: "study", MaxCapacity: &capacity})
 			if err != nil {
 				t.Fatal(err)
 			}
-			other, err := s.CreateRoom(ctx, carol, CreateRoomInput{Name: "Theirs", Category: "study", MaxCapacity: &capacity})
+			other, err := s.CreateRoom(ctx, carol, wire.CreateRoomInput{Name: "Theirs", Category: "study", MaxCapacity: &capacity})
 			if err != nil {
 				t.Fatal(err)
 			}

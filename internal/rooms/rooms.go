@@ -26,17 +26,8 @@ const (
 // MicPolicies are the allowed values of a room's micPolicy.
 var MicPolicies = []string{"muted", "open"}
 
-// CreateRoomInput is a new room as a person asks for it.
-type CreateRoomInput struct {
-	Name        string  `json:"name"`
-	Description *string `json:"description"`
-	Category    string  `json:"category"`
-	MaxCapacity *int    `json:"maxCapacity"`
-	MicPolicy   *string `json:"micPolicy"`
-}
-
 // CreateRoom validates in and creates the room. Creating does not join.
-func (s *Service) CreateRoom(ctx context.Context, userID string, in CreateRoomInput) (model.Room, error) {
+func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateRoomInput) (model.Room, error) {
 	var errs []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
 	if name == "" || utf8.RuneCountInString(name) > maxNameLen || !wire.ValidText(name) {

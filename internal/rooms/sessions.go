@@ -21,28 +21,8 @@ const (
 	MaxGoalLen = 200
 )
 
-// StartSessionInput opens a focus session.
-type StartSessionInput struct {
-	RoomID     string   `json:"roomId"`
-	Goals      []string `json:"goals"`
-	ShareGoals *bool    `json:"shareGoals"`
-}
-
-// UpdateSessionInput is a partial update of an open session.
-type UpdateSessionInput struct {
-	Goals      []string `json:"goals"`
-	Progress   *int     `json:"progress"`
-	ShareGoals *bool    `json:"shareGoals"`
-}
-
-// CompleteSessionInput ends a session with what got done.
-type CompleteSessionInput struct {
-	Achievements []string `json:"achievements"`
-	Rating       *int     `json:"rating"`
-}
-
 // StartSession opens a focus session in the room userID is in and tells the room.
-func (s *Service) StartSession(ctx context.Context, userID string, in StartSessionInput, o Origin) (model.Session, error) {
+func (s *Service) StartSession(ctx context.Context, userID string, in wire.StartSessionInput, o Origin) (model.Session, error) {
 	goals, errs := checkList("goals", in.Goals, true)
 	if in.RoomID == "" {
 		errs = append(errs, apperr.FieldError{Field: "roomId", Message: "Say which room the session is in."})
@@ -80,7 +60,7 @@ func (s *Service) GetSession(ctx context.Context, userID, id string) (model.Sess
 }
 
 // UpdateSession changes an open session's goals, progress or sharing.
-func (s *Service) UpdateSession(ctx context.Context, userID, id string, in UpdateSessionInput, o Origin) (model.Session, error) {
+func (s *Service) UpdateSession(ctx context.Context, userID, id string, in wire.UpdateSessionInput, o Origin) (model.Session, error) {
 	var upd model.SessionUpdate
 	var errs []apperr.FieldError
 	if in.Goals != nil {
@@ -108,7 +88,7 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 }
 
 // CompleteSession ends a session with achievements and an optional 1–5 rating.
-func (s *Service) CompleteSession(ctx context.Context, userID, id string, in CompleteSessionInput, o Origin) (model.Session, error) {
+func (s *Service) CompleteSession(ctx context.Context, userID, id string, in wire.CompleteSessionInput, o Origin) (model.Session, error) {
 	achievements, errs := checkList("achievements", in.Achievements, true)
 	if in.Rating != nil && (*in.Rating < 1 || *in.Rating > 5) {
 		errs = append(errs, apperr.FieldError{Field: "rating", Message: "Rate from 1 to 5."})
@@ -151,13 +131,9 @@ func (s *Service) History(ctx context.Context, userID, cursor string, limit int)
 // publishSession tells a session's room about it: others see the public
 // view, the owner their own goals.
 func (s *Service) publishSession(ctx context.Context, name string, sess model.Session, o Origin) {
-	type payload struct {
-		RoomID  string       `json:"roomId"`
-		Session wire.Session `json:"session"`
-	}
 	own := wire.FromSession(sess)
-	ev := newEvent(sess.RoomID, name, payload{sess.RoomID, own.Public()}, o)
-	ev.Owner, ev.OwnerData = sess.UserID, mustJSON(payload{sess.RoomID, own})
+	ev := newEvent(sess.RoomID, name, wire.SessionEvent{RoomID: sess.RoomID, Session: own.Public()}, o)
+	ev.Owner, ev.OwnerData = sess.UserID, mustJSON(wire.SessionEvent{RoomID: sess.RoomID, Session: own})
 	s.publish(ctx, ev)
 }
 
@@ -193,22 +169,6 @@ func checkList(field string, items []string, allowNil bool) ([]string, []apperr.
 	return out, errs
 }
 
-// DayMinutes is the focus time of one calendar day.
-type DayMinutes struct {
-	Date    string `json:"date"`
-	Minutes int    `json:"minutes"`
-}
-
-// Stats summarises a person's recent focus for the history screen.
-type Stats struct {
-	WeekMinutes    int          `json:"weekMinutes"`
-	StreakDays     int          `json:"streakDays"`
-	CompletionRate float64      `json:"completionRate"`
-	CompletedCount int          `json:"completedCount"`
-	TotalCount     int          `json:"totalCount"`
-	Days           []DayMinutes `json:"days"`
-}
-
 // statsWindow bounds how far back streaks are counted.
 const statsWindow = 400 * 24 * time.Hour
 
@@ -216,14 +176,14 @@ const statsWindow = 400 * 24 * time.Hour
 // this week (Monday first), the streak of consecutive days with focus
 // ending today or yesterday, the completion rate of ended sessions, and
 // minutes per day for the last 14 days (oldest first).
-func (s *Service) Stats(ctx context.Context, userID string, loc *time.Location) (Stats, error) {
+func (s *Service) Stats(ctx context.Context, userID string, loc *time.Location) (wire.Stats, error) {
 	now := s.clock().In(loc)
 	list, err := s.store.SessionsSince(ctx, userID, now.Add(-statsWindow))
 	if err != nil {
-		return Stats{}, apperr.From(err)
+		return wire.Stats{}, apperr.From(err)
 	}
 	perDay := map[string]int{}
-	st := Stats{Days: make([]DayMinutes, 0, 14)}
+	st := wire.Stats{Days: make([]wire.DayMinutes, 0, 14)}
 	today := dayStart(now)
 	weekStart := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
 	for _, sess := range list {
@@ -249,7 +209,7 @@ func (s *Service) Stats(ctx context.Context, userID string, loc *time.Location) 
 	}
 	for i := 13; i >= 0; i-- {
 		d := today.AddDate(0, 0, -i).Format(time.DateOnly)
-		st.Days = append(st.Days, DayMinutes{Date: d, Minutes: perDay[d]})
+		st.Days = append(st.Days, wire.DayMinutes{Date: d, Minutes: perDay[d]})
 	}
 	day := today
 	if perDay[day.Format(time.DateOnly)] == 0 {

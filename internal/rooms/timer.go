@@ -26,13 +26,6 @@ const (
 	completeRetryMax = 500 * time.Millisecond
 )
 
-// StartTimerInput starts (or replaces) a room's timer.
-type StartTimerInput struct {
-	RoomID   string `json:"roomId"`
-	Duration int    `json:"duration"`
-	Type     string `json:"type"`
-}
-
 // TimerAction is pause, resume or reset.
 type TimerAction string
 
@@ -45,7 +38,7 @@ const (
 
 // StartTimer starts the room's timer; any participant may, and it replaces
 // whatever ran before.
-func (s *Service) StartTimer(ctx context.Context, userID string, in StartTimerInput, o Origin) (model.Timer, error) {
+func (s *Service) StartTimer(ctx context.Context, userID string, in wire.StartTimerInput, o Origin) (model.Timer, error) {
 	var errs []apperr.FieldError
 	if in.Duration < MinTimer || in.Duration > MaxTimer {
 		errs = append(errs, apperr.FieldError{Field: "duration", Message: "A timer runs from 1 second to 4 hours."})
@@ -137,10 +130,7 @@ func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string,
 // timerChanged tells the room and every instance's scheduler.
 func (s *Service) timerChanged(ctx context.Context, t model.Timer, event string, o Origin) {
 	w := wire.FromTimer(t, s.clock())
-	s.publish(ctx, newEvent(t.RoomID, event, struct {
-		RoomID string `json:"roomId"`
-		wire.Timer
-	}{t.RoomID, w}, o))
+	s.publish(ctx, newEvent(t.RoomID, event, wire.TimerEvent{RoomID: t.RoomID, Timer: w}, o))
 	b := mustJSON(timerMessage{RoomID: t.RoomID, Version: t.Version, EndsAt: w.EndsAt})
 	if err := s.broker.Publish(ctx, timersChannel, b); err != nil {
 		s.log.Warn("rooms: publish timer", "room", t.RoomID, "err", err)
@@ -256,11 +246,7 @@ func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version i
 		delete(s.timers, roomID)
 	}
 	s.mu.Unlock()
-	s.publish(ctx, newEvent(roomID, EvTimerCompleted, struct {
-		RoomID  string `json:"roomId"`
-		Type    string `json:"type"`
-		Version int64  `json:"version"`
-	}{roomID, t.Type, next.Version}, Origin{}))
+	s.publish(ctx, newEvent(roomID, EvTimerCompleted, wire.TimerCompleted{RoomID: roomID, Type: t.Type, Version: next.Version}, Origin{}))
 	return nil
 }
 

@@ -46,34 +46,11 @@ func (s *Service) Profile(ctx context.Context, userID string) (model.User, error
 	return u, nil
 }
 
-// Optional distinguishes a JSON field that was absent, null, or set.
-type Optional[T any] struct {
-	Set   bool
-	Null  bool
-	Value T
-}
-
-// UnmarshalJSON records that the field was present.
-func (o *Optional[T]) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if string(b) == "null" {
-		o.Null = true
-		return nil
-	}
-	return wire.DecodeStrict(b, &o.Value)
-}
-
-// ProfileInput is a partial profile update.
-type ProfileInput struct {
-	DisplayName Optional[string] `json:"displayName"`
-	AvatarURL   Optional[string] `json:"avatarUrl"`
-}
-
 // UpdateProfile validates and applies a partial profile update. Avatars are
 // data:image URLs only, so viewing a profile never contacts another host;
 // they are kept as sent and served from their own endpoint (Avatar), while
 // everything the server sends carries only their URL (wire.AvatarPath).
-func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileInput) (model.User, error) {
+func (s *Service) UpdateProfile(ctx context.Context, userID string, in wire.ProfileInput) (model.User, error) {
 	var upd model.UserUpdate
 	var errs []apperr.FieldError
 	if in.DisplayName.Set {
@@ -117,27 +94,6 @@ func (s *Service) Preferences(ctx context.Context, userID string) (model.Prefere
 	return p, nil
 }
 
-// NotificationInput is a partial update of notification settings.
-type NotificationInput struct {
-	Sound  *bool `json:"sound"`
-	System *bool `json:"system"`
-}
-
-// AccessibilityInput is a partial update of accessibility settings.
-type AccessibilityInput struct {
-	ReducedMotion *string `json:"reducedMotion"`
-	HighContrast  *bool   `json:"highContrast"`
-	LargerText    *bool   `json:"largerText"`
-}
-
-// PreferencesInput is a partial preferences update; null resets a field to its default.
-type PreferencesInput struct {
-	WorkStyle               Optional[string]             `json:"workStyle"`
-	PreferredRoomCategories Optional[[]string]           `json:"preferredRoomCategories"`
-	NotificationSettings    Optional[NotificationInput]  `json:"notificationSettings"`
-	AccessibilitySettings   Optional[AccessibilityInput] `json:"accessibilitySettings"`
-}
-
 // Allowed preference values.
 var (
 	WorkStyles     = []string{"quiet", "music", "check-ins"}
@@ -145,7 +101,7 @@ var (
 )
 
 // UpdatePreferences validates and applies a partial update.
-func (s *Service) UpdatePreferences(ctx context.Context, userID string, in PreferencesInput) (model.Preferences, error) {
+func (s *Service) UpdatePreferences(ctx context.Context, userID string, in wire.PreferencesInput) (model.Preferences, error) {
 	p, err := s.store.GetPreferences(ctx, userID)
 	if err != nil {
 		return model.Preferences{}, apperr.From(err)
