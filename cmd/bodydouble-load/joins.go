@@ -27,10 +27,7 @@ func runJoins(args []string) error {
 	workers := fs.Int("setup-workers", 16, "concurrent REST calls while creating users and rooms")
 	conns := fs.Int("conns", 64, "HTTP connections at most during the measurement")
 	pid := fs.Int("server-pid", 0, "server process id, for its CPU per join from /proc (0: skip)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if _, err := loadguard.Loopback(*server); err != nil {
+	if _, err := parseServer(fs, args, server); err != nil {
 		return err
 	}
 	n := int(*rate * duration.Seconds())

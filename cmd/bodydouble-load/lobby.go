@@ -24,10 +24,7 @@ func runLobby(args []string) error {
 	perRoom := fs.Int("per-room", 4, "occupants per room, each on a live socket")
 	hold := fs.Duration("hold", 3*time.Minute, "keep the occupants connected this long")
 	tokenFile := fs.String("token-file", "", "write the viewer's token here (default: print it)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	u, err := loadguard.Loopback(*server)
+	u, err := parseServer(fs, args, server)
 	if err != nil {
 		return err
 	}

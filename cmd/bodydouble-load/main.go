@@ -16,7 +16,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
+
+	"github.com/bodydouble/bodydouble/internal/loadguard"
 )
 
 func main() {
@@ -58,4 +61,13 @@ Run "bodydouble-load <command> -h" for a command's flags.`)
 
 func newFlags(name string) *flag.FlagSet {
 	return flag.NewFlagSet("bodydouble-load "+name, flag.ContinueOnError)
+}
+
+// parseServer parses a command's flags, then checks its -server flag
+// (server, read after parsing) names a loopback http:// address.
+func parseServer(fs *flag.FlagSet, args []string, server *string) (*url.URL, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return loadguard.Loopback(*server)
 }

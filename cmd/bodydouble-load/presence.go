@@ -103,10 +103,7 @@ func runPresence(args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write this tool's own CPU profile here")
 	timeline := fs.Bool("timeline", false, "print deliveries and the worst fan-out latency per second of the phase")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	u, err := loadguard.Loopback(*server)
+	u, err := parseServer(fs, args, server)
 	if err != nil {
 		return err
 	}
