@@ -3,10 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/bodydouble/bodydouble/internal/procstat"
 )
 
 type presenceResult struct {
@@ -56,11 +57,7 @@ type presenceResult struct {
 }
 
 // loadAvg is the first three fields of /proc/loadavg.
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	return strings.Join(f[:min(3, len(f))], " ")
-}
+func loadAvg() string { return strings.Join(procstat.LoadAvg(), " ") }
 
 func (p presenceResult) print(w io.Writer) {
 	var b strings.Builder

@@ -12,11 +12,7 @@ import (
 
 // loadAvg is the first field of /proc/loadavg (1-minute load).
 func loadAvg() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
+	f := procstat.LoadAvg()
 	if len(f) == 0 {
 		return 0
 	}

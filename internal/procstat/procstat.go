@@ -1,5 +1,6 @@
 // Package procstat reads what the load tools measure of a process from
-// Linux's /proc: CPU spent and time spent waiting for a CPU.
+// Linux's /proc: CPU spent and time spent waiting for a CPU; and the
+// machine's load average.
 package procstat
 
 import (
@@ -67,4 +68,16 @@ func CPU(pid int) (time.Duration, error) {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * ClockTick, nil
+}
+
+// LoadAvg is the machine's 1-, 5- and 15-minute load averages as
+// /proc/loadavg writes them (fewer if it holds fewer fields); nil when it
+// cannot be read.
+func LoadAvg() []string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return nil
+	}
+	f := strings.Fields(string(b))
+	return f[:min(3, len(f))]
 }
