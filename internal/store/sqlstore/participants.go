@@ -235,23 +235,19 @@ func (s *Store) ExpiredParticipants(ctx context.Context, now time.Time) ([]model
 }
 
 func (s *Store) participants(ctx context.Context, query string, args ...any) ([]model.Participant, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.r, s.q(query), args, scanParticipant)
+}
+
+// scanParticipant scans one participant selected with participantSelect.
+func scanParticipant(sc rowScanner) (model.Participant, error) {
+	var p model.Participant
+	var version sql.NullString
+	if err := sc.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &version, &p.Status, timeCol{&p.JoinedAt},
+		&p.Media.Camera, &p.Media.Mic, &p.Media.Watching); err != nil {
+		return model.Participant{}, err
 	}
-	defer rows.Close()
-	ps := []model.Participant{}
-	for rows.Next() {
-		var p model.Participant
-		var version sql.NullString
-		if err := rows.Scan(&p.RoomID, &p.UserID, &p.DisplayName, &version, &p.Status, timeCol{&p.JoinedAt},
-			&p.Media.Camera, &p.Media.Mic, &p.Media.Watching); err != nil {
-			return nil, err
-		}
-		p.AvatarVersion = nullStr(version)
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
+	p.AvatarVersion = nullStr(version)
+	return p, nil
 }
 
 // touchBatch bounds the ids bound in one statement (SQLite and PostgreSQL

@@ -16,7 +16,7 @@ const sessionCols = `s.id, s.room_id, s.user_id, s.started_at, s.ended_at, s.dur
 	s.goals, s.achievements, s.progress, s.rating, s.share_goals, s.is_completed`
 
 // scanSession scans one session selected with sessionCols.
-func scanSession(sc interface{ Scan(...any) error }) (model.Session, error) {
+func scanSession(sc rowScanner) (model.Session, error) {
 	var x model.Session
 	var duration, rating sql.NullInt64
 	err := sc.Scan(&x.ID, &x.RoomID, &x.UserID, timeCol{&x.StartedAt}, nullTimeCol{&x.EndedAt}, &duration,
@@ -277,18 +277,5 @@ func (s *Store) SessionsSince(ctx context.Context, userID string, since time.Tim
 }
 
 func (s *Store) sessions(ctx context.Context, query string, args ...any) ([]model.Session, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	xs := []model.Session{}
-	for rows.Next() {
-		x, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		xs = append(xs, x)
-	}
-	return xs, rows.Err()
+	return queryAll(ctx, s.r, s.q(query), args, scanSession)
 }

@@ -76,24 +76,18 @@ func (s *Store) SaveTimer(ctx context.Context, t model.Timer, prevVersion int64)
 
 // RunningTimers lists every timer in state running, soonest end first.
 func (s *Store) RunningTimers(ctx context.Context) ([]model.Timer, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT room_id, state, type, duration, remaining, ends_at, by_user, version
-		FROM room_timers WHERE state = 'running' ORDER BY ends_at, room_id`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: running timers: %w", err)
-	}
-	defer rows.Close()
-	ts := []model.Timer{}
-	for rows.Next() {
+	ts, err := queryAll(ctx, s.r, `SELECT room_id, state, type, duration, remaining, ends_at, by_user, version
+		FROM room_timers WHERE state = 'running' ORDER BY ends_at, room_id`, nil, func(sc rowScanner) (model.Timer, error) {
 		var t model.Timer
 		var by sql.NullString
-		if err := rows.Scan(&t.RoomID, &t.State, &t.Type, &t.Duration, &t.Remaining, nullTimeCol{&t.EndsAt},
+		if err := sc.Scan(&t.RoomID, &t.State, &t.Type, &t.Duration, &t.Remaining, nullTimeCol{&t.EndsAt},
 			&by, &t.Version); err != nil {
-			return nil, fmt.Errorf("sqlstore: running timers: %w", err)
+			return model.Timer{}, err
 		}
 		t.By = nullStr(by)
-		ts = append(ts, t)
-	}
-	if err := rows.Err(); err != nil {
+		return t, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: running timers: %w", err)
 	}
 	return ts, nil
