@@ -9,19 +9,25 @@ import { room } from '../state/room';
 import { user } from '../state/user';
 import { localVideo, muted, myMedia, remote, removeParticipant, setMuted, setVideoHidden, videoHidden } from './state';
 
+/** usePlaying attaches stream to the element and starts it playing. */
+function usePlaying<E extends HTMLMediaElement>(stream: MediaStream) {
+  const ref = useRef<E>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (el.srcObject !== stream) el.srcObject = stream;
+    void el.play().catch(() => {});
+  }, [stream]);
+  return ref;
+}
+
 /**
  * Video plays a stream, muted (sound, where there is any, has its own
  * element). srcObject can only be set from script; the CSP is happy with that.
  * It is decorative for screen readers: the tile says "Camera on" in words.
  */
 function Video({ stream, mirrored, small, testId }: { stream: MediaStream; mirrored?: boolean; small?: boolean; testId: string }) {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const v = ref.current;
-    if (!v) return;
-    if (v.srcObject !== stream) v.srcObject = stream;
-    void v.play().catch(() => {});
-  }, [stream]);
+  const ref = usePlaying<HTMLVideoElement>(stream);
   const size = small ? 'h-[60px] w-20' : 'aspect-[4/3] w-full';
   return (
     <video
@@ -38,13 +44,7 @@ function Video({ stream, mirrored, small, testId }: { stream: MediaStream; mirro
 
 /** Sound plays one person's microphone (open rooms only, unless muted here). */
 function Sound({ stream }: { stream: MediaStream }) {
-  const ref = useRef<HTMLAudioElement>(null);
-  useEffect(() => {
-    const a = ref.current;
-    if (!a) return;
-    if (a.srcObject !== stream) a.srcObject = stream;
-    void a.play().catch(() => {});
-  }, [stream]);
+  const ref = usePlaying<HTMLAudioElement>(stream);
   return <audio ref={ref} autoplay data-testid="participant-audio" />;
 }
 

@@ -470,14 +470,19 @@ export async function startCamera(): Promise<void> {
   localVideo.value = s;
 }
 
-export function stopCamera(): void {
-  const s = localVideo.peek();
+/** stopLocal stops every track of a local stream and forgets it. */
+function stopLocal(stream: typeof localVideo): void {
+  const s = stream.peek();
   if (!s) return;
   for (const t of s.getTracks()) {
     t.onended = null;
     t.stop();
   }
-  localVideo.value = null;
+  stream.value = null;
+}
+
+export function stopCamera(): void {
+  stopLocal(localVideo);
 }
 
 export async function startMic(): Promise<void> {
@@ -497,13 +502,7 @@ export async function startMic(): Promise<void> {
 }
 
 export function stopMic(): void {
-  const s = localAudio.peek();
-  if (!s) return;
-  for (const t of s.getTracks()) {
-    t.onended = null;
-    t.stop();
-  }
-  localAudio.value = null;
+  stopLocal(localAudio);
 }
 
 // "Higher video quality" changed while the camera is on: apply it at once.

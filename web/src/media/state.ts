@@ -5,11 +5,11 @@
 //
 // Everything starts off. The camera or mic start only on the person's click;
 // leaving the room, losing the socket or closing the tab turns them off.
-import { batch, effect, signal, untracked, type Signal } from '@preact/signals';
-import { readJSON, writeJSON } from '../lib/storage';
+import { batch, effect, signal, untracked } from '@preact/signals';
 import type { Media } from '../lib/types';
 import { NotConnectedError, SocketError } from '../realtime/client';
 import { rt } from '../state/realtime';
+import { personSet } from '../state/personset';
 import { notice, onRoomEvent, room } from '../state/room';
 import { user } from '../state/user';
 import { NO_MEDIA, cameraErrorText, mediaEqual, micErrorText } from './rules';
@@ -33,26 +33,6 @@ export interface RemoteView {
 export const remote = signal<ReadonlyMap<string, RemoteView>>(new Map());
 
 // ---- local choices about other people, remembered per identity -------------
-
-function personSet(prefix: string): { ids: Signal<ReadonlySet<string>>; set: (id: string, on: boolean) => void } {
-  const ids = signal<ReadonlySet<string>>(new Set());
-  effect(() => {
-    const u = user.value;
-    ids.value = new Set(u ? readJSON<string[]>('localStorage', `${prefix}.${u.id}`, []) : []);
-  });
-  return {
-    ids,
-    set(id, on) {
-      const u = user.value;
-      if (!u) return;
-      const next = new Set(ids.value);
-      if (on) next.add(id);
-      else next.delete(id);
-      ids.value = next;
-      writeJSON('localStorage', `${prefix}.${u.id}`, [...next]);
-    },
-  };
-}
 
 const hiddenVideo = personSet('bd.videoHidden');
 const mutedPeople = personSet('bd.muted');
