@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"strings"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
@@ -79,32 +81,29 @@ func ParseAvatar(dataURL string) (Avatar, error) {
 	return Avatar{}, fmt.Errorf("%w: not a PNG, JPEG or WebP data: URL", ErrInvalidAvatar)
 }
 
-var pngSignature = []byte("\x89PNG\r\n\x1a\n")
-
 // pngSize checks the signature, then lets image/png read the IHDR chunk
 // (checksum included).
-func pngSize(data []byte) (int, int, error) {
-	if !bytes.HasPrefix(data, pngSignature) {
-		return 0, 0, errors.New("no PNG signature")
-	}
-	c, err := png.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return 0, 0, err
-	}
-	return c.Width, c.Height, nil
-}
+var pngSize = headerSize(pngSignature, "no PNG signature", png.DecodeConfig)
+
+var pngSignature = []byte("\x89PNG\r\n\x1a\n")
 
 // jpegSize checks the SOI marker, then lets image/jpeg read the markers up
 // to the frame header.
-func jpegSize(data []byte) (int, int, error) {
-	if !bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) {
-		return 0, 0, errors.New("no JPEG start of image")
+var jpegSize = headerSize([]byte{0xFF, 0xD8, 0xFF}, "no JPEG start of image", jpeg.DecodeConfig)
+
+// headerSize returns a size reader for a format the standard library
+// decodes: data must start with magic, then decode reads the header.
+func headerSize(magic []byte, missing string, decode func(io.Reader) (image.Config, error)) func([]byte) (int, int, error) {
+	return func(data []byte) (int, int, error) {
+		if !bytes.HasPrefix(data, magic) {
+			return 0, 0, errors.New(missing)
+		}
+		c, err := decode(bytes.NewReader(data))
+		if err != nil {
+			return 0, 0, err
+		}
+		return c.Width, c.Height, nil
 	}
-	c, err := jpeg.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return 0, 0, err
-	}
-	return c.Width, c.Height, nil
 }
 
 // webpSize reads a WebP file's RIFF header and first chunk, whose layout
