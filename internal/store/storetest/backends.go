@@ -44,15 +44,7 @@ func Backends() []Backend {
 func OpenSQLite(t testing.TB) store.Store {
 	t.Helper()
 	s, err := sqlstore.OpenSQLite(t.Context(), t.TempDir())
-	if err != nil {
-		t.Fatalf("open sqlite store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("close sqlite store: %v", err)
-		}
-	})
-	return s
+	return opened(t, "sqlite", s, err)
 }
 
 // OpenPostgres opens a store on a fresh PostgreSQL database (see
@@ -62,13 +54,21 @@ func OpenPostgres(t testing.TB) store.Store {
 	t.Helper()
 	u := PostgresURL(t)
 	s, err := sqlstore.OpenPostgres(t.Context(), u)
+	// Its Close is registered after PostgresURL's cleanup, so it runs
+	// before the DROP.
+	return opened(t, "postgres", s, err)
+}
+
+// opened fails the test if opening the kind store failed, and closes the
+// store when the test ends.
+func opened(t testing.TB, kind string, s *sqlstore.Store, err error) store.Store {
+	t.Helper()
 	if err != nil {
-		t.Fatalf("open postgres store: %v", err)
+		t.Fatalf("open %s store: %v", kind, err)
 	}
-	// Registered after PostgresURL's cleanup, so it runs before the DROP.
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
-			t.Errorf("close postgres store: %v", err)
+			t.Errorf("close %s store: %v", kind, err)
 		}
 	})
 	return s

@@ -26,9 +26,7 @@ func testRooms(t *testing.T, f *fixture) {
 	}
 	r, err := f.s.CreateRoom(f.ctx, in)
 	ok(t, err, "CreateRoom")
-	if _, err := uuid.Parse(r.ID); err != nil {
-		t.Errorf("CreateRoom filled ID %q, want a UUID", r.ID)
-	}
+	isUUID(t, r.ID, "CreateRoom")
 	want := in
 	want.ID = r.ID
 	eq(t, r, want, "created room")

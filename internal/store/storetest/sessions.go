@@ -18,9 +18,7 @@ func testSessions(t *testing.T, f *fixture) {
 	in := model.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(time.Minute), Goals: []string{"inbox zero", "plan week"}, ShareGoals: true}
 	x, err := f.s.StartSession(f.ctx, in)
 	ok(t, err, "StartSession")
-	if _, err := uuid.Parse(x.ID); err != nil {
-		t.Errorf("StartSession filled ID %q, want a UUID", x.ID)
-	}
+	isUUID(t, x.ID, "StartSession")
 	want := in
 	want.ID = x.ID
 	want.Achievements = []string{}

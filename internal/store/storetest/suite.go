@@ -208,6 +208,14 @@ func eq[T any](t *testing.T, got, want T, what string) {
 	}
 }
 
+// isUUID fails the test unless id, which what filled in, is a UUID.
+func isUUID(t *testing.T, id, what string) {
+	t.Helper()
+	if _, err := uuid.Parse(id); err != nil {
+		t.Errorf("%s filled ID %q, want a UUID", what, id)
+	}
+}
+
 // sameTime fails the test unless got is want, in UTC.
 func sameTime(t *testing.T, got, want time.Time, what string) {
 	t.Helper()
