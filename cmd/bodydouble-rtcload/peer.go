@@ -250,19 +250,27 @@ func (l *link) remoteDescription(typ webrtc.SDPType, sdp string) error {
 	return nil
 }
 
+// sendLocal makes the local description with create (an offer or an
+// answer), applies it and sends it as event; on failure it reports what
+// failed and returns false.
+func (l *link) sendLocal(event, what string, create func() (webrtc.SessionDescription, error)) bool {
+	desc, err := create()
+	if err == nil {
+		err = l.pc.SetLocalDescription(desc)
+	}
+	if err != nil {
+		l.fail(fmt.Errorf("%s: %w", what, err))
+		return false
+	}
+	l.sendDescription(event, desc.SDP)
+	return true
+}
+
 // run signals for the link until ctx ends: the offerer starts, and both
 // apply what arrives, in order.
 func (l *link) run(ctx context.Context) {
-	if l.offerer {
-		offer, err := l.pc.CreateOffer(nil)
-		if err == nil {
-			err = l.pc.SetLocalDescription(offer)
-		}
-		if err != nil {
-			l.fail(fmt.Errorf("offer: %w", err))
-			return
-		}
-		l.sendDescription("rtc-offer", offer.SDP)
+	if l.offerer && !l.sendLocal("rtc-offer", "offer", func() (webrtc.SessionDescription, error) { return l.pc.CreateOffer(nil) }) {
+		return
 	}
 	for {
 		var m msg
@@ -289,15 +297,7 @@ func (l *link) run(ctx context.Context) {
 				l.fail(err)
 				continue
 			}
-			answer, err := l.pc.CreateAnswer(nil)
-			if err == nil {
-				err = l.pc.SetLocalDescription(answer)
-			}
-			if err != nil {
-				l.fail(fmt.Errorf("answer: %w", err))
-				continue
-			}
-			l.sendDescription("rtc-answer", answer.SDP)
+			l.sendLocal("rtc-answer", "answer", func() (webrtc.SessionDescription, error) { return l.pc.CreateAnswer(nil) })
 		case "rtc-answer":
 			if err := l.remoteDescription(webrtc.SDPTypeAnswer, d.SDP); err != nil {
 				l.fail(err)

@@ -189,21 +189,20 @@ func run(ctx context.Context, o options, base *url.URL) (*result, error) {
 	res.SetupSeconds = time.Since(start).Seconds()
 	logf("mesh up in %.1fs", res.SetupSeconds)
 
-	select {
-	case <-time.After(o.warmup):
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	// takeAfter waits d (unless ctx ends first), then takes a snapshot.
+	takeAfter := func(d time.Duration) (snapshot, error) {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return snapshot{}, ctx.Err()
+		}
+		return take(links, users, frames, o.serverPID)
 	}
-	s0, err := take(links, users, frames, o.serverPID)
+	s0, err := takeAfter(o.warmup)
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case <-time.After(o.window):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	s1, err := take(links, users, frames, o.serverPID)
+	s1, err := takeAfter(o.window)
 	if err != nil {
 		return nil, err
 	}
