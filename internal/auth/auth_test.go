@@ -2,8 +2,10 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -383,27 +385,32 @@ func TestCreateAnonymous(t *testing.T) {
 	}
 }
 
-// The parsed-token cache is bounded; past the bound it starts over and
-// tokens still verify.
+// The parsed-token cache is bounded: a token parsed while it holds
+// maxParsed starts it over; below that nothing is forgotten. Either way the
+// token parsed is remembered and verifies.
 func TestParsedTokenCacheIsBounded(t *testing.T) {
 	t.Parallel()
-	s, _ := newService(t)
-	var last Identity
-	for range maxParsed + 5 {
+	for _, tc := range []struct {
+		before, after int
+	}{
+		{0, 1},
+		{maxParsed - 1, maxParsed},
+		{maxParsed, 1},
+	} {
+		s, _ := newService(t)
+		for i := range tc.before {
+			s.parsed[sha256.Sum256([]byte(strconv.Itoa(i)))] = parsedToken{}
+		}
 		id, err := s.Issue("user-1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.parse(id.Token); err != nil {
-			t.Fatal(err)
+		if got, err := s.Verify(context.Background(), id.Token); err != nil || got.TokenID != id.TokenID {
+			t.Fatalf("with %d remembered: %+v, %v", tc.before, got, err)
 		}
-		last = id
-	}
-	if n := len(s.parsed); n > maxParsed {
-		t.Fatalf("%d tokens remembered, bound %d", n, maxParsed)
-	}
-	if got, err := s.Verify(context.Background(), last.Token); err != nil || got.TokenID != last.TokenID {
-		t.Fatalf("after the cache started over: %+v, %v", got, err)
+		if _, ok := s.parsed[sha256.Sum256([]byte(id.Token))]; !ok || len(s.parsed) != tc.after {
+			t.Errorf("with %d remembered, parsing one more leaves %d (token kept %v), want %d", tc.before, len(s.parsed), ok, tc.after)
+		}
 	}
 }
 
