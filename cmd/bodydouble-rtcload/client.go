@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,42 +15,15 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 	"golang.org/x/time/rate"
+
+	"github.com/bodydouble/bodydouble/internal/loadguard"
 )
 
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 // call does one REST request and decodes a JSON answer of status want.
 func call(ctx context.Context, base *url.URL, method, path, token string, body, out any, want int) error {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base.String()+path, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(b)))
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	return nil
+	return loadguard.Call(ctx, httpClient, base.String(), method, path, token, body, out, want)
 }
 
 // outFrame is one frame to write.

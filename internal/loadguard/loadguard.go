@@ -1,6 +1,7 @@
 // Package loadguard holds the two rules every load tool in this repository
 // keeps: it sends traffic to loopback only, and it ends after a hard time
-// limit whatever happens.
+// limit whatever happens. It also holds the one REST call (Call) the tools
+// share.
 package loadguard
 
 import (
