@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -201,20 +200,12 @@ func testJoinCapacityConcurrent(t *testing.T, f *fixture) {
 	const capacity, people = 8, 50
 	r := f.room("popular", "deep-work", capacity)
 	us := f.users(people)
-	var joined, full atomic.Int32
-	parallel(people, func(i int) {
+	joined, full := race(t, people, model.ErrRoomFull, "JoinRoom", func(i int) error {
 		_, err := f.s.JoinRoom(f.ctx, r.ID, us[i].ID, at(0), at(30*time.Second))
-		switch {
-		case err == nil:
-			joined.Add(1)
-		case errors.Is(err, model.ErrRoomFull):
-			full.Add(1)
-		default:
-			t.Errorf("JoinRoom: %v", err)
-		}
+		return err
 	})
-	eq(t, joined.Load(), int32(capacity), "successful joins")
-	eq(t, full.Load(), int32(people-capacity), "ErrRoomFull joins")
+	eq(t, joined, int32(capacity), "successful joins")
+	eq(t, full, int32(people-capacity), "ErrRoomFull joins")
 	eq(t, len(f.participantIDs(r.ID)), capacity, "participants")
 	eq(t, f.getRoom(r.ID).CurrentCapacity, capacity, "CurrentCapacity")
 }

@@ -224,6 +224,25 @@ func sameTime(t *testing.T, got, want time.Time, what string) {
 	}
 }
 
+// race runs op(i) for i in [0, n) in parallel and counts the calls that
+// succeeded and those that failed with lose; any other error fails the
+// test, named what.
+func race(t *testing.T, n int, lose error, what string, op func(i int) error) (won, lost int32) {
+	var w, l atomic.Int32
+	parallel(n, func(i int) {
+		err := op(i)
+		switch {
+		case err == nil:
+			w.Add(1)
+		case errors.Is(err, lose):
+			l.Add(1)
+		default:
+			t.Errorf("%s: %v", what, err)
+		}
+	})
+	return w.Load(), l.Load()
+}
+
 // parallel runs fn(i) for i in [0, n) on n goroutines released together,
 // and waits for them.
 func parallel(n int, fn func(i int)) {

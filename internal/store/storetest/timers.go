@@ -1,8 +1,6 @@
 package storetest
 
 import (
-	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,21 +72,12 @@ func testTimerConcurrent(t *testing.T, f *fixture) {
 	r := f.room("race", "study", 8)
 	// Two first saves race, then two later saves from the same version.
 	for prev := range int64(3) {
-		var won, lost atomic.Int32
-		parallel(2, func(i int) {
+		won, lost := race(t, 2, model.ErrConflict, "SaveTimer", func(i int) error {
 			tm := model.Timer{RoomID: r.ID, State: "paused", Type: "work", Duration: 60 * (i + 1), Remaining: 60, Version: prev + 1}
-			err := f.s.SaveTimer(f.ctx, tm, prev)
-			switch {
-			case err == nil:
-				won.Add(1)
-			case errors.Is(err, model.ErrConflict):
-				lost.Add(1)
-			default:
-				t.Errorf("SaveTimer: %v", err)
-			}
+			return f.s.SaveTimer(f.ctx, tm, prev)
 		})
-		eq(t, won.Load(), int32(1), "winning saves")
-		eq(t, lost.Load(), int32(1), "losing saves")
+		eq(t, won, int32(1), "winning saves")
+		eq(t, lost, int32(1), "losing saves")
 		tm, err := f.s.GetTimer(f.ctx, r.ID)
 		ok(t, err, "GetTimer")
 		eq(t, tm.Version, prev+1, "version after the race")
