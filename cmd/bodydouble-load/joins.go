@@ -19,8 +19,7 @@ import (
 // stalled server shows up in the numbers instead of slowing the load.
 // Every join is a fresh user taking a seat in a room of -room-size.
 func runJoins(args []string) error {
-	fs := newFlags("joins")
-	server := fs.String("server", "http://127.0.0.1:8080", "server base URL (loopback only; --rate-limit=off)")
+	fs, server := newServerFlags("joins")
 	rate := fs.Float64("rate", 200, "joins per second")
 	duration := fs.Duration("duration", 20*time.Second, "how long to send joins")
 	roomSize := fs.Int("room-size", 8, "seats per room (each room fills up exactly)")

@@ -18,8 +18,7 @@ import (
 // by live sockets, and a signed-in viewer whose token is written for wrk.
 // It holds the sockets until -hold ends or it is interrupted.
 func runLobby(args []string) error {
-	fs := newFlags("lobby")
-	server := fs.String("server", "http://127.0.0.1:8080", "server base URL (loopback only; --rate-limit=off)")
+	fs, server := newServerFlags("lobby")
 	rooms := fs.Int("rooms", 20, "rooms the server should have in total")
 	perRoom := fs.Int("per-room", 4, "occupants per room, each on a live socket")
 	hold := fs.Duration("hold", 3*time.Minute, "keep the occupants connected this long")

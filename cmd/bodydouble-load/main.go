@@ -63,6 +63,13 @@ func newFlags(name string) *flag.FlagSet {
 	return flag.NewFlagSet("bodydouble-load "+name, flag.ContinueOnError)
 }
 
+// newServerFlags is newFlags with the -server flag of every command that
+// talks to a running server (see parseServer).
+func newServerFlags(name string) (*flag.FlagSet, *string) {
+	fs := newFlags(name)
+	return fs, fs.String("server", "http://127.0.0.1:8080", "server base URL (loopback only; run it with --rate-limit=off)")
+}
+
 // parseServer parses a command's flags, then checks its -server flag
 // (server, read after parsing) names a loopback http:// address.
 func parseServer(fs *flag.FlagSet, args []string, server *string) (*url.URL, error) {

@@ -87,8 +87,7 @@ func (r *presenceRun) logLimited(format string, args ...any) {
 }
 
 func runPresence(args []string) error {
-	fs := newFlags("presence")
-	server := fs.String("server", "http://127.0.0.1:8080", "server base URL (loopback only; run it with --rate-limit=off)")
+	fs, server := newServerFlags("presence")
 	n := fs.Int("n", 1000, "clients (connections)")
 	roomSize := fs.Int("room-size", 8, "clients per room (the rooms' maxCapacity)")
 	interval := fs.Duration("interval", 2*time.Second, "each client sends update-presence this often")
