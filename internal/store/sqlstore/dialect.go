@@ -31,29 +31,6 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// rowScanner is what *sql.Row and *sql.Rows have in common.
-type rowScanner = interface{ Scan(...any) error }
-
-// queryAll runs a read on db and scans each row with scan: every list the
-// store returns is read this way. No rows is an empty slice, never nil
-// (clients get [] rather than null).
-func queryAll[T any](ctx context.Context, db querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	xs := []T{}
-	for rows.Next() {
-		x, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		xs = append(xs, x)
-	}
-	return xs, rows.Err()
-}
-
 // q adapts a query written with ? placeholders to the dialect.
 func (s *Store) q(query string) string {
 	if !s.pg {

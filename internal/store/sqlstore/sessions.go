@@ -241,12 +241,8 @@ func (s *Store) History(ctx context.Context, userID string, opts model.HistoryOp
 	query := "SELECT " + sessionCols + " FROM focus_sessions s WHERE s.user_id = ?"
 	args := []any{userID}
 	if opts.Before != "" {
-		var before time.Time
-		err := s.r.QueryRowContext(ctx, s.q("SELECT started_at FROM focus_sessions WHERE id = ? AND user_id = ?"),
-			opts.Before, userID).Scan(timeCol{&before})
-		if errors.Is(err, sql.ErrNoRows) {
-			err = fmt.Errorf("cursor session %q: %w", opts.Before, model.ErrNotFound)
-		}
+		before, err := s.cursorTime(ctx, "cursor session", opts.Before,
+			"SELECT started_at FROM focus_sessions WHERE id = ? AND user_id = ?", opts.Before, userID)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: history: %w", err)
 		}

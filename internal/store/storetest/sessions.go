@@ -198,4 +198,10 @@ func testHistory(t *testing.T, f *fixture) {
 	h, err = f.s.History(f.ctx, f.user("new").ID, model.HistoryOptions{Limit: 10})
 	ok(t, err, "History new user")
 	eq(t, h, []model.Session{}, "new user's history")
+
+	// A cursor must be one of the user's own sessions.
+	_, err = f.s.History(f.ctx, u.ID, model.HistoryOptions{Limit: 2, Before: uuid.NewString()})
+	isErr(t, err, model.ErrNotFound, "History before an unknown session")
+	_, err = f.s.History(f.ctx, other.ID, model.HistoryOptions{Limit: 2, Before: xs[0].ID})
+	isErr(t, err, model.ErrNotFound, "History before someone else's session")
 }
