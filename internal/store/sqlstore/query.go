@@ -45,3 +45,14 @@ func (s *Store) cursorTime(ctx context.Context, what, id, query string, args ...
 	}
 	return t, err
 }
+
+// orderLimit ends a paged list query: ORDER BY order and, when limit > 0,
+// LIMIT limit.
+func orderLimit(query string, args []any, order string, limit int) (string, []any) {
+	query += " ORDER BY " + order
+	if limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, limit)
+	}
+	return query, args
+}

@@ -249,11 +249,7 @@ func (s *Store) History(ctx context.Context, userID string, opts model.HistoryOp
 		query += " AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))"
 		args = append(args, s.ts(before), s.ts(before), opts.Before)
 	}
-	query += " ORDER BY s.started_at DESC, s.id DESC"
-	if opts.Limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, opts.Limit)
-	}
+	query, args = orderLimit(query, args, "s.started_at DESC, s.id DESC", opts.Limit)
 	xs, err := s.sessions(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: history: %w", err)
