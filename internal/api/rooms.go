@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/bodydouble/bodydouble/internal/model"
-	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -117,7 +117,7 @@ func (s *server) joinRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.rooms.Join(r.Context(), identity(r).UserID, id, rooms.Origin{})
+	res, err := s.rooms.Join(r.Context(), identity(r).UserID, id, protocol.Origin{})
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *server) leaveRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	room, _, err := s.rooms.Leave(r.Context(), identity(r).UserID, id, rooms.Origin{})
+	room, _, err := s.rooms.Leave(r.Context(), identity(r).UserID, id, protocol.Origin{})
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (s *server) leaveRoom(w http.ResponseWriter, r *http.Request) error {
 
 // quickJoin is POST /api/rooms/quick-join, the app's "Find me a room".
 func (s *server) quickJoin(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.rooms.QuickJoin(r.Context(), identity(r).UserID, rooms.Origin{})
+	res, err := s.rooms.QuickJoin(r.Context(), identity(r).UserID, protocol.Origin{})
 	if err != nil {
 		return err
 	}

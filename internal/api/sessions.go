@@ -6,7 +6,7 @@ import (
 	_ "time/tzdata" // stats accept any IANA zone, even where the system has no zoneinfo
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
-	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -18,7 +18,7 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	sess, err := s.rooms.StartSession(r.Context(), identity(r).UserID, in, rooms.Origin{})
+	sess, err := s.rooms.StartSession(r.Context(), identity(r).UserID, in, protocol.Origin{})
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *server) updateSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	sess, err := s.rooms.UpdateSession(r.Context(), identity(r).UserID, id, in, rooms.Origin{})
+	sess, err := s.rooms.UpdateSession(r.Context(), identity(r).UserID, id, in, protocol.Origin{})
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *server) completeSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	sess, err := s.rooms.CompleteSession(r.Context(), identity(r).UserID, id, in, rooms.Origin{})
+	sess, err := s.rooms.CompleteSession(r.Context(), identity(r).UserID, id, in, protocol.Origin{})
 	if err != nil {
 		return err
 	}

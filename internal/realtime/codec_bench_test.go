@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -45,11 +45,11 @@ func BenchmarkDecodePresenceStrict(b *testing.B) {
 // by the publisher, decoded by each instance's hub.
 func BenchmarkEventRoundTrip(b *testing.B) {
 	b.ReportAllocs()
-	ev := rooms.Event{Room: "6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f", Name: rooms.EvPresenceUpdated,
+	ev := protocol.Event{Room: "6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f", Name: protocol.EvPresenceUpdated,
 		Data:   json.RawMessage(`{"roomId":"6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f","participantId":"0a1b2c3d-8a7b-4c1e-9d3f-6f1c2a54aaaa","status":"break"}`),
-		Origin: rooms.Origin{Conn: "abc-17", Ref: "17"}}
+		Origin: protocol.Origin{Conn: "abc-17", Ref: "17"}}
 	for b.Loop() {
-		if _, err := rooms.DecodeEvent(ev.Encode()); err != nil {
+		if _, err := protocol.DecodeEvent(ev.Encode()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -60,6 +60,6 @@ func BenchmarkEncodeFrame(b *testing.B) {
 	b.ReportAllocs()
 	data := json.RawMessage(`{"roomId":"6f1c2a54-8a7b-4c1e-9d3f-0a1b2c3d4e5f","participantId":"0a1b2c3d-8a7b-4c1e-9d3f-6f1c2a54aaaa","status":"break"}`)
 	for b.Loop() {
-		encodeFrame(rooms.EvPresenceUpdated, data, "", 1795665917903)
+		encodeFrame(protocol.EvPresenceUpdated, data, "", 1795665917903)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 )
 
 // Per-connection event limits: about 20 events/s with a burst of 40;
@@ -280,7 +281,7 @@ func (c *conn) fail(ref string, e *apperr.Error) {
 	if e.Code == apperr.Internal {
 		c.hub.log.Error("realtime: event failed", "conn", c.id, "err", e)
 	}
-	c.reply(ref, "error", errorData(e))
+	c.reply(ref, protocol.EvError, errorData(e))
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

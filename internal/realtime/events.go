@@ -7,24 +7,9 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/wire"
-)
-
-// Client event names.
-const (
-	evJoinRoom       = "join-room"
-	evLeaveRoom      = "leave-room"
-	evUpdatePresence = "update-presence"
-	evStartSession   = "start-focus-session"
-	evUpdateProgress = "update-progress"
-	evCompleteSess   = "complete-session"
-	evStartTimer     = "start-timer"
-	evPauseTimer     = "pause-timer"
-	evResumeTimer    = "resume-timer"
-	evResetTimer     = "reset-timer"
-	evMediaState     = "media-state"
-	evRemove         = "remove-participant"
 )
 
 // handle runs one client event. The most frequent ones take their data
@@ -32,20 +17,20 @@ const (
 // Data strictly otherwise. Its reply is either sent here (room-joined,
 // errors) or is the sender's copy of the room broadcast the change causes.
 func (c *conn) handle(ctx context.Context, f frame) {
-	o := rooms.Origin{Conn: c.id, Ref: f.Ref}
+	o := protocol.Origin{Conn: c.id, Ref: f.Ref}
 	var err error
 	switch f.Event {
-	case evJoinRoom:
+	case protocol.EvJoinRoom:
 		var in wire.JoinRoomInput
 		if err = decode(f.Data, &in); err == nil {
 			err = c.join(ctx, in.RoomID, f.Ref)
 		}
-	case evLeaveRoom:
+	case protocol.EvLeaveRoom:
 		var in wire.RoomRef
 		if err = decode(f.Data, &in); err == nil {
 			err = c.leaveRoom(ctx, in.RoomID, f.Ref)
 		}
-	case evUpdatePresence:
+	case protocol.EvUpdatePresence:
 		var in wire.PresenceInput
 		if v, ok := f.fields("roomId", "status"); ok {
 			in.RoomID, in.Status = v[0], v[1]
@@ -57,14 +42,14 @@ func (c *conn) handle(ctx context.Context, f frame) {
 				err = c.hub.rooms.SetStatus(ctx, c.user.UserID, in.RoomID, in.Status, o)
 			}
 		}
-	case evStartSession:
+	case protocol.EvStartSession:
 		var in wire.StartSessionInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				_, err = c.hub.rooms.StartSession(ctx, c.user.UserID, in, o)
 			}
 		}
-	case evUpdateProgress:
+	case protocol.EvUpdateProgress:
 		var in wire.ProgressInput
 		if err = decode(f.Data, &in); err == nil {
 			if in.Progress == nil {
@@ -74,28 +59,28 @@ func (c *conn) handle(ctx context.Context, f frame) {
 				var sess model.Session
 				sess, err = c.hub.rooms.UpdateSession(ctx, c.user.UserID, in.SessionID, wire.UpdateSessionInput{Progress: in.Progress}, o)
 				if err == nil {
-					c.replyOutside(before, f.Ref, rooms.EvSessionUpdated, sess)
+					c.replyOutside(before, f.Ref, protocol.EvSessionUpdated, sess)
 				}
 			}
 		}
-	case evCompleteSess:
+	case protocol.EvCompleteSession:
 		var in wire.CompleteInput
 		if err = decode(f.Data, &in); err == nil {
 			before := c.hub.roomOf(c)
 			var sess model.Session
 			sess, err = c.hub.rooms.CompleteSession(ctx, c.user.UserID, in.SessionID, in.CompleteSessionInput, o)
 			if err == nil {
-				c.replyOutside(before, f.Ref, rooms.EvSessionCompleted, sess)
+				c.replyOutside(before, f.Ref, protocol.EvSessionCompleted, sess)
 			}
 		}
-	case evStartTimer:
+	case protocol.EvStartTimer:
 		var in wire.StartTimerInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				_, err = c.hub.rooms.StartTimer(ctx, c.user.UserID, in, o)
 			}
 		}
-	case evPauseTimer, evResumeTimer, evResetTimer:
+	case protocol.EvPauseTimer, protocol.EvResumeTimer, protocol.EvResetTimer:
 		var in wire.RoomRef
 		if v, ok := f.fields("roomId"); ok {
 			in.RoomID = v[0]
@@ -104,25 +89,25 @@ func (c *conn) handle(ctx context.Context, f frame) {
 		}
 		if err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
-				action := map[string]rooms.TimerAction{evPauseTimer: rooms.Pause, evResumeTimer: rooms.Resume, evResetTimer: rooms.Reset}[f.Event]
+				action := map[string]rooms.TimerAction{protocol.EvPauseTimer: rooms.Pause, protocol.EvResumeTimer: rooms.Resume, protocol.EvResetTimer: rooms.Reset}[f.Event]
 				_, err = c.hub.rooms.ControlTimer(ctx, c.user.UserID, in.RoomID, action, o)
 			}
 		}
-	case evMediaState:
+	case protocol.EvMediaState:
 		var in wire.MediaStateInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				err = c.hub.rooms.MediaState(ctx, c.user.UserID, c.id, in, o)
 			}
 		}
-	case rooms.EvRTCOffer, rooms.EvRTCAnswer, rooms.EvRTCIce:
+	case protocol.EvRTCOffer, protocol.EvRTCAnswer, protocol.EvRTCIce:
 		var in wire.RTCInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
 				err = c.hub.rooms.Relay(ctx, c.user.UserID, f.Event, in)
 			}
 		}
-	case evRemove:
+	case protocol.EvRemoveParticipant:
 		var in wire.RemoveInput
 		if err = decode(f.Data, &in); err == nil {
 			if err = c.inRoom(in.RoomID); err == nil {
@@ -175,12 +160,12 @@ func (c *conn) join(ctx context.Context, roomID, ref string) error {
 		c.hub.leave(c)
 		return err
 	}
-	c.hub.ready(c, encodeFrame(rooms.EvRoomJoined, b, ref, nowMillis()))
+	c.hub.ready(c, encodeFrame(protocol.EvRoomJoined, b, ref, nowMillis()))
 	return nil
 }
 
 func (c *conn) joinAndSnapshot(ctx context.Context, roomID string) (wire.Snapshot, error) {
-	if _, err := c.hub.rooms.Join(ctx, c.user.UserID, roomID, rooms.Origin{Conn: c.id}); err != nil {
+	if _, err := c.hub.rooms.Join(ctx, c.user.UserID, roomID, protocol.Origin{Conn: c.id}); err != nil {
 		return wire.Snapshot{}, err
 	}
 	// The newest connection carries the person's media until one says otherwise.
@@ -203,7 +188,7 @@ func (c *conn) leaveRoom(ctx context.Context, roomID, ref string) error {
 	// handling this event, so a connection not in roomID now stays out of
 	// it (and out of reach of the broadcast) until Leave returns.
 	member := c.hub.roomOf(c) == roomID
-	_, announced, err := c.hub.rooms.Leave(ctx, c.user.UserID, roomID, rooms.Origin{Conn: c.id, Ref: ref})
+	_, announced, err := c.hub.rooms.Leave(ctx, c.user.UserID, roomID, protocol.Origin{Conn: c.id, Ref: ref})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -211,7 +196,7 @@ func (c *conn) leaveRoom(ctx context.Context, roomID, ref string) error {
 		if c.hub.roomOf(c) == roomID {
 			c.hub.leave(c)
 		}
-		c.reply(ref, rooms.EvRoomLeft, []byte(`{"roomId":`+quote(roomID)+`}`))
+		c.reply(ref, protocol.EvRoomLeft, protocol.RoomLeftData(roomID, ""))
 	}
 	return nil
 }

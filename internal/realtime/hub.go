@@ -31,6 +31,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 )
@@ -494,7 +495,7 @@ func (h *Hub) enter(ctx context.Context, c *conn, room string) error {
 	sub, ok := h.inRoom[room]
 	if !ok {
 		sub = &roomSub{}
-		cancel, err := h.subscribe(ctx, rooms.RoomChannel(room), func(b []byte) { h.deliver(room, b) })
+		cancel, err := h.subscribe(ctx, protocol.RoomChannel(room), func(b []byte) { h.deliver(room, b) })
 		if err != nil {
 			return err
 		}
@@ -564,11 +565,12 @@ func (h *Hub) roomOf(c *conn) string {
 	return c.room
 }
 
-// deliver sends one room event from the broker to the local members. It
-// may run on several goroutines at once (direct subscription); each call
-// builds its writes under mu and makes them after.
+// deliver sends one room event from the broker to the local members, each
+// the copy protocol's Event.Route gives it. It may run on several
+// goroutines at once (direct subscription); each call builds its writes
+// under mu and makes them after.
 func (h *Hub) deliver(room string, b []byte) {
-	ev, err := rooms.DecodeEvent(b)
+	ev, err := protocol.DecodeEvent(b)
 	if err != nil {
 		h.log.Warn("realtime: bad event", "err", err)
 		return
@@ -596,22 +598,21 @@ func (h *Hub) deliver(room string, b []byte) {
 	origin := h.localSeq(ev.Origin.Conn) // 0 when the change came from elsewhere
 	writes = make([]write, 0, len(sub.members))
 	for _, c := range sub.members {
-		name, data, ref, plain := ev.Name, ev.Data, "", true
-		self := ev.Subject != "" && ev.Subject == c.user.UserID
-		switch {
-		case ev.Name == rooms.EvParticipantJoined && self:
-			continue // a joiner gets room-joined, never participant-joined about itself
-		case ev.Name == rooms.EvParticipantLeft && self:
-			name, data, plain = rooms.EvRoomLeft, roomLeft(room, ev.Reason), false
+		cp, withRef := ev.Route(c.user.UserID, c.id, origin != 0 && c.seq == origin)
+		name, data, ref := ev.Name, ev.Data, ""
+		switch cp {
+		case protocol.NoCopy:
+			continue
+		case protocol.RoomLeftCopy:
+			name, data = protocol.EvRoomLeft, protocol.RoomLeftData(room, ev.Reason)
 			left = append(left, c)
-		case ev.To != "" && (ev.To != c.user.UserID || ev.ToConn != "" && ev.ToConn != c.id):
-			continue // signalling goes to one person's media connection only
-		case ev.Owner != "" && ev.Owner == c.user.UserID && ev.OwnerData != nil:
-			data, plain = ev.OwnerData, false
+		case protocol.OwnerCopy:
+			data = ev.OwnerData
 		}
-		if origin != 0 && c.seq == origin && ev.Origin.Ref != "" {
-			ref, plain = ev.Origin.Ref, false
+		if withRef {
+			ref = ev.Origin.Ref
 		}
+		plain := cp == protocol.DataCopy && !withRef
 		var out []byte
 		if plain {
 			if shared == nil {
@@ -721,14 +722,6 @@ func httpError(w http.ResponseWriter, e *apperr.Error) {
 	w.WriteHeader(e.Status())
 	b, _ := json.Marshal(map[string]any{"type": "about:blank", "title": http.StatusText(e.Status()), "status": e.Status(), "code": e.Code, "message": e.Message})
 	_, _ = w.Write(b)
-}
-
-// roomLeft is the data of room-left, with why when there is a reason.
-func roomLeft(roomID, reason string) json.RawMessage {
-	if reason == "" {
-		return json.RawMessage(`{"roomId":` + quote(roomID) + `}`)
-	}
-	return json.RawMessage(`{"roomId":` + quote(roomID) + `,"reason":` + quote(reason) + `}`)
 }
 
 func quote(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
@@ -192,7 +193,7 @@ func TestCreatorRemovesAParticipant(t *testing.T) {
 	}
 	b.Send("join-room", map[string]any{"roomId": room}, "back")
 	b.ExpectError("forbidden", "back")
-	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, rooms.Origin{}); err == nil {
+	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, protocol.Origin{}); err == nil {
 		t.Fatal("rejoin over REST allowed after removal")
 	}
 	o.Send("remove-participant", map[string]any{"roomId": room, "participantId": bob.UserID}, "r3")

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
@@ -70,13 +71,13 @@ func TestRESTJoinIsOneCodePathAndHoldsTheSeat(t *testing.T) {
 	_, bob, room, a := e.oneInRoom(t)
 
 	// What POST /api/rooms/{id}/join and POST /api/sessions call.
-	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, rooms.Origin{}); err != nil {
+	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := a.Expect("participant-joined", "").Field(t, "participant", "id"); got != bob.UserID {
 		t.Fatalf("participant-joined for %v", got)
 	}
-	if _, err := e.rooms.StartSession(context.Background(), bob.UserID, wire.StartSessionInput{RoomID: room, Goals: []string{"read"}}, rooms.Origin{}); err != nil {
+	if _, err := e.rooms.StartSession(context.Background(), bob.UserID, wire.StartSessionInput{RoomID: room, Goals: []string{"read"}}, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	a.Expect("focus-session-started", "")
@@ -89,7 +90,7 @@ func TestSocketClaimsARESTSeat(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{grace: time.Second})
 	_, bob, room, a := e.oneInRoom(t)
-	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, rooms.Origin{}); err != nil {
+	if _, err := e.rooms.Join(context.Background(), bob.UserID, room, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	a.Expect("participant-joined", "")

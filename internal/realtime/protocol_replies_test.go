@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
@@ -44,17 +45,17 @@ var replyStates = []struct {
 		ctx := context.Background()
 		switch event {
 		case "update-progress", "complete-session":
-			s, err := e.rooms.StartSession(ctx, me.UserID, wire.StartSessionInput{RoomID: room, Goals: []string{"write"}}, rooms.Origin{})
+			s, err := e.rooms.StartSession(ctx, me.UserID, wire.StartSessionInput{RoomID: room, Goals: []string{"write"}}, protocol.Origin{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			rc.session = s.ID
 		case "pause-timer", "resume-timer", "reset-timer":
-			if _, err := e.rooms.StartTimer(ctx, me.UserID, wire.StartTimerInput{RoomID: room, Duration: 600, Type: "work"}, rooms.Origin{}); err != nil {
+			if _, err := e.rooms.StartTimer(ctx, me.UserID, wire.StartTimerInput{RoomID: room, Duration: 600, Type: "work"}, protocol.Origin{}); err != nil {
 				t.Fatal(err)
 			}
 			if event == "resume-timer" {
-				if _, err := e.rooms.ControlTimer(ctx, me.UserID, room, rooms.Pause, rooms.Origin{}); err != nil {
+				if _, err := e.rooms.ControlTimer(ctx, me.UserID, room, rooms.Pause, protocol.Origin{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -73,7 +74,7 @@ var replyStates = []struct {
 		room := e.room(t, peer, 8)
 		seat(t, e, peer, room)
 		seat(t, e, me, room)
-		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, rooms.Origin{})
+		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, protocol.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +86,7 @@ var replyStates = []struct {
 		room := e.room(t, peer, 8)
 		seat(t, e, peer, room)
 		e.dial(t, me).Join(room)
-		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, rooms.Origin{})
+		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, protocol.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +100,7 @@ var replyStates = []struct {
 		seat(t, e, peer, room)
 		c := e.dial(t, me)
 		c.Join(room)
-		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, rooms.Origin{})
+		s, err := e.rooms.StartSession(context.Background(), me.UserID, wire.StartSessionInput{RoomID: room}, protocol.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ var replyStates = []struct {
 // seat puts id in room over the service (as REST does), with no socket.
 func seat(t *testing.T, e *env, id auth.Identity, room string) {
 	t.Helper()
-	if _, err := e.rooms.Join(context.Background(), id.UserID, room, rooms.Origin{}); err != nil {
+	if _, err := e.rooms.Join(context.Background(), id.UserID, room, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 }

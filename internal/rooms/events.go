@@ -2,79 +2,27 @@ package rooms
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
+
+	"github.com/bodydouble/bodydouble/internal/protocol"
 )
-
-// Server event names (docs/protocol.md).
-const (
-	EvRoomJoined        = "room-joined"
-	EvRoomLeft          = "room-left"
-	EvParticipantJoined = "participant-joined"
-	EvParticipantLeft   = "participant-left"
-	EvPresenceUpdated   = "presence-updated"
-	EvSessionStarted    = "focus-session-started"
-	EvSessionUpdated    = "focus-session-updated"
-	EvSessionCompleted  = "focus-session-completed"
-	EvTimerStarted      = "timer-started"
-	EvTimerUpdated      = "timer-updated"
-	EvTimerCompleted    = "timer-completed"
-	EvMediaState        = "media-state"
-	EvRTCOffer          = "rtc-offer"
-	EvRTCAnswer         = "rtc-answer"
-	EvRTCIce            = "rtc-ice"
-	EvRemoved           = "removed" // the Reason of a participant-left caused by RemoveParticipant
-)
-
-// Origin says which connection and request caused a change, so that the
-// sender's copy of the broadcast can carry its ref. The zero Origin (REST,
-// timers, sweeps) means nobody gets a ref.
-type Origin struct {
-	Conn string
-	Ref  string
-}
-
-// Event is one room broadcast as it travels through the broker. Hubs deliver
-// Data to every local connection in Room; connections of Owner get
-// OwnerData instead when it is set (the owner sees their own goals); when To
-// is set, only that user's media connection gets it.
-type Event struct {
-	Room      string
-	Name      string
-	Data      json.RawMessage
-	Owner     string
-	OwnerData json.RawMessage
-	To        string
-	// ToConn narrows To to one connection: the user's media connection.
-	ToConn string
-	From   string
-	Origin Origin
-	// Subject is the user an event is about (participant-joined/left), so
-	// hubs can update which of their connections are in which room.
-	Subject string
-	// Reason says why Subject left ("removed"), for their own room-left.
-	Reason string
-}
-
-// RoomChannel is the broker channel of a room's events.
-func RoomChannel(roomID string) string { return "room:" + roomID }
 
 // timersChannel carries timer changes to every instance's scheduler.
 const timersChannel = "timers"
 
-// publish sends ev to the room. Failures are logged, not returned: the
-// change is already stored, and a broker outage must not fail the request.
-func (s *Service) publish(ctx context.Context, ev Event) {
-	if err := s.broker.Publish(ctx, RoomChannel(ev.Room), ev.Encode()); err != nil {
+// publish sends ev to the room, in the broker envelope of package
+// protocol. Failures are logged, not returned: the change is already
+// stored, and a broker outage must not fail the request.
+func (s *Service) publish(ctx context.Context, ev protocol.Event) {
+	if err := s.broker.Publish(ctx, protocol.RoomChannel(ev.Room), ev.Encode()); err != nil {
 		s.log.Warn("rooms: publish", "event", ev.Name, "room", ev.Room, "err", err)
 	}
 }
 
 // newEvent builds an event whose data is v.
-func newEvent(room, name string, v any, o Origin) Event {
-	return Event{Room: room, Name: name, Data: mustJSON(v), Origin: o}
+func newEvent(room, name string, v any, o protocol.Origin) protocol.Event {
+	return protocol.Event{Room: room, Name: name, Data: mustJSON(v), Origin: o}
 }
 
 func mustJSON(v any) json.RawMessage {
@@ -83,70 +31,4 @@ func mustJSON(v any) json.RawMessage {
 		panic(fmt.Sprintf("rooms: marshal %T: %v", v, err))
 	}
 	return b
-}
-
-// eventVersion tags the binary envelope, so a mixed deployment during an
-// upgrade drops what it cannot read instead of misreading it.
-const eventVersion = 1
-
-// Encode writes ev in the broker's envelope: a version byte, then every
-// field as a uvarint length and its bytes, in a fixed order. Data travels
-// as it is (already JSON). This is several times cheaper than a JSON
-// envelope, and every broadcast is encoded once and decoded per instance.
-func (ev Event) Encode() []byte {
-	strs := [...]string{ev.Room, ev.Name, ev.Owner, ev.To, ev.ToConn, ev.From, ev.Subject, ev.Reason, ev.Origin.Conn, ev.Origin.Ref}
-	n := 1 + len(ev.Data) + len(ev.OwnerData) + 2*binary.MaxVarintLen32
-	for _, v := range strs {
-		n += binary.MaxVarintLen32 + len(v)
-	}
-	b := make([]byte, 1, n)
-	b[0] = eventVersion
-	for _, v := range strs {
-		b = binary.AppendUvarint(b, uint64(len(v)))
-		b = append(b, v...)
-	}
-	for _, v := range [...][]byte{ev.Data, ev.OwnerData} {
-		b = binary.AppendUvarint(b, uint64(len(v)))
-		b = append(b, v...)
-	}
-	return b
-}
-
-// DecodeEvent reads an envelope written by Encode. Data and OwnerData
-// share b's memory.
-func DecodeEvent(b []byte) (Event, error) {
-	if len(b) == 0 || b[0] != eventVersion {
-		return Event{}, errors.New("rooms: unknown event envelope")
-	}
-	b = b[1:]
-	next := func() ([]byte, bool) {
-		n, w := binary.Uvarint(b)
-		if w <= 0 || uint64(len(b)-w) < n {
-			return nil, false
-		}
-		v := b[w : w+int(n)]
-		b = b[w+int(n):]
-		return v, true
-	}
-	var ev Event
-	for _, dst := range [...]*string{&ev.Room, &ev.Name, &ev.Owner, &ev.To, &ev.ToConn, &ev.From, &ev.Subject, &ev.Reason, &ev.Origin.Conn, &ev.Origin.Ref} {
-		v, ok := next()
-		if !ok {
-			return Event{}, errors.New("rooms: truncated event envelope")
-		}
-		*dst = string(v)
-	}
-	for _, dst := range [...]*json.RawMessage{&ev.Data, &ev.OwnerData} {
-		v, ok := next()
-		if !ok {
-			return Event{}, errors.New("rooms: truncated event envelope")
-		}
-		if len(v) > 0 {
-			*dst = v
-		}
-	}
-	if len(b) != 0 {
-		return Event{}, errors.New("rooms: trailing bytes in event envelope")
-	}
-	return ev, nil
 }

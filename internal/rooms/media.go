@@ -10,6 +10,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -28,7 +29,7 @@ const (
 // MediaState records what userID shares in roomID, and that conn carries
 // their media from now on, and tells the room. A microphone in a muted room
 // and a camera beyond MaxCameras are forbidden.
-func (s *Service) MediaState(ctx context.Context, userID, conn string, in wire.MediaStateInput, o Origin) error {
+func (s *Service) MediaState(ctx context.Context, userID, conn string, in wire.MediaStateInput, o protocol.Origin) error {
 	if err := checkID(in.RoomID); err != nil {
 		return err
 	}
@@ -79,13 +80,13 @@ func (s *Service) DropMedia(ctx context.Context, userID, roomID, conn string) er
 	if err != nil || !cleared {
 		return err
 	}
-	s.publishMedia(ctx, roomID, userID, model.Media{}, Origin{})
+	s.publishMedia(ctx, roomID, userID, model.Media{}, protocol.Origin{})
 	return nil
 }
 
 // publishMedia tells a room what a participant shares.
-func (s *Service) publishMedia(ctx context.Context, roomID, userID string, m model.Media, o Origin) {
-	s.publish(ctx, newEvent(roomID, EvMediaState, wire.MediaState{RoomID: roomID, ParticipantID: userID, Camera: m.Camera, Mic: m.Mic, Watching: m.Watching}, o))
+func (s *Service) publishMedia(ctx context.Context, roomID, userID string, m model.Media, o protocol.Origin) {
+	s.publish(ctx, newEvent(roomID, protocol.EvMediaState, wire.MediaState{RoomID: roomID, ParticipantID: userID, Camera: m.Camera, Mic: m.Mic, Watching: m.Watching}, o))
 }
 
 // Relay passes a signalling message from fromUser to the media connection
@@ -102,7 +103,7 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in wire.RTC
 	}
 	var data any
 	switch event {
-	case EvRTCOffer, EvRTCAnswer:
+	case protocol.EvRTCOffer, protocol.EvRTCAnswer:
 		if in.Candidate != nil {
 			return apperr.Field("candidate", "is not a field of "+event)
 		}
@@ -117,7 +118,7 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in wire.RTC
 			return apperr.New(apperr.Forbidden, "This is a quiet room: audio must stay off.")
 		}
 		data = wire.RTCDescription{RoomID: in.RoomID, From: fromUser, SDP: in.SDP}
-	case EvRTCIce:
+	case protocol.EvRTCIce:
 		if in.SDP != "" {
 			return apperr.Field("sdp", "is not a field of rtc-ice")
 		}
@@ -139,7 +140,7 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in wire.RTC
 	if err != nil {
 		return apperr.From(err)
 	}
-	ev := newEvent(in.RoomID, event, data, Origin{})
+	ev := newEvent(in.RoomID, event, data, protocol.Origin{})
 	ev.To, ev.ToConn, ev.From = in.To, conn, fromUser
 	s.publish(ctx, ev)
 	return nil
@@ -254,7 +255,7 @@ func attrKey(a sdp.Attribute) string { return strings.ToLower(strings.TrimSpace(
 // leave at once (their open session ends) and may not rejoin for BanFor.
 // When it fails nothing changes: removing someone who is not in the room
 // is not_in_room, and bans nobody.
-func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, participantID string, o Origin) error {
+func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, participantID string, o protocol.Origin) error {
 	if err := checkID(roomID); err != nil {
 		return err
 	}
@@ -296,6 +297,6 @@ func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, partici
 		}
 		return apperr.From(err)
 	}
-	s.announceLeave(ctx, participantID, res, EvRemoved, o)
+	s.announceLeave(ctx, participantID, res, protocol.ReasonRemoved, o)
 	return nil
 }

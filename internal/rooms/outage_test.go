@@ -14,6 +14,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/faultproxy"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
@@ -97,7 +98,7 @@ func (e *outageEnv) user(t *testing.T, s *Service) string {
 	if err := e.direct.CreateUser(ctx, model.User{ID: id, AnonymousID: uuid.NewString(), DisplayName: "P", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Join(ctx, id, e.room, Origin{}); err != nil {
+	if _, err := s.Join(ctx, id, e.room, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -22,7 +23,7 @@ type JoinResult struct {
 // capacity. The seat is held for Grace until a socket claims it. The other
 // participants get participant-joined; the joiner's own copy is their reply
 // (the transport sends room-joined to it instead).
-func (s *Service) Join(ctx context.Context, userID, roomID string, o Origin) (JoinResult, error) {
+func (s *Service) Join(ctx context.Context, userID, roomID string, o protocol.Origin) (JoinResult, error) {
 	if err := checkID(roomID); err != nil {
 		return JoinResult{}, err
 	}
@@ -38,7 +39,7 @@ func (s *Service) Join(ctx context.Context, userID, roomID string, o Origin) (Jo
 // QuickJoin is "Find me a room": the open room with the most people, the
 // person's preferred categories first among occupied rooms, and a new room
 // only when every room is full.
-func (s *Service) QuickJoin(ctx context.Context, userID string, o Origin) (JoinResult, error) {
+func (s *Service) QuickJoin(ctx context.Context, userID string, o protocol.Origin) (JoinResult, error) {
 	prefs, err := s.store.GetPreferences(ctx, userID)
 	if err != nil {
 		return JoinResult{}, apperr.From(err)
@@ -65,16 +66,16 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o Origin) (JoinR
 	return s.afterJoin(ctx, userID, res, o)
 }
 
-func (s *Service) afterJoin(ctx context.Context, userID string, res model.JoinResult, o Origin) (JoinResult, error) {
+func (s *Service) afterJoin(ctx context.Context, userID string, res model.JoinResult, o protocol.Origin) (JoinResult, error) {
 	if res.Left != nil {
-		s.announceLeave(ctx, userID, *res.Left, "", Origin{})
+		s.announceLeave(ctx, userID, *res.Left, "", protocol.Origin{})
 	}
 	if !res.AlreadyIn {
 		p, err := s.participant(ctx, res.Room.ID, userID)
 		if err != nil {
 			return JoinResult{}, err
 		}
-		ev := newEvent(res.Room.ID, EvParticipantJoined, wire.ParticipantJoined{RoomID: res.Room.ID, Participant: p}, o)
+		ev := newEvent(res.Room.ID, protocol.EvParticipantJoined, wire.ParticipantJoined{RoomID: res.Room.ID, Participant: p}, o)
 		ev.Subject = userID
 		s.publish(ctx, ev)
 	}
@@ -98,7 +99,7 @@ func (s *Service) participant(ctx context.Context, roomID, userID string) (wire.
 // Leave takes userID out of roomID and ends their open session there.
 // Leaving a room one is not in succeeds and changes nothing. announced
 // reports whether participant-left was broadcast (carrying o's ref).
-func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (room model.Room, announced bool, err error) {
+func (s *Service) Leave(ctx context.Context, userID, roomID string, o protocol.Origin) (room model.Room, announced bool, err error) {
 	if err := checkID(roomID); err != nil {
 		return model.Room{}, false, err
 	}
@@ -115,11 +116,11 @@ func (s *Service) Leave(ctx context.Context, userID, roomID string, o Origin) (r
 
 // announceLeave broadcasts a departure: the ended session first, then
 // participant-left (with reason, when it is not "").
-func (s *Service) announceLeave(ctx context.Context, userID string, res model.LeaveResult, reason string, o Origin) {
+func (s *Service) announceLeave(ctx context.Context, userID string, res model.LeaveResult, reason string, o protocol.Origin) {
 	if res.EndedSession != nil {
-		s.publishSession(ctx, EvSessionUpdated, *res.EndedSession, Origin{})
+		s.publishSession(ctx, protocol.EvSessionUpdated, *res.EndedSession, protocol.Origin{})
 	}
-	ev := newEvent(res.Room.ID, EvParticipantLeft, wire.ParticipantLeft{RoomID: res.Room.ID, ParticipantID: userID, Reason: reason}, o)
+	ev := newEvent(res.Room.ID, protocol.EvParticipantLeft, wire.ParticipantLeft{RoomID: res.Room.ID, ParticipantID: userID, Reason: reason}, o)
 	ev.Subject, ev.Reason = userID, reason
 	s.publish(ctx, ev)
 }
@@ -143,7 +144,7 @@ var Statuses = []string{"working", "break", "away"}
 // The caller must have checked that userID is in roomID (the hub does: a
 // socket can only set the status of the room it is in). The status is
 // written to the store behind (see statuses).
-func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, o Origin) error {
+func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, o protocol.Origin) error {
 	if !slices.Contains(Statuses, status) {
 		return apperr.Field("status", "must be working, break or away")
 	}
@@ -161,7 +162,7 @@ func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, 
 	data = append(data, `","status":"`...)
 	data = append(data, status...)
 	data = append(data, `"}`...)
-	s.publish(ctx, Event{Room: roomID, Name: EvPresenceUpdated, Data: data, Origin: o})
+	s.publish(ctx, protocol.Event{Room: roomID, Name: protocol.EvPresenceUpdated, Data: data, Origin: o})
 	return nil
 }
 
@@ -231,7 +232,7 @@ func (s *Service) sweep(ctx context.Context) {
 			return // the store is failing: the rest wait for the next sweep
 		}
 		if res.WasIn {
-			s.announceLeave(ctx, p.UserID, res, "", Origin{})
+			s.announceLeave(ctx, p.UserID, res, "", protocol.Origin{})
 		}
 	}
 }

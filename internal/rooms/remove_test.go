@@ -13,6 +13,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 	"github.com/bodydouble/bodydouble/internal/wire"
@@ -59,37 +60,37 @@ func TestFailedRemovalChangesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Join(ctx, owner, room.ID, Origin{}); err != nil {
+			if _, err := s.Join(ctx, owner, room.ID, protocol.Origin{}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Join(ctx, carol, other.ID, Origin{}); err != nil {
+			if _, err := s.Join(ctx, carol, other.ID, protocol.Origin{}); err != nil {
 				t.Fatal(err)
 			}
 
 			// bob is in no room; carol is in another; a random id is nobody.
-			wantCode(t, "remove someone in no room", s.RemoveParticipant(ctx, owner, room.ID, bob, Origin{}), apperr.NotInRoom)
-			wantCode(t, "remove someone in another room", s.RemoveParticipant(ctx, owner, room.ID, carol, Origin{}), apperr.NotInRoom)
-			wantCode(t, "remove a random id", s.RemoveParticipant(ctx, owner, room.ID, uuid.NewString(), Origin{}), apperr.NotInRoom)
-			wantCode(t, "remove from a room that does not exist", s.RemoveParticipant(ctx, owner, uuid.NewString(), bob, Origin{}), apperr.NotFound)
+			wantCode(t, "remove someone in no room", s.RemoveParticipant(ctx, owner, room.ID, bob, protocol.Origin{}), apperr.NotInRoom)
+			wantCode(t, "remove someone in another room", s.RemoveParticipant(ctx, owner, room.ID, carol, protocol.Origin{}), apperr.NotInRoom)
+			wantCode(t, "remove a random id", s.RemoveParticipant(ctx, owner, room.ID, uuid.NewString(), protocol.Origin{}), apperr.NotInRoom)
+			wantCode(t, "remove from a room that does not exist", s.RemoveParticipant(ctx, owner, uuid.NewString(), bob, protocol.Origin{}), apperr.NotFound)
 
 			// carol is still where she was, and both can join the room.
 			if cur, err := s.CurrentRoom(ctx, carol); err != nil || cur != other.ID {
 				t.Fatalf("carol's room after a failed removal: %q %v", cur, err)
 			}
 			for _, who := range []string{bob, carol} {
-				if _, err := s.Join(ctx, who, room.ID, Origin{}); err != nil {
+				if _, err := s.Join(ctx, who, room.ID, protocol.Origin{}); err != nil {
 					t.Fatalf("joining after a failed removal: %v", err)
 				}
 			}
 
 			// A removal that works still bans.
-			if err := s.RemoveParticipant(ctx, owner, room.ID, bob, Origin{}); err != nil {
+			if err := s.RemoveParticipant(ctx, owner, room.ID, bob, protocol.Origin{}); err != nil {
 				t.Fatal(err)
 			}
-			wantCode(t, "rejoin after removal", func() error { _, err := s.Join(ctx, bob, room.ID, Origin{}); return err }(), apperr.Forbidden)
+			wantCode(t, "rejoin after removal", func() error { _, err := s.Join(ctx, bob, room.ID, protocol.Origin{}); return err }(), apperr.Forbidden)
 			// And removing him again fails without touching his ban.
-			wantCode(t, "remove twice", s.RemoveParticipant(ctx, owner, room.ID, bob, Origin{}), apperr.NotInRoom)
-			wantCode(t, "rejoin after a second removal", func() error { _, err := s.Join(ctx, bob, room.ID, Origin{}); return err }(), apperr.Forbidden)
+			wantCode(t, "remove twice", s.RemoveParticipant(ctx, owner, room.ID, bob, protocol.Origin{}), apperr.NotInRoom)
+			wantCode(t, "rejoin after a second removal", func() error { _, err := s.Join(ctx, bob, room.ID, protocol.Origin{}); return err }(), apperr.Forbidden)
 		})
 	}
 }

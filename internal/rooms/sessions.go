@@ -12,6 +12,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -22,7 +23,7 @@ const (
 )
 
 // StartSession opens a focus session in the room userID is in and tells the room.
-func (s *Service) StartSession(ctx context.Context, userID string, in wire.StartSessionInput, o Origin) (model.Session, error) {
+func (s *Service) StartSession(ctx context.Context, userID string, in wire.StartSessionInput, o protocol.Origin) (model.Session, error) {
 	goals, errs := checkList("goals", in.Goals, true)
 	if in.RoomID == "" {
 		errs = append(errs, apperr.FieldError{Field: "roomId", Message: "Say which room the session is in."})
@@ -40,7 +41,7 @@ func (s *Service) StartSession(ctx context.Context, userID string, in wire.Start
 	if err != nil {
 		return model.Session{}, apperr.From(err)
 	}
-	s.publishSession(ctx, EvSessionStarted, sess, o)
+	s.publishSession(ctx, protocol.EvSessionStarted, sess, o)
 	return sess, nil
 }
 
@@ -60,7 +61,7 @@ func (s *Service) GetSession(ctx context.Context, userID, id string) (model.Sess
 }
 
 // UpdateSession changes an open session's goals, progress or sharing.
-func (s *Service) UpdateSession(ctx context.Context, userID, id string, in wire.UpdateSessionInput, o Origin) (model.Session, error) {
+func (s *Service) UpdateSession(ctx context.Context, userID, id string, in wire.UpdateSessionInput, o protocol.Origin) (model.Session, error) {
 	var upd model.SessionUpdate
 	var errs []apperr.FieldError
 	if in.Goals != nil {
@@ -83,12 +84,12 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in wire.
 	if err != nil {
 		return model.Session{}, sessionErr(err)
 	}
-	s.publishSession(ctx, EvSessionUpdated, sess, o)
+	s.publishSession(ctx, protocol.EvSessionUpdated, sess, o)
 	return sess, nil
 }
 
 // CompleteSession ends a session with achievements and an optional 1–5 rating.
-func (s *Service) CompleteSession(ctx context.Context, userID, id string, in wire.CompleteSessionInput, o Origin) (model.Session, error) {
+func (s *Service) CompleteSession(ctx context.Context, userID, id string, in wire.CompleteSessionInput, o protocol.Origin) (model.Session, error) {
 	achievements, errs := checkList("achievements", in.Achievements, true)
 	if in.Rating != nil && (*in.Rating < 1 || *in.Rating > 5) {
 		errs = append(errs, apperr.FieldError{Field: "rating", Message: "Rate from 1 to 5."})
@@ -103,7 +104,7 @@ func (s *Service) CompleteSession(ctx context.Context, userID, id string, in wir
 	if err != nil {
 		return model.Session{}, sessionErr(err)
 	}
-	s.publishSession(ctx, EvSessionCompleted, sess, o)
+	s.publishSession(ctx, protocol.EvSessionCompleted, sess, o)
 	return sess, nil
 }
 
@@ -130,7 +131,7 @@ func (s *Service) History(ctx context.Context, userID, cursor string, limit int)
 
 // publishSession tells a session's room about it: others see the public
 // view, the owner their own goals.
-func (s *Service) publishSession(ctx context.Context, name string, sess model.Session, o Origin) {
+func (s *Service) publishSession(ctx context.Context, name string, sess model.Session, o protocol.Origin) {
 	own := wire.FromSession(sess)
 	ev := newEvent(sess.RoomID, name, wire.SessionEvent{RoomID: sess.RoomID, Session: own.Public()}, o)
 	ev.Owner, ev.OwnerData = sess.UserID, mustJSON(wire.SessionEvent{RoomID: sess.RoomID, Session: own})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
@@ -33,7 +34,7 @@ func seated(t *testing.T) (s *Service, st store.Store, roomID, userID string) {
 	if err := st.CreateUser(ctx, model.User{ID: userID, AnonymousID: uuid.NewString(), DisplayName: "Ada", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Join(ctx, userID, rs[0].ID, Origin{}); err != nil {
+	if _, err := s.Join(ctx, userID, rs[0].ID, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	return s, st, rs[0].ID, userID
@@ -70,7 +71,7 @@ func TestStatusesAreWrittenBehind(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, st, room, user := seated(t)
-	if err := s.SetStatus(ctx, user, room, "break", Origin{}); err != nil {
+	if err := s.SetStatus(ctx, user, room, "break", protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, stored := status(t, s, st, room, user); got != "break" || stored != "working" {
@@ -84,14 +85,14 @@ func TestStatusesAreWrittenBehind(t *testing.T) {
 	}
 	// Joining again (another room, then back) starts as working, even with
 	// an unwritten change pending.
-	if err := s.SetStatus(ctx, user, room, "away", Origin{}); err != nil {
+	if err := s.SetStatus(ctx, user, room, "away", protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	other := StarterRooms()[1].ID
-	if _, err := s.Join(ctx, user, other, Origin{}); err != nil {
+	if _, err := s.Join(ctx, user, other, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Join(ctx, user, room, Origin{}); err != nil {
+	if _, err := s.Join(ctx, user, room, protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.statuses.flush(ctx, st); err != nil {
@@ -108,7 +109,7 @@ func TestStatusesSurviveAFailedFlush(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, st, room, user := seated(t)
-	if err := s.SetStatus(ctx, user, room, "away", Origin{}); err != nil {
+	if err := s.SetStatus(ctx, user, room, "away", protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	canceled, cancel := context.WithCancel(ctx)
@@ -134,7 +135,7 @@ func TestStatusesFlushedAtShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	if err := s.SetStatus(ctx, user, room, "break", Origin{}); err != nil {
+	if err := s.SetStatus(ctx, user, room, "break", protocol.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	cancel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -38,7 +39,7 @@ const (
 
 // StartTimer starts the room's timer; any participant may, and it replaces
 // whatever ran before.
-func (s *Service) StartTimer(ctx context.Context, userID string, in wire.StartTimerInput, o Origin) (model.Timer, error) {
+func (s *Service) StartTimer(ctx context.Context, userID string, in wire.StartTimerInput, o protocol.Origin) (model.Timer, error) {
 	var errs []apperr.FieldError
 	if in.Duration < MinTimer || in.Duration > MaxTimer {
 		errs = append(errs, apperr.FieldError{Field: "duration", Message: "A timer runs from 1 second to 4 hours."})
@@ -49,15 +50,15 @@ func (s *Service) StartTimer(ctx context.Context, userID string, in wire.StartTi
 	if len(errs) > 0 {
 		return model.Timer{}, apperr.Fields(errs...)
 	}
-	return s.changeTimer(ctx, userID, in.RoomID, EvTimerStarted, o, func(t model.Timer, now time.Time) (model.Timer, error) {
+	return s.changeTimer(ctx, userID, in.RoomID, protocol.EvTimerStarted, o, func(t model.Timer, now time.Time) (model.Timer, error) {
 		ends := now.Add(time.Duration(in.Duration) * time.Second)
 		return model.Timer{State: "running", Type: in.Type, Duration: in.Duration, Remaining: in.Duration, EndsAt: &ends}, nil
 	})
 }
 
 // ControlTimer pauses, resumes or resets the room's timer.
-func (s *Service) ControlTimer(ctx context.Context, userID, roomID string, action TimerAction, o Origin) (model.Timer, error) {
-	return s.changeTimer(ctx, userID, roomID, EvTimerUpdated, o, func(t model.Timer, now time.Time) (model.Timer, error) {
+func (s *Service) ControlTimer(ctx context.Context, userID, roomID string, action TimerAction, o protocol.Origin) (model.Timer, error) {
+	return s.changeTimer(ctx, userID, roomID, protocol.EvTimerUpdated, o, func(t model.Timer, now time.Time) (model.Timer, error) {
 		switch action {
 		case Pause:
 			if t.State != "running" {
@@ -91,7 +92,7 @@ func remaining(t model.Timer, now time.Time) int {
 // changeTimer applies change with compare-and-swap on the timer's version,
 // retrying when another change won, then broadcasts the result. Only
 // participants of the room may change its timer.
-func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string, o Origin,
+func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string, o protocol.Origin,
 	change func(model.Timer, time.Time) (model.Timer, error)) (model.Timer, error) {
 	if err := checkID(roomID); err != nil {
 		return model.Timer{}, err
@@ -128,7 +129,7 @@ func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string,
 }
 
 // timerChanged tells the room and every instance's scheduler.
-func (s *Service) timerChanged(ctx context.Context, t model.Timer, event string, o Origin) {
+func (s *Service) timerChanged(ctx context.Context, t model.Timer, event string, o protocol.Origin) {
 	w := wire.FromTimer(t, s.clock())
 	s.publish(ctx, newEvent(t.RoomID, event, wire.TimerEvent{RoomID: t.RoomID, Timer: w}, o))
 	b := mustJSON(timerMessage{RoomID: t.RoomID, Version: t.Version, EndsAt: w.EndsAt})
@@ -246,7 +247,7 @@ func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version i
 		delete(s.timers, roomID)
 	}
 	s.mu.Unlock()
-	s.publish(ctx, newEvent(roomID, EvTimerCompleted, wire.TimerCompleted{RoomID: roomID, Type: t.Type, Version: next.Version}, Origin{}))
+	s.publish(ctx, newEvent(roomID, protocol.EvTimerCompleted, wire.TimerCompleted{RoomID: roomID, Type: t.Type, Version: next.Version}, protocol.Origin{}))
 	return nil
 }
 
