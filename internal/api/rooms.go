@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 
 	"github.com/bodydouble/bodydouble/internal/model"
@@ -42,9 +41,13 @@ func (s *server) listRooms(w http.ResponseWriter, r *http.Request) error {
 
 // pageCache remembers the last encoding of each room-list query. The lobby
 // is asked for far more often than it changes, and encoding twenty rooms
-// costs more than the rest of the request; an answer whose rooms equal the
-// remembered ones (field by field, pointers included: the store's own
-// cache hands out the same strings until something changes) reuses it.
+// costs more than the rest of the request. An encoding is reused only
+// while the rooms the store returns have the values it was made from:
+// every field wire.FromRoom writes, compared by value from a copy the
+// cache keeps, so it neither depends on the store handing out the same
+// strings again nor goes stale if a string it was made from changed. It
+// is one of the caches on the lobby path listed, with what invalidates
+// each, in docs/performance.md "Caches".
 type pageCache struct {
 	mu    sync.Mutex
 	pages map[pageKey]encodedPage
@@ -56,9 +59,43 @@ type pageKey struct {
 }
 
 type encodedPage struct {
-	rooms []model.Room
+	rooms []roomValue
 	next  string
 	body  []byte
+}
+
+// roomValue is what the client sees of a model.Room, held by value: no
+// pointers, and the creation time as an instant, so == compares exactly
+// what decides the encoding.
+type roomValue struct {
+	id, name, category, micPolicy string
+	description, createdBy        optString
+	maxCapacity, currentCapacity  int
+	isActive                      bool
+	createdSec                    int64 // CreatedAt as Unix seconds and nanoseconds:
+	createdNsec                   int   // the same instant in any time.Location
+}
+
+// optString is a *string by value: nil and "" differ, as they do in JSON.
+type optString struct {
+	set bool
+	s   string
+}
+
+func optOf(p *string) optString {
+	if p == nil {
+		return optString{}
+	}
+	return optString{set: true, s: *p}
+}
+
+func valueOf(r model.Room) roomValue {
+	return roomValue{
+		id: r.ID, name: r.Name, category: r.Category, micPolicy: r.MicPolicy,
+		description: optOf(r.Description), createdBy: optOf(r.CreatedBy),
+		maxCapacity: r.MaxCapacity, currentCapacity: r.CurrentCapacity, isActive: r.IsActive,
+		createdSec: r.CreatedAt.Unix(), createdNsec: r.CreatedAt.Nanosecond(),
+	}
 }
 
 // maxPages bounds the remembered encodings.
@@ -68,19 +105,28 @@ func (c *pageCache) get(k pageKey, rooms []model.Room, next string) ([]byte, boo
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.pages[k]
-	if !ok || p.next != next || !slices.Equal(p.rooms, rooms) {
+	if !ok || p.next != next || len(p.rooms) != len(rooms) {
 		return nil, false
+	}
+	for i := range rooms {
+		if p.rooms[i] != valueOf(rooms[i]) {
+			return nil, false
+		}
 	}
 	return p.body, true
 }
 
 func (c *pageCache) put(k pageKey, rooms []model.Room, next string, body []byte) {
+	values := make([]roomValue, len(rooms))
+	for i, r := range rooms {
+		values[i] = valueOf(r)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pages == nil || len(c.pages) >= maxPages {
 		c.pages = map[pageKey]encodedPage{}
 	}
-	c.pages[k] = encodedPage{rooms: slices.Clone(rooms), next: next, body: body}
+	c.pages[k] = encodedPage{rooms: values, next: next, body: body}
 }
 
 // createRoom is POST /api/rooms. Creating a room does not join it.
