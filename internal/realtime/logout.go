@@ -8,6 +8,9 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 )
 
+// tokensChannel carries logouts to every instance.
+const tokensChannel = "tokens"
+
 // A logout reaches other instances as a message on tokensChannel, and a
 // broker may lose messages while Redis is away. The revocation itself is
 // in the database, so after such an outage every hub checks its sockets'
@@ -135,3 +138,24 @@ func (h *Hub) recheckTokens(ctx context.Context) error {
 
 // seatSyncTimeout bounds one sync of seat holds in Hub.Run.
 const seatSyncTimeout = 5 * time.Second
+
+// CloseToken ends every socket of a logged-out token, on every instance.
+// The token must already be revoked in the store: the broker's message is
+// the fast path, and should it be lost (Redis away), every hub finds the
+// revocation in the store once Redis is back (see Run). Publish never
+// waits for Redis, so neither does the logout request.
+func (h *Hub) CloseToken(ctx context.Context, id auth.Identity) {
+	if err := h.broker.Publish(ctx, tokensChannel, []byte(id.TokenID)); err != nil {
+		h.log.Warn("realtime: publish logout", "err", err)
+	}
+}
+
+// onLogout closes this instance's sockets of the logged-out token id b.
+func (h *Hub) onLogout(b []byte) {
+	tokenID := string(b)
+	for _, c := range h.all() {
+		if c.user.TokenID == tokenID {
+			c.closeWith(CloseSignedOut, "signed out")
+		}
+	}
+}
