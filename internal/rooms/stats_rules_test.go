@@ -10,9 +10,9 @@ import (
 
 // How a focus session of a stats case ends.
 const (
-	completed = "completed" // CompleteSession
-	left      = "left"      // the person left the room: ended, not completed
-	open      = "open"      // still running
+	completes = "completes" // CompleteSession
+	leaves    = "leaves"    // the person leaves the room: ended, not completed
+	runs      = "runs"      // still running
 )
 
 // focus is one session of a stats case: it starts at (UTC) and lasts.
@@ -51,56 +51,56 @@ func TestStatsRules(t *testing.T) {
 		days      map[string]int // the non-zero days of the 14
 	}{
 		{"nothing", time.UTC, wednesdayNoon, nil, 0, 0, 0, 0, map[string]int{}},
-		{"today", time.UTC, wednesdayNoon, []focus{{day(9, 10, 0), 30 * time.Minute, completed}},
+		{"today", time.UTC, wednesdayNoon, []focus{{day(9, 10, 0), 30 * time.Minute, completes}},
 			30, 1, 1, 1, map[string]int{"2030-01-09": 30}},
-		{"whole minutes", time.UTC, wednesdayNoon, []focus{{day(9, 10, 0), 30*time.Minute + 59*time.Second, completed}},
+		{"whole minutes", time.UTC, wednesdayNoon, []focus{{day(9, 10, 0), 30*time.Minute + 59*time.Second, completes}},
 			30, 1, 1, 1, map[string]int{"2030-01-09": 30}},
 		{"yesterday keeps the streak", time.UTC, wednesdayNoon,
-			[]focus{{day(7, 9, 0), 25 * time.Minute, completed}, {day(8, 9, 0), 25 * time.Minute, completed}},
+			[]focus{{day(7, 9, 0), 25 * time.Minute, completes}, {day(8, 9, 0), 25 * time.Minute, completes}},
 			50, 2, 2, 2, map[string]int{"2030-01-07": 25, "2030-01-08": 25}},
 		{"a day without focus breaks it", time.UTC, wednesdayNoon,
-			[]focus{{day(7, 9, 0), 20 * time.Minute, completed}, {day(9, 9, 0), 20 * time.Minute, completed}},
+			[]focus{{day(7, 9, 0), 20 * time.Minute, completes}, {day(9, 9, 0), 20 * time.Minute, completes}},
 			40, 1, 2, 2, map[string]int{"2030-01-07": 20, "2030-01-09": 20}},
-		{"two days ago is no streak", time.UTC, wednesdayNoon, []focus{{day(7, 9, 0), 20 * time.Minute, completed}},
+		{"two days ago is no streak", time.UTC, wednesdayNoon, []focus{{day(7, 9, 0), 20 * time.Minute, completes}},
 			20, 0, 1, 1, map[string]int{"2030-01-07": 20}},
 		{"the streak reaches into last week, the week's minutes do not", time.UTC, wednesdayNoon,
-			[]focus{{day(6, 9, 0), 40 * time.Minute, completed}, {day(7, 9, 0), 10 * time.Minute, completed}, {day(8, 9, 0), 5 * time.Minute, completed}},
+			[]focus{{day(6, 9, 0), 40 * time.Minute, completes}, {day(7, 9, 0), 10 * time.Minute, completes}, {day(8, 9, 0), 5 * time.Minute, completes}},
 			15, 3, 3, 3, map[string]int{"2030-01-06": 40, "2030-01-07": 10, "2030-01-08": 5}},
 		{"sessions of one day add up", time.UTC, wednesdayNoon,
-			[]focus{{day(9, 8, 0), 10 * time.Minute, completed}, {day(9, 9, 0), 15 * time.Minute, left}},
+			[]focus{{day(9, 8, 0), 10 * time.Minute, completes}, {day(9, 9, 0), 15 * time.Minute, leaves}},
 			25, 1, 1, 2, map[string]int{"2030-01-09": 25}},
 		{"the completion rate counts ended sessions only", time.UTC, wednesdayNoon,
-			[]focus{{day(8, 8, 0), time.Minute, completed}, {day(8, 9, 0), time.Minute, completed}, {day(8, 10, 0), time.Minute, completed},
-				{day(8, 11, 0), time.Minute, left}, {day(9, 11, 0), 30 * time.Minute, open}},
+			[]focus{{day(8, 8, 0), time.Minute, completes}, {day(8, 9, 0), time.Minute, completes}, {day(8, 10, 0), time.Minute, completes},
+				{day(8, 11, 0), time.Minute, leaves}, {day(9, 11, 0), 30 * time.Minute, runs}},
 			4, 1, 3, 4, map[string]int{"2030-01-08": 4}},
 		{"a session under a minute is no day of focus", time.UTC, wednesdayNoon,
-			[]focus{{day(8, 9, 0), 20 * time.Minute, completed}, {day(9, 9, 0), 30 * time.Second, completed}},
+			[]focus{{day(8, 9, 0), 20 * time.Minute, completes}, {day(9, 9, 0), 30 * time.Second, completes}},
 			20, 1, 2, 2, map[string]int{"2030-01-08": 20}},
 		{"the 14 days: 13 days ago is the first", time.UTC, wednesdayNoon,
-			[]focus{{day(9, 9, 0).AddDate(0, 0, -13), 7 * time.Minute, completed}, {day(9, 9, 0).AddDate(0, 0, -14), 9 * time.Minute, completed}},
+			[]focus{{day(9, 9, 0).AddDate(0, 0, -13), 7 * time.Minute, completes}, {day(9, 9, 0).AddDate(0, 0, -14), 9 * time.Minute, completes}},
 			0, 0, 2, 2, map[string]int{"2029-12-27": 7}},
 		{"over 400 days ago is forgotten", time.UTC, wednesdayNoon,
-			[]focus{{wednesdayNoon.AddDate(0, 0, -399), 5 * time.Minute, completed}, {wednesdayNoon.AddDate(0, 0, -401), 5 * time.Minute, completed}},
+			[]focus{{wednesdayNoon.AddDate(0, 0, -399), 5 * time.Minute, completes}, {wednesdayNoon.AddDate(0, 0, -401), 5 * time.Minute, completes}},
 			0, 0, 1, 1, map[string]int{}},
 		// 23:30 UTC on Tuesday is Wednesday morning in Tokyo and Tuesday
 		// afternoon in Los Angeles.
-		{"late Tuesday in UTC", time.UTC, wednesdayNoon, []focus{{day(8, 23, 30), 20 * time.Minute, completed}},
+		{"late Tuesday in UTC", time.UTC, wednesdayNoon, []focus{{day(8, 23, 30), 20 * time.Minute, completes}},
 			20, 1, 1, 1, map[string]int{"2030-01-08": 20}},
-		{"late Tuesday in UTC is Wednesday in Tokyo", tokyo, wednesdayNoon, []focus{{day(8, 23, 30), 20 * time.Minute, completed}},
+		{"late Tuesday in UTC is Wednesday in Tokyo", tokyo, wednesdayNoon, []focus{{day(8, 23, 30), 20 * time.Minute, completes}},
 			20, 1, 1, 1, map[string]int{"2030-01-09": 20}},
-		{"late Tuesday in UTC is Tuesday in Los Angeles", la, wednesdayNoon, []focus{{day(8, 23, 30), 20 * time.Minute, completed}},
+		{"late Tuesday in UTC is Tuesday in Los Angeles", la, wednesdayNoon, []focus{{day(8, 23, 30), 20 * time.Minute, completes}},
 			20, 1, 1, 1, map[string]int{"2030-01-08": 20}},
 		// Sunday 20:00 UTC is Monday 05:00 in Tokyo: this week there.
-		{"Sunday evening in UTC is last week", time.UTC, wednesdayNoon, []focus{{day(6, 20, 0), 30 * time.Minute, completed}},
+		{"Sunday evening in UTC is last week", time.UTC, wednesdayNoon, []focus{{day(6, 20, 0), 30 * time.Minute, completes}},
 			0, 0, 1, 1, map[string]int{"2030-01-06": 30}},
-		{"Sunday evening in UTC is this week in Tokyo", tokyo, wednesdayNoon, []focus{{day(6, 20, 0), 30 * time.Minute, completed}},
+		{"Sunday evening in UTC is this week in Tokyo", tokyo, wednesdayNoon, []focus{{day(6, 20, 0), 30 * time.Minute, completes}},
 			30, 0, 1, 1, map[string]int{"2030-01-07": 30}},
 		// Wednesday 05:00 UTC is still Tuesday in Los Angeles, where
 		// Tuesday's focus is today's.
-		{"today is the person's today", la, day(9, 5, 0), []focus{{day(8, 18, 0), 10 * time.Minute, completed}},
+		{"today is the person's today", la, day(9, 5, 0), []focus{{day(8, 18, 0), 10 * time.Minute, completes}},
 			10, 1, 1, 1, map[string]int{"2030-01-08": 10}},
 		// On a Monday the week is that one day; Sunday is last week.
-		{"on a Monday", time.UTC, day(14, 8, 0), []focus{{day(13, 9, 0), 10 * time.Minute, completed}, {day(14, 7, 0), 30 * time.Minute, completed}},
+		{"on a Monday", time.UTC, day(14, 8, 0), []focus{{day(13, 9, 0), 10 * time.Minute, completes}, {day(14, 7, 0), 30 * time.Minute, completes}},
 			30, 2, 2, 2, map[string]int{"2030-01-13": 10, "2030-01-14": 30}},
 	}
 	eachBackend(t, func(t *testing.T, e *env) {
@@ -116,9 +116,9 @@ func TestStatsRules(t *testing.T) {
 					e.clock.Set(f.at.Add(f.lasts))
 					var err error
 					switch f.end {
-					case completed:
+					case completes:
 						_, err = e.s.CompleteSession(e.ctx, me, s.ID, wire.CompleteSessionInput{}, none)
-					case left:
+					case leaves:
 						_, _, err = e.s.Leave(e.ctx, me, r.ID, none)
 					}
 					if err != nil {
