@@ -19,8 +19,12 @@ import (
 
 // decode reads r's body, which must be one JSON object, into v with the
 // rules of wire.DecodeStrict: unknown fields and wrong types are invalid,
-// naming the field. An empty body is invalid.
+// naming the field. An empty body is invalid; one over maxBody is
+// too_large, refused unread when its declared length says so already.
 func decode(r *http.Request, v any) error {
+	if r.ContentLength > maxBody {
+		return errTooLarge
+	}
 	b, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/openapicheck"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
@@ -84,7 +85,9 @@ func (e *testEnv) instance(t *testing.T, configure func(*Options)) string {
 		configure(&o)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", New(o))
+	// Every exchange is checked against openapi.json; the report comes
+	// after srv.Close (registered below, so its cleanup runs first).
+	mux.Handle("/api/", openapicheck.Wrap(t, checkedDoc(t), New(o)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bodydouble/bodydouble/internal/openapicheck"
 )
 
 type openAPIOp struct {
@@ -150,4 +152,62 @@ func TestDocsCoverRoutes(t *testing.T) {
 			t.Errorf("docs/api.md documents %s, which is not a route", key)
 		}
 	}
+}
+
+// checkedDoc is the embedded openapi.json, parsed once per process, which
+// the test servers check every request and response against.
+func checkedDoc(t testing.TB) *openapicheck.Doc {
+	t.Helper()
+	d, err := openapicheck.Parse(openAPIDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestOpenAPIExamples: every example in the document fits its schema.
+func TestOpenAPIExamples(t *testing.T) {
+	t.Parallel()
+	checked, problems := checkedDoc(t).CheckExamples()
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if checked == 0 {
+		t.Error("the document has no examples to check")
+	}
+}
+
+// TestBodiesOnlyWhereDocumented: an operation the document gives no
+// requestBody ignores one, even over the 64 KiB limit (it answers as it
+// does without), and every operation with a requestBody refuses an
+// oversize one with 413 too_large.
+func TestBodiesOnlyWhereDocumented(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody any `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	big := `{"x":"` + strings.Repeat("x", 100<<10) + `"}`
+	eachBackend(t, func(t *testing.T, e *testEnv) {
+		for path, ops := range doc.Paths {
+			for method, op := range ops {
+				method := strings.ToUpper(method)
+				path := strings.ReplaceAll(path, "{id}", unknownID)
+				t.Run(method+" "+path, func(t *testing.T) {
+					if op.RequestBody != nil {
+						e.signup(t).do(t, method, path, big).problem(t, http.StatusRequestEntityTooLarge, "too_large")
+						return
+					}
+					// Two people in the same state, one sending a body.
+					want := e.signup(t).do(t, method, path, nil).status
+					e.signup(t).do(t, method, path, big).want(t, want)
+					e.signup(t).do(t, method, path, `not even JSON`).want(t, want)
+				})
+			}
+		}
+	})
 }
