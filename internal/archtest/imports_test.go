@@ -36,6 +36,7 @@ var (
 	domain     = layer{"internal/rooms", "internal/auth", "internal/users"}
 	transports = layer{"internal/api", "internal/realtime/..."}
 	protocol   = layer{"internal/protocol"}
+	seats      = layer{"internal/seats"}
 	broker     = layer{"internal/broker/..."}
 	app        = layer{"internal/app"}
 )
@@ -53,7 +54,8 @@ var rules = []struct {
 	{"the broker carries bytes and knows no domain", broker, []layer{model, store, domain, transports, vocabulary, app}},
 	{"the domain never speaks HTTP or WebSocket", domain, []layer{transports, app, {"internal/httpx"}}},
 	{"wire and apperr describe the model to clients", vocabulary, []layer{store, domain, transports, broker, app}},
-	{"the socket protocol is names, an envelope and a routing rule, below the domain and the transports", protocol, []layer{store, domain, transports, broker, app, {"internal/apperr"}}},
+	{"the socket protocol is names, an envelope and a routing rule, below the domain and the transports", protocol, []layer{store, domain, transports, broker, app, seats, {"internal/apperr"}}},
+	{"seat holds and leases sit below the domain: rooms asks them, the hub feeds them", seats, []layer{domain, transports, broker, protocol, app}},
 }
 
 type pkg struct {

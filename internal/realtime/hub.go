@@ -1,8 +1,21 @@
 // Package realtime is the WebSocket side of Body Double: the /ws endpoint,
 // connections served from nbio's event loop (no goroutine of their own),
-// the protocol codec, and the hub that delivers room events from the
-// broker to the local connections in each room. Changes go through rooms.Service, exactly as
-// REST changes do; the hub only relays what the service publishes.
+// the frame codec, and the hub that delivers room events from the broker
+// to the local connections in each room. Changes go through rooms.Service,
+// exactly as REST changes do; the hub only relays what the service
+// publishes.
+//
+// Who owns what: package protocol owns the socket protocol (the event
+// names, the broker envelope of a room event, and the rule of which
+// connection gets what of it, Event.Route); package seats owns seat holds
+// and the instance's lease (this package only tells it whose sockets
+// entered or left a room); this package owns the sockets. Its files, by
+// concern: hub.go (the Hub, its options and background work), upgrade.go
+// (the handshake and registration), membership.go (which room each
+// connection is in), deliver.go (fan-out of room events), seats.go (what
+// the hub tells package seats), events.go (client events), conn.go,
+// codec.go, scan.go and guard.go (one socket: writes, frames, limits),
+// logout.go and shutdown.go (closing sockets).
 package realtime
 
 import (
@@ -27,6 +40,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/seats"
 )
 
 // Limits and intervals of the socket (docs/protocol.md).
@@ -38,9 +52,6 @@ const (
 	MaxConnsPerAddr = 256
 	pingEvery       = 25 * time.Second
 	pongWait        = 30 * time.Second
-	// seatRetry is how often seat holds that failed to reach the store are
-	// tried again.
-	seatRetry = time.Second
 	// pollerStartup is how long after starting the event loop a Stop waits,
 	// so that nbio's pollers are running when it comes (see Shutdown).
 	pollerStartup = 250 * time.Millisecond
@@ -99,9 +110,9 @@ type Hub struct {
 	claims  map[string]*conn    // remote address → connection being upgraded
 	wg      sync.WaitGroup      // one per registered connection
 
-	seatMu    sync.Mutex
-	seatDirty map[string]struct{} // users whose seat hold may have to change
-	seatWake  chan struct{}
+	// seats keeps the store's seat holds in step with which users have a
+	// socket in a room here (seats.go).
+	seats *seats.Holds
 
 	stopOnce sync.Once
 }
@@ -122,9 +133,13 @@ func New(o Options) (*Hub, error) {
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
 		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
 		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
-		seatDirty: map[string]struct{}{}, seatWake: make(chan struct{}, 1),
 		handshakes: newHandshakeLimits(o.RateLimit),
 	}
+	var lease *seats.Lease
+	if o.Rooms != nil { // a hub that never runs needs none (tests)
+		lease = o.Rooms.Seats()
+	}
+	h.seats = seats.NewHolds(lease, hubSockets{h}, o.Logger)
 	// Upgraded sockets leave net/http for nbio's event loop (epoll), so an
 	// idle connection costs no goroutine and no read buffer of its own.
 	routeLibraryLogs.Do(func() { logging.SetLogger(nbioLogger{o.Logger}) })
@@ -198,7 +213,7 @@ func New(o Options) (*Hub, error) {
 }
 
 // Run keeps the store's seat holds in step with which users have a socket
-// in a room here, pings every client, and listens for logouts from every
+// in a room here (package seats does the holding), pings every client, and listens for logouts from every
 // instance, until ctx ends. When the broker works again after it may have
 // lost messages (a Redis outage), logouts made meanwhile may not have
 // arrived here, nor ours elsewhere: every instance is asked to check its
@@ -219,31 +234,17 @@ func (h *Hub) Run(ctx context.Context) {
 	if rec != nil {
 		recovered = rec.Recovered()
 	}
-	// A stalled store must not hold up the pings below: each sync of seat
-	// holds is bounded, and what it did not finish is retried.
-	syncSeats := func() {
-		sctx, cancel := context.WithTimeout(ctx, seatSyncTimeout)
-		defer cancel()
-		h.syncSeats(sctx)
-	}
-	retry := time.NewTicker(seatRetry)
-	defer retry.Stop()
+	// Seat holds are synced on a goroutine of their own, so that a stalled
+	// store holds up none of the work below.
+	seatsDone := make(chan struct{})
+	go func() { h.seats.Run(ctx); close(seatsDone) }()
+	defer func() { <-seatsDone }()
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.seatWake:
-			syncSeats()
-		case <-h.rooms.LeaseLost():
-			h.mu.Lock()
-			for u := range h.byUser {
-				h.seatChanged(u)
-			}
-			h.mu.Unlock()
-		case <-retry.C:
-			syncSeats() // what failed before, if anything
 		case <-recovered:
 			recovered = rec.Recovered()
 			rc.request()

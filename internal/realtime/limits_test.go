@@ -7,6 +7,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/seats"
 )
 
 // TestSocketsPerAddress: one address holds at most MaxConnsPerAddr sockets,
@@ -18,9 +19,9 @@ func TestSocketsPerAddress(t *testing.T) {
 	for _, limited := range []bool{true, false} {
 		h := &Hub{
 			conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
-			claims: map[string]*conn{}, handshakes: newHandshakeLimits(limited), seatDirty: map[string]struct{}{},
-			seatWake: make(chan struct{}, 1),
+			claims: map[string]*conn{}, handshakes: newHandshakeLimits(limited),
 		}
+		h.seats = seats.NewHolds(nil, hubSockets{h}, nil)
 		crowd := netip.MustParseAddr("192.0.2.7")
 		open := func(i int, addr netip.Addr) (*conn, *apperr.Error) {
 			c := &conn{hub: h, user: auth.Identity{UserID: "u" + strconv.Itoa(i)}, addr: addr}

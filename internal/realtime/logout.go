@@ -136,9 +136,6 @@ func (h *Hub) recheckTokens(ctx context.Context) error {
 	return failed
 }
 
-// seatSyncTimeout bounds one sync of seat holds in Hub.Run.
-const seatSyncTimeout = 5 * time.Second
-
 // CloseToken ends every socket of a logged-out token, on every instance.
 // The token must already be revoked in the store: the broker's message is
 // the fast path, and should it be lost (Redis away), every hub finds the

@@ -10,7 +10,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/protocol"
-	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/seats"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -168,7 +168,7 @@ func TestLostLeaseIsHeldAgain(t *testing.T) {
 	e := newEnv(t, envOptions{grace: 2 * time.Second})
 	alice, bob, room, _, _ := e.twoInRoom(t)
 	ctx := context.Background()
-	later := time.Now().Add(rooms.OutageTolerance + time.Minute)
+	later := time.Now().Add(seats.OutageTolerance + time.Minute)
 	if err := e.st.ReapLeases(ctx, later); err != nil { // as another instance would, well past the lease
 		t.Fatal(err)
 	}

@@ -1,62 +1,12 @@
 package realtime
 
-import (
-	"context"
-)
+// The seats of people with a socket in a room here are held in the store
+// by package seats; the hub only says whose changed. A user's seat is
+// held while at least one of their sockets here is in a room.
 
 // seatChanged notes that userID has gained their first socket in a room
-// here or lost their last; Run brings the store's holds in step. (A second
-// tab, or a move to another room, changes no hold: JoinRoom starts a new
-// seat held when its user already holds one.)
-func (h *Hub) seatChanged(userID string) {
-	h.seatMu.Lock()
-	h.seatDirty[userID] = struct{}{}
-	h.seatMu.Unlock()
-	select {
-	case h.seatWake <- struct{}{}:
-	default:
-	}
-}
-
-// syncSeats holds the seats of the changed users who have a socket in a
-// room here and releases the others'. It reads the current state rather
-// than replaying changes, so it is right however changes interleaved; what
-// fails is tried again on the next call.
-func (h *Hub) syncSeats(ctx context.Context) {
-	h.seatMu.Lock()
-	dirty := h.seatDirty
-	if len(dirty) == 0 {
-		h.seatMu.Unlock()
-		return
-	}
-	h.seatDirty = map[string]struct{}{}
-	h.seatMu.Unlock()
-	var hold, release []string
-	h.mu.Lock()
-	for u := range dirty {
-		if h.userSeatedLocked(u) {
-			hold = append(hold, u)
-		} else {
-			release = append(release, u)
-		}
-	}
-	h.mu.Unlock()
-	retry := func(users []string) {
-		h.seatMu.Lock()
-		defer h.seatMu.Unlock()
-		for _, u := range users {
-			h.seatDirty[u] = struct{}{}
-		}
-	}
-	if err := h.rooms.HoldSeats(ctx, hold); err != nil {
-		h.log.Warn("realtime: hold seats", "users", len(hold), "err", err)
-		retry(hold)
-	}
-	if err := h.rooms.ReleaseSeats(ctx, release); err != nil {
-		h.log.Warn("realtime: release seats", "users", len(release), "err", err)
-		retry(release)
-	}
-}
+// here or lost their last (enter, leaveLocked).
+func (h *Hub) seatChanged(userID string) { h.seats.Changed(userID) }
 
 // userSeatedLocked reports whether userID has a socket in a room here.
 func (h *Hub) userSeatedLocked(userID string) bool {
@@ -66,4 +16,32 @@ func (h *Hub) userSeatedLocked(userID string) bool {
 		}
 	}
 	return false
+}
+
+// hubSockets answers package seats about the hub's sockets.
+type hubSockets struct{ h *Hub }
+
+// SplitSeated sorts users by whether they have a socket in a room here.
+func (s hubSockets) SplitSeated(users map[string]struct{}) (hold, release []string) {
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	for u := range users {
+		if s.h.userSeatedLocked(u) {
+			hold = append(hold, u)
+		} else {
+			release = append(release, u)
+		}
+	}
+	return hold, release
+}
+
+// Users lists every user with a socket here.
+func (s hubSockets) Users() []string {
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	out := make([]string, 0, len(s.h.byUser))
+	for u := range s.h.byUser {
+		out = append(out, u)
+	}
+	return out
 }

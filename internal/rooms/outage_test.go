@@ -137,7 +137,7 @@ func TestPartitionedInstanceKeepsItsSeats(t *testing.T) {
 	e := newOutageEnv(t)
 	a, b := e.service(t, e.proxied), e.service(t, e.direct)
 	held := e.user(t, a)
-	if err := a.HoldSeats(context.Background(), []string{held}); err != nil {
+	if err := a.Seats().Hold(context.Background(), []string{held}); err != nil {
 		t.Fatal(err)
 	}
 	unclaimed := e.user(t, b)
@@ -171,7 +171,7 @@ func TestGlobalOutageRemovesNobody(t *testing.T) {
 	e := newOutageEnv(t)
 	a, b := e.service(t, e.proxied), e.service(t, e.proxied)
 	held := e.user(t, a)
-	if err := a.HoldSeats(context.Background(), []string{held}); err != nil {
+	if err := a.Seats().Hold(context.Background(), []string{held}); err != nil {
 		t.Fatal(err)
 	}
 	unclaimed := e.user(t, b)

@@ -3,7 +3,6 @@ package rooms
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
@@ -170,50 +169,14 @@ func (s *Service) SetStatus(ctx context.Context, userID, roomID, status string, 
 // a room, which resets it.
 func (s *Service) forgetStatus(userID string) { s.statuses.forget(userID) }
 
-// HoldSeats makes this instance a holder of userIDs' seats: they have a
-// live socket in a room here, and keep their seats for as long as this
-// instance renews its lease (Run), however long the socket stays, and
-// through a store outage of up to OutageTolerance.
-func (s *Service) HoldSeats(ctx context.Context, userIDs []string) error {
-	if err := s.store.HoldSeats(ctx, s.instance, userIDs, s.clock().Add(s.leaseTTL())); err != nil {
-		return fmt.Errorf("rooms: hold seats: %w", err)
-	}
-	return nil
-}
-
-// ReleaseSeats drops this instance's holds of userIDs, whose last socket
-// here left its room: their grace period starts now.
-func (s *Service) ReleaseSeats(ctx context.Context, userIDs []string) error {
-	now := s.clock()
-	if err := s.store.ReleaseSeats(ctx, s.instance, userIDs, now, now.Add(s.grace)); err != nil {
-		return fmt.Errorf("rooms: release seats: %w", err)
-	}
-	return nil
-}
-
-// graceAll gives every seat in the database a grace period.
-func (s *Service) graceAll(ctx context.Context) error {
-	ps, err := s.store.AllParticipants(ctx)
-	if err != nil {
-		return err
-	}
-	ids := make([]string, 0, len(ps))
-	for _, p := range ps {
-		ids = append(ids, p.UserID)
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return s.store.TouchParticipants(ctx, ids, s.clock().Add(s.grace))
-}
-
-// sweep ends the seats whose grace period ran out. Each store call is
-// bounded (see call), and a stalled call that completes late only errs on
+// sweep ends the seats whose grace period ran out (Run sweeps only when
+// the seat lease says expiry may go ahead). Each store call is bounded
+// (see seats.Lease.Call), and a stalled call that completes late only errs on
 // the side of keeping people: its now is the time it was made.
 func (s *Service) sweep(ctx context.Context) {
 	now := s.clock()
 	var expired []model.Participant
-	err := s.call(ctx, func(ctx context.Context) (err error) {
+	err := s.seats.Call(ctx, func(ctx context.Context) (err error) {
 		expired, err = s.store.ExpiredParticipants(ctx, now)
 		return err
 	})
@@ -223,7 +186,7 @@ func (s *Service) sweep(ctx context.Context) {
 	}
 	for _, p := range expired {
 		var res model.LeaveResult
-		err := s.call(ctx, func(ctx context.Context) (err error) {
+		err := s.seats.Call(ctx, func(ctx context.Context) (err error) {
 			res, err = s.store.ExpireParticipant(ctx, p.RoomID, p.UserID, now)
 			return err
 		})

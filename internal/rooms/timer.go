@@ -255,7 +255,7 @@ func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version i
 // goroutine only).
 func (s *Service) resyncTimers(ctx context.Context) {
 	var running []model.Timer
-	err := s.call(ctx, func(ctx context.Context) (err error) {
+	err := s.seats.Call(ctx, func(ctx context.Context) (err error) {
 		running, err = s.store.RunningTimers(ctx)
 		return err
 	})
