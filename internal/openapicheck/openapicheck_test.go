@@ -87,6 +87,10 @@ func TestCheck(t *testing.T) {
 	}{
 		{"right", Exchange{Method: "PUT", URL: &url.URL{Path: "/api/things/" + thingID}, Header: okReq, Body: []byte(`{"name":"lamp"}`),
 			Status: 200, ResponseHeader: okRes, ResponseBody: []byte(`{"name":"lamp"}`)}, ""},
+		{"accepted request without credentials", Exchange{Method: "PUT", URL: &url.URL{Path: "/api/things/" + thingID}, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"lamp"}`),
+			Status: 200, ResponseHeader: okRes, ResponseBody: []byte(`{"name":"lamp"}`)}, "request"},
+		{"credentials hidden from the observer", Exchange{Method: "PUT", URL: &url.URL{Path: "/api/things/" + thingID}, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"lamp"}`),
+			Status: 200, ResponseHeader: okRes, ResponseBody: []byte(`{"name":"lamp"}`), CredentialsHidden: true}, ""},
 		{"undocumented status", Exchange{Method: "PUT", URL: &url.URL{Path: "/api/things/" + thingID}, Header: okReq,
 			Status: 404, ResponseHeader: problem, ResponseBody: []byte(`{"status":404,"code":"not_found"}`)}, "404"},
 		{"response field of the wrong type", Exchange{Method: "PUT", URL: &url.URL{Path: "/api/things/" + thingID}, Header: okReq, Body: []byte(`{"name":"lamp"}`),
