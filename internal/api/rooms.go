@@ -89,6 +89,24 @@ func optOf(p *string) optString {
 	return optString{set: true, s: *p}
 }
 
+// is reports whether o holds s, by value.
+func (o optString) is(s *string) bool {
+	if s == nil {
+		return !o.set
+	}
+	return o.set && o.s == *s
+}
+
+// is reports whether v is what r's client sees: the comparison of
+// valueOf(r) == v, without building the copy.
+func (v *roomValue) is(r *model.Room) bool {
+	return v.id == r.ID && v.currentCapacity == r.CurrentCapacity && v.name == r.Name &&
+		v.category == r.Category && v.micPolicy == r.MicPolicy &&
+		v.maxCapacity == r.MaxCapacity && v.isActive == r.IsActive &&
+		v.description.is(r.Description) && v.createdBy.is(r.CreatedBy) &&
+		v.createdSec == r.CreatedAt.Unix() && v.createdNsec == r.CreatedAt.Nanosecond()
+}
+
 func valueOf(r model.Room) roomValue {
 	return roomValue{
 		id: r.ID, name: r.Name, category: r.Category, micPolicy: r.MicPolicy,
@@ -109,7 +127,7 @@ func (c *pageCache) get(k pageKey, rooms []model.Room, next string) ([]byte, boo
 		return nil, false
 	}
 	for i := range rooms {
-		if p.rooms[i] != valueOf(rooms[i]) {
+		if !p.rooms[i].is(&rooms[i]) {
 			return nil, false
 		}
 	}

@@ -51,7 +51,10 @@ type Service struct {
 	// every call; only expiry, the one claim that changes with time, is
 	// checked again against the clock. Tokens are known by their SHA-256,
 	// so the cache does not keep the tokens (and the request headers they
-	// were read from) alive: it costs about 150 bytes a token.
+	// were read from) alive: it costs about 150 bytes a token. It needs no
+	// invalidation (a token's claims never change; Revoke drops the entry
+	// anyway), and it is one of the caches on the lobby path listed in
+	// docs/performance.md "Caches".
 	mu     sync.RWMutex
 	parsed map[[sha256.Size]byte]parsedToken
 }

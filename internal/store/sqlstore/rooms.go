@@ -133,7 +133,8 @@ func (s *Store) GetRoom(ctx context.Context, id string) (model.Room, error) {
 // On SQLite the answer comes from a cache for as long as nothing at all was
 // committed to the database since it was read, by this process or any
 // other (watch.go), so occupancy is as current as a fresh query's. The
-// slice is then shared between callers, who must not change it.
+// slice is then shared between callers, who must not change it. (The
+// lobby's caches: docs/performance.md "Caches".)
 func (s *Store) ListRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error) {
 	if s.watch == nil {
 		return s.listRooms(ctx, opts)

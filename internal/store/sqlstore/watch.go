@@ -22,7 +22,8 @@ import (
 // any instance is seen by the next request, and any write (a join, a
 // leave, a new room, a revoked token) makes the next read a fresh query.
 // With a readmemo.Memo in the request's context, one look at
-// data_version serves all of the request's reads.
+// data_version serves all of the request's reads. docs/performance.md
+// "Caches" lists these caches with the others on the lobby path.
 
 // watcher reads data_version, which is per connection, always on the same
 // one: a read-only connection that never writes, held for good and used
