@@ -14,8 +14,8 @@ import (
 // caller is in (409 not_in_room otherwise; 409 session_active, naming it,
 // when one is open already).
 func (s *server) startSession(w http.ResponseWriter, r *http.Request) error {
-	var in wire.StartSessionInput
-	if err := decode(r, &in); err != nil {
+	in, err := decoded[wire.StartSessionInput](r)
+	if err != nil {
 		return err
 	}
 	sess, err := s.rooms.StartSession(r.Context(), identity(r).UserID, in, protocol.Origin{})
@@ -33,10 +33,7 @@ func (s *server) getSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess, err := s.rooms.GetSession(r.Context(), identity(r).UserID, id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, wire.FromSession(sess))
+	return answer(w, http.StatusOK, sess, err, wire.FromSession)
 }
 
 // updateSession is PUT /api/sessions/{id}: goals, progress or shareGoals
@@ -46,15 +43,12 @@ func (s *server) updateSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in wire.UpdateSessionInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	sess, err := s.rooms.UpdateSession(r.Context(), identity(r).UserID, id, in, protocol.Origin{})
+	in, err := decoded[wire.UpdateSessionInput](r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromSession(sess))
+	sess, err := s.rooms.UpdateSession(r.Context(), identity(r).UserID, id, in, protocol.Origin{})
+	return answer(w, http.StatusOK, sess, err, wire.FromSession)
 }
 
 // completeSession is POST /api/sessions/{id}/complete: what got done and
@@ -64,15 +58,12 @@ func (s *server) completeSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in wire.CompleteSessionInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	sess, err := s.rooms.CompleteSession(r.Context(), identity(r).UserID, id, in, protocol.Origin{})
+	in, err := decoded[wire.CompleteSessionInput](r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromSession(sess))
+	sess, err := s.rooms.CompleteSession(r.Context(), identity(r).UserID, id, in, protocol.Origin{})
+	return answer(w, http.StatusOK, sess, err, wire.FromSession)
 }
 
 // history is GET /api/sessions/history?cursor=&limit=: the caller's own

@@ -11,24 +11,18 @@ import (
 // getProfile is GET /api/users/profile: the caller's own profile.
 func (s *server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.users.Profile(r.Context(), identity(r).UserID)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, wire.FromUser(u))
+	return answer(w, http.StatusOK, u, err, wire.FromUser)
 }
 
 // putProfile is PUT /api/users/profile, a partial update: omitted fields
 // are kept, avatarUrl null removes the avatar.
 func (s *server) putProfile(w http.ResponseWriter, r *http.Request) error {
-	var in wire.ProfileInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	u, err := s.users.UpdateProfile(r.Context(), identity(r).UserID, in)
+	in, err := decoded[wire.ProfileInput](r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromUser(u))
+	u, err := s.users.UpdateProfile(r.Context(), identity(r).UserID, in)
+	return answer(w, http.StatusOK, u, err, wire.FromUser)
 }
 
 // Header values of an avatar answer, shared like those in middleware.go.
@@ -72,22 +66,16 @@ func (s *server) getAvatar(w http.ResponseWriter, r *http.Request) error {
 // getPreferences is GET /api/users/preferences (defaults until saved).
 func (s *server) getPreferences(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.users.Preferences(r.Context(), identity(r).UserID)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, wire.FromPreferences(p))
+	return answer(w, http.StatusOK, p, err, wire.FromPreferences)
 }
 
 // putPreferences is PUT /api/users/preferences, a partial update: omitted
 // fields are kept, null resets a field to its default.
 func (s *server) putPreferences(w http.ResponseWriter, r *http.Request) error {
-	var in wire.PreferencesInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	p, err := s.users.UpdatePreferences(r.Context(), identity(r).UserID, in)
+	in, err := decoded[wire.PreferencesInput](r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromPreferences(p))
+	p, err := s.users.UpdatePreferences(r.Context(), identity(r).UserID, in)
+	return answer(w, http.StatusOK, p, err, wire.FromPreferences)
 }
