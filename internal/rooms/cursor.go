@@ -49,6 +49,31 @@ func canonicalUUID(s string) bool {
 	return err == nil && u.String() == s
 }
 
+// readPage reads one page after cursor with read, which gets the decoded
+// cursor ("" for the first page) and how many items to read: one more
+// than limit, to know whether another page follows. It returns the page
+// and the cursor of the next one ("" on the last), made by encode from
+// the id of the page's last item.
+func readPage[T any](cursor string, limit int, decode func(string) (string, bool), encode func(string) string,
+	idOf func(T) string, read func(after string, n int) ([]T, error)) ([]T, string, error) {
+	after := ""
+	if cursor != "" {
+		var ok bool
+		if after, ok = decode(cursor); !ok {
+			return nil, "", errCursor()
+		}
+	}
+	list, err := read(after, limit+1)
+	if err != nil {
+		return nil, "", cursorErr(err, after)
+	}
+	if len(list) <= limit {
+		return list, "", nil
+	}
+	list = list[:limit]
+	return list, encode(idOf(list[limit-1])), nil
+}
+
 // errCursor is the answer to a cursor we did not give out.
 func errCursor() error {
 	return apperr.Field("cursor", "This cursor is not one we gave out.")

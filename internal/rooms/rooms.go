@@ -90,23 +90,10 @@ func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit 
 	if category != "" && !slices.Contains(model.Categories, category) {
 		return nil, "", apperr.Field("category", "Unknown category.")
 	}
-	after := ""
-	if cursor != "" {
-		var ok bool
-		if after, ok = decodeRoomCursor(cursor); !ok {
-			return nil, "", errCursor()
-		}
-	}
-	rooms, err := s.store.ListRooms(ctx, model.ListRoomsOptions{Category: category, After: after, Limit: limit + 1})
-	if err != nil {
-		return nil, "", cursorErr(err, after)
-	}
-	next := ""
-	if len(rooms) > limit {
-		rooms = rooms[:limit]
-		next = encodeRoomCursor(rooms[limit-1].ID)
-	}
-	return rooms, next, nil
+	return readPage(cursor, limit, decodeRoomCursor, encodeRoomCursor, func(r model.Room) string { return r.ID },
+		func(after string, n int) ([]model.Room, error) {
+			return s.store.ListRooms(ctx, model.ListRoomsOptions{Category: category, After: after, Limit: n})
+		})
 }
 
 // StarterRooms are seeded into every database so the lobby is never empty:

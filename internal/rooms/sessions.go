@@ -110,23 +110,10 @@ func (s *Service) CompleteSession(ctx context.Context, userID, id string, in wir
 
 // History returns a page of userID's sessions, newest first.
 func (s *Service) History(ctx context.Context, userID, cursor string, limit int) ([]model.Session, string, error) {
-	before := ""
-	if cursor != "" {
-		var ok bool
-		if before, ok = decodeSessionCursor(cursor); !ok {
-			return nil, "", errCursor()
-		}
-	}
-	list, err := s.store.History(ctx, userID, model.HistoryOptions{Before: before, Limit: limit + 1})
-	if err != nil {
-		return nil, "", cursorErr(err, before)
-	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		next = encodeSessionCursor(list[limit-1].ID)
-	}
-	return list, next, nil
+	return readPage(cursor, limit, decodeSessionCursor, encodeSessionCursor, func(x model.Session) string { return x.ID },
+		func(before string, n int) ([]model.Session, error) {
+			return s.store.History(ctx, userID, model.HistoryOptions{Before: before, Limit: n})
+		})
 }
 
 // publishSession tells a session's room about it: others see the public
