@@ -151,6 +151,7 @@ func newBrowser(t *testing.T, srv *server, name string, extra ...chromedp.ExecAl
 		t.Fatalf("%s: starting Chromium: %v", name, err)
 	}
 	b := &browser{t: t, name: name, ctx: ctx, base: srv.URL}
+	watchAPI(t, ctx) // every API exchange of the page is checked against openapi.json
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {
@@ -421,11 +422,13 @@ type apiUser struct {
 	base  string
 	token string
 	id    string
+	// client checks every exchange against openapi.json.
+	client *http.Client
 }
 
 func newAPIUser(t *testing.T, srv *server) *apiUser {
 	t.Helper()
-	u := &apiUser{t: t, base: srv.URL}
+	u := &apiUser{t: t, base: srv.URL, client: checkedClient(t)}
 	var s struct {
 		Token string `json:"token"`
 		User  struct {
@@ -462,7 +465,7 @@ func (u *apiUser) call(method, path string, body, out any) int {
 	if u.token != "" {
 		req.Header.Set("Authorization", "Bearer "+u.token)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := u.client.Do(req)
 	if err != nil {
 		u.t.Fatalf("%s %s: %v", method, path, err)
 	}
