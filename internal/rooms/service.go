@@ -11,6 +11,11 @@
 // (the envelope and its routing); package seats owns seat holds and the
 // instance's lease, and the rule of when expiry may go ahead after a
 // store outage: Run drives the lease and asks it before every sweep.
+//
+// Methods take wire inputs (what clients sent) and return model values,
+// which each transport turns into wire shapes; the exceptions are
+// Participants and Snapshot, which return wire values because what they
+// build is already a client's view (tiles with focus and only shared goals).
 package rooms
 
 import (
