@@ -15,13 +15,21 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // putProfile is PUT /api/users/profile, a partial update: omitted fields
-// are kept, avatarUrl null removes the avatar.
+// are kept, avatarUrl null removes the avatar. The caller's room, if any,
+// is told at once (participant-updated); a failure to tell it is only
+// logged, since the profile is saved and later snapshots show it.
 func (s *server) putProfile(w http.ResponseWriter, r *http.Request) error {
 	in, err := decoded[wire.ProfileInput](r)
 	if err != nil {
 		return err
 	}
-	u, err := s.users.UpdateProfile(r.Context(), identity(r).UserID, in)
+	id := identity(r).UserID
+	u, err := s.users.UpdateProfile(r.Context(), id, in)
+	if err == nil && (in.DisplayName.Set || in.AvatarURL.Set) {
+		if err := s.rooms.ProfileChanged(r.Context(), id); err != nil {
+			s.log.Warn("api: tell the room of a profile change", "user", id, "err", err)
+		}
+	}
 	return answer(w, http.StatusOK, u, err, wire.FromUser)
 }
 

@@ -50,6 +50,10 @@ const (
 	EvTimerStarted      = "timer-started"
 	EvTimerUpdated      = "timer-updated"
 	EvTimerCompleted    = "timer-completed"
+
+	// EvParticipantUpdated tells a room that a participant changed their
+	// display name or avatar (PUT /api/users/profile).
+	EvParticipantUpdated = "participant-updated"
 )
 
 // ReasonRemoved is the reason of a participant-left (and of the removed

@@ -95,6 +95,29 @@ func (s *Service) participant(ctx context.Context, roomID, userID string) (wire.
 	return wire.Participant{}, apperr.From(model.ErrNotInRoom)
 }
 
+// ProfileChanged tells userID's current room, if they are in one, that
+// their display name or avatar changed: participant-updated carries the
+// participant built as for participant-joined (from the store, so focus,
+// status and media stay as they are). Not being in a room is no error;
+// neither is leaving it meanwhile. Snapshots read the store, so people
+// who join later see the new profile without this event.
+func (s *Service) ProfileChanged(ctx context.Context, userID string) error {
+	roomID, err := s.CurrentRoom(ctx, userID)
+	if err != nil || roomID == "" {
+		return err
+	}
+	ps, err := s.Participants(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(ps, func(p wire.Participant) bool { return p.ID == userID })
+	if i < 0 {
+		return nil // they left between the two reads
+	}
+	s.publish(ctx, newEvent(roomID, protocol.EvParticipantUpdated, wire.ParticipantUpdated{RoomID: roomID, Participant: ps[i]}, protocol.Origin{}))
+	return nil
+}
+
 // Leave takes userID out of roomID and ends their open session there.
 // Leaving a room one is not in succeeds and changes nothing. announced
 // reports whether participant-left was broadcast (carrying o's ref).

@@ -66,6 +66,14 @@ type ParticipantJoined struct {
 	Participant Participant `json:"participant"`
 }
 
+// ParticipantUpdated is the data of participant-updated: the whole
+// participant as the room sees them after they changed their display
+// name or avatar, in the shape of participant-joined.
+type ParticipantUpdated struct {
+	RoomID      string      `json:"roomId"`
+	Participant Participant `json:"participant"`
+}
+
 // ParticipantLeft is the data of participant-left; Reason is "removed"
 // when the room's creator asked the person to leave.
 type ParticipantLeft struct {
