@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { path } from '../lib/router';
 import { formatClock } from '../room/timer';
 import { announcement } from '../state/announce';
+import { BANNER, connectionProblem, networkOnline } from '../realtime/connectivity';
 import { rt } from '../state/realtime';
 import { currentRoomId, leaveRoom, room, secondsLeft } from '../state/room';
 import { ChartIcon, LeaveIcon, Logo, PeopleIcon, SlidersIcon } from './icons';
@@ -62,13 +63,23 @@ export function Shell({ children }: { children: ComponentChildren }) {
   );
 }
 
+/**
+ * ConnectionBanner says, calmly, when Body Double can't be reached and why:
+ * the device is offline, or it is online and the server does not answer.
+ * It goes away by itself when the socket is back (or the network, outside a room).
+ */
 function ConnectionBanner() {
+  const problem = connectionProblem(rt.state.value, networkOnline.value);
   // The live region stays in the page so that the change is announced.
   return (
     <div role="status">
-      {rt.state.value === 'reconnecting' && (
-        <p data-testid="reconnecting" class="border-b border-border bg-surface-2 px-4 py-2 text-center text-sm font-semibold">
-          Reconnecting… Your place in the room is kept.
+      {problem && (
+        <p
+          data-testid="reconnecting"
+          data-reason={problem}
+          class="border-b border-border bg-surface-2 px-4 py-2 text-center text-sm"
+        >
+          <strong class="font-semibold">{BANNER[problem].title}</strong> {BANNER[problem].detail}
         </p>
       )}
     </div>

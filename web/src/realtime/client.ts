@@ -40,10 +40,14 @@ export class SocketError extends Error {
   }
 }
 
-/** NotConnectedError rejects a request made, or pending, while the socket is down. */
+/**
+ * NotConnectedError rejects a request made, or pending, while the socket is
+ * down. Such a request is not queued, so the message says it was not saved
+ * (the socket itself keeps trying to reconnect).
+ */
 export class NotConnectedError extends Error {
   constructor() {
-    super("You're not connected right now. We'll keep trying.");
+    super("You're not connected right now, so that wasn't saved. Try again once you're back.");
     this.name = 'NotConnectedError';
   }
 }
