@@ -92,6 +92,12 @@ export interface Participant {
   media: Media;
 }
 
+/** The data of participant-updated: a participant changed their name or avatar. */
+export interface ParticipantUpdated {
+  roomId: string;
+  participant: Participant;
+}
+
 export interface Timer {
   state: 'idle' | 'running' | 'paused';
   type: TimerType | null;

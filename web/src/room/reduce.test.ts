@@ -51,6 +51,17 @@ describe('reduce', () => {
     expect(s.room.currentCapacity).toBe(3);
   });
 
+  it('shows a new name and avatar (participant-updated), keeping the rest of the tile', () => {
+    let s = reduce(joined(), 'presence-updated', { roomId: 'r1', participantId: 'bb', status: 'break' })!;
+    const renamed = person('bb', { displayName: 'Robin', avatarUrl: '/api/users/bb/avatar?v=1', status: 'working' });
+    s = reduce(s, 'participant-updated', { roomId: 'r1', participant: renamed })!;
+    expect(s.participants.find((p) => p.id === 'bb')).toMatchObject({ displayName: 'Robin', avatarUrl: '/api/users/bb/avatar?v=1', status: 'break' });
+    expect(s.participants.find((p) => p.id === 'a')?.displayName).toBe('A');
+    expect(s.participants.map((p) => p.id)).toEqual(['a', 'bb']);
+    expect(reduce(s, 'participant-updated', { roomId: 'other', participant: person('bb') })).toBe(s);
+    expect(reduce(s, 'participant-updated', { roomId: 'r1', participant: person('zzz') })).toBe(s);
+  });
+
   it('removes a participant who left', () => {
     const s = reduce(joined(), 'participant-left', { roomId: 'r1', participantId: 'bb' })!;
     expect(s.participants.map((p) => p.id)).toEqual(['a']);

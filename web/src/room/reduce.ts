@@ -5,7 +5,7 @@
 // cannot leave duplicate tiles; timer events older than (or as old as) the
 // timer we hold are dropped, whatever order they arrive in.
 import type { Data } from '../realtime/client';
-import type { Focus, Participant, Room, Session, Timer } from '../lib/types';
+import type { Focus, Participant, ParticipantUpdated, Room, Session, Timer } from '../lib/types';
 
 export interface RoomState {
   room: Room;
@@ -70,6 +70,12 @@ export function reduce(state: RoomState | null, event: string, data: Data): Room
     case 'participant-joined': {
       const p = data.participant as Participant;
       return withParticipants(state, [...state.participants.filter((x) => x.id !== p.id), p]);
+    }
+    case 'participant-updated': {
+      // Only the profile changed; what this tab knows of the rest (status,
+      // focus, media) may be newer than the server's copy in the event.
+      const { participant: p } = data as ParticipantUpdated;
+      return updateParticipant(state, p.id, (x) => ({ ...x, displayName: p.displayName, avatarUrl: p.avatarUrl }));
     }
     case 'participant-left':
       return withParticipants(state, state.participants.filter((x) => x.id !== data.participantId));
