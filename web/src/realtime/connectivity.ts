@@ -70,7 +70,7 @@ export const SCREEN: Record<Problem, { title: string; body: string; pageTitle: s
   },
   unreachable: {
     title: "Can't reach Body Double right now.",
-    body: "It's not your connection. Retrying…",
+    body: "Retrying… This page carries on by itself once it answers.",
     pageTitle: "Can't reach Body Double",
   },
 };

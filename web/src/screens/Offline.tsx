@@ -1,5 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import { OfflineIcon } from '../components/icons';
+import { OfflineIcon, ResetIcon } from '../components/icons';
 import { SCREEN, networkOnline, probeServer, retryUntilReachable } from '../realtime/connectivity';
 import { bootstrap } from '../state/session';
 import { useTitle } from '../state/title';
@@ -22,7 +22,7 @@ function useRetry() {
   }, []);
 }
 
-function Calm({ title, body, testId, reason }: { title: string; body: string; testId: string; reason: string }) {
+function Calm({ title, body, testId, reason }: { title: string; body: string; testId: string; reason: 'offline' | 'unreachable' | 'error' }) {
   useRetry();
   return (
     <main
@@ -30,7 +30,8 @@ function Calm({ title, body, testId, reason }: { title: string; body: string; te
       data-testid={testId}
       data-reason={reason}
     >
-      <span class="mb-4 text-muted"><OfflineIcon size={40} /></span>
+      {/* A network that is gone, or a server being retried: the icon says which too. */}
+      <span class="mb-4 text-muted">{reason === 'offline' ? <OfflineIcon size={40} /> : <ResetIcon size={40} />}</span>
       <div role="status" aria-live="polite" aria-atomic="true">
         <h1 tabIndex={-1} class="mb-2 text-2xl font-bold">{title}</h1>
         <p class="mb-6">{body}</p>
