@@ -58,7 +58,7 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o protocol.Origi
 		CreatedAt:   now,
 	}
 	s.forgetStatus(userID)
-	res, err := s.store.QuickJoin(ctx, userID, prefs.PreferredRoomCategories, fallback, now, now.Add(s.grace))
+	res, err := s.store.QuickJoin(ctx, userID, prefs.PreferredRoomCategories, fallback, now, now.Add(s.grace), justLeftSince(now))
 	if err != nil {
 		return JoinResult{}, apperr.From(err)
 	}

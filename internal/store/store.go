@@ -64,12 +64,14 @@ type Store interface {
 	// QuickJoin atomically picks and joins a room for userID: among active
 	// rooms with a free seat, the one with the most active participants,
 	// preferring categories in preferred among rooms that have participants
-	// (ties: oldest room), never one the user is banned from. The user's
-	// current room counts as a candidate
+	// (ties: oldest room), never one the user is banned from. The room the
+	// user just left (the room of their latest leave, if at or after
+	// leftSince) is chosen only when no other room has a seat for them. The
+	// user's current room counts as a candidate
 	// (and is returned with AlreadyIn if chosen). When every active room is
 	// full, it creates fallback and joins it. Two concurrent QuickJoins by
 	// different users must end up in the same room when a seat is free.
-	QuickJoin(ctx context.Context, userID string, preferred []string, fallback model.Room, now, holdUntil time.Time) (model.JoinResult, error)
+	QuickJoin(ctx context.Context, userID string, preferred []string, fallback model.Room, now, holdUntil, leftSince time.Time) (model.JoinResult, error)
 	// LeaveRoom ends userID's participation (left_at = now) and their open
 	// focus session in that room. Leaving a room one is not in changes nothing.
 	LeaveRoom(ctx context.Context, roomID, userID string, now time.Time) (model.LeaveResult, error)

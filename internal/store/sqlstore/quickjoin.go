@@ -23,7 +23,7 @@ const quickJoinPicks = 5
 // empty rooms. On SQLite the single immediate writer does the same.
 //
 // The fallback room gets the defaults of CreateRoom and is always active.
-func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string, fallback model.Room, now, holdUntil time.Time) (model.JoinResult, error) {
+func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string, fallback model.Room, now, holdUntil, leftSince time.Time) (model.JoinResult, error) {
 	fallback = roomDefaults(fallback, now)
 	fallback.IsActive = true
 	var res model.JoinResult
@@ -39,7 +39,7 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 			return err
 		}
 		for pick := 1; ; pick++ {
-			roomID, err := s.pickRoom(ctx, tx, userID, cur, preferred, now)
+			roomID, err := s.pickRoom(ctx, tx, userID, cur, preferred, now, leftSince)
 			if err != nil {
 				return err
 			}
@@ -64,6 +64,10 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 
 // pickRoom returns the best active room for a user currently in cur ("" for
 // none), or "" when every active room is full. Ranking, best first:
+//  0. not the room the user just left: the room of their latest leave, if
+//     that was at or after leftSince, comes last, so that someone who walks
+//     out of the busiest room and asks for another is not sent straight
+//     back (they go back only when it is the one room with a seat);
 //  1. occupied by others and of a preferred category;
 //  2. most other participants (the user's own seat is not counted, so
 //     someone alone moves to a room with company);
@@ -71,24 +75,30 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 //  4. oldest, then lowest id.
 //
 // The current room is a candidate even when full: the user holds a seat there.
-func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, preferred []string, now time.Time) (string, error) {
+// It is never the room just left: rejoining clears left_at.
+func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, preferred []string, now, leftSince time.Time) (string, error) {
 	order := ""
-	args := []any{cur, userID, s.ts(now)}
+	args := []any{cur, userID, s.ts(leftSince), userID, s.ts(now)}
 	if len(preferred) > 0 {
 		order = "CASE WHEN c.n - c.mine > 0 AND c.category IN (" + placeholders(len(preferred)) + ") THEN 1 ELSE 0 END DESC, "
 		for _, p := range preferred {
 			args = append(args, p)
 		}
 	}
+	// The latest leave is one row of the user's; the subquery does not
+	// depend on r, so it runs once per pick.
 	query := `SELECT c.id FROM (
 			SELECT r.id, r.category, r.max_capacity, r.created_at,
 				(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL) AS n,
-				CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine
+				CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine,
+				CASE WHEN r.id = (SELECT l.room_id FROM room_participants l
+					WHERE l.user_id = ? AND l.left_at >= ?
+					ORDER BY l.left_at DESC, l.room_id LIMIT 1) THEN 1 ELSE 0 END AS left_last
 			FROM rooms r WHERE r.is_active = TRUE
 				AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ? AND b.until > ?)
 		) c
 		WHERE c.n < c.max_capacity OR c.mine = 1
-		ORDER BY ` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id
+		ORDER BY c.left_last, ` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id
 		LIMIT 1`
 	var id string
 	err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(&id)

@@ -59,5 +59,5 @@ func BenchmarkQuickJoin(b *testing.B) {
 
 // quickJoin is QuickJoin as the rooms service calls it.
 func quickJoin(ctx context.Context, s store.Store, userID string, fallback model.Room, now time.Time) (model.JoinResult, error) {
-	return s.QuickJoin(ctx, userID, nil, fallback, now, now.Add(time.Hour))
+	return s.QuickJoin(ctx, userID, nil, fallback, now, now.Add(time.Hour), now.Add(-15*time.Minute))
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,10 +10,13 @@ import (
 	"github.com/bodydouble/bodydouble/internal/model"
 )
 
+// justLeft is how long a leave counts as "just left" in these tests.
+const justLeft = time.Hour
+
 // quickJoin runs QuickJoin at now with a fresh fallback room.
 func (f *fixture) quickJoin(userID string, preferred []string, now time.Time) model.JoinResult {
 	f.t.Helper()
-	res, err := f.s.QuickJoin(f.ctx, userID, preferred, fallbackRoom(), now, now.Add(30*time.Second))
+	res, err := f.s.QuickJoin(f.ctx, userID, preferred, fallbackRoom(), now, now.Add(30*time.Second), now.Add(-justLeft))
 	if err != nil {
 		f.t.Fatalf("QuickJoin(%s): %v", userID, err)
 	}
@@ -80,8 +84,10 @@ func testQuickJoin(t *testing.T, f *fixture) {
 		t.Errorf("loner's Left = %+v, want room empty with its session ended", res.Left)
 	}
 
+	t.Run("JustLeft", func(t *testing.T) { testQuickJoinJustLeft(t, newFixture(t, f.s)) })
+
 	eq(t, f.getRoom(closed.ID).CurrentCapacity, 0, "closed room CurrentCapacity")
-	_, err = f.s.QuickJoin(f.ctx, uuid.NewString(), nil, fallbackRoom(), at(0), at(time.Minute))
+	_, err = f.s.QuickJoin(f.ctx, uuid.NewString(), nil, fallbackRoom(), at(0), at(time.Minute), at(0).Add(-justLeft))
 	isErr(t, err, model.ErrNotFound, "QuickJoin unknown user")
 }
 
@@ -90,7 +96,7 @@ func testQuickJoinFallback(t *testing.T, f *fixture) {
 	u := f.user("first")
 	fb := fallbackRoom()
 	fb.ID = uuid.NewString()
-	res, err := f.s.QuickJoin(f.ctx, u.ID, nil, fb, at(0), at(30*time.Second))
+	res, err := f.s.QuickJoin(f.ctx, u.ID, nil, fb, at(0), at(30*time.Second), at(0).Add(-justLeft))
 	ok(t, err, "QuickJoin into nothing")
 	want := fb
 	want.CurrentCapacity = 1
@@ -133,7 +139,7 @@ func testQuickJoinConcurrent(t *testing.T, f *fixture) {
 	us := f.users(20)
 	got := make([]string, len(us))
 	parallel(len(us), func(i int) {
-		res, err := f.s.QuickJoin(f.ctx, us[i].ID, nil, fallbackRoom(), at(time.Minute), at(2*time.Minute))
+		res, err := f.s.QuickJoin(f.ctx, us[i].ID, nil, fallbackRoom(), at(time.Minute), at(2*time.Minute), at(time.Minute).Add(-justLeft))
 		if err != nil {
 			t.Errorf("QuickJoin: %v", err)
 			return
@@ -167,9 +173,9 @@ func testQuickJoinConcurrent(t *testing.T, f *fixture) {
 	parallel(2, func(i int) {
 		var err error
 		if i == 0 {
-			ra, err = f.s.QuickJoin(f.ctx, a.ID, nil, fallbackRoom(), at(time.Hour), at(2*time.Hour))
+			ra, err = f.s.QuickJoin(f.ctx, a.ID, nil, fallbackRoom(), at(time.Hour), at(2*time.Hour), at(time.Hour).Add(-justLeft))
 		} else {
-			rb, err = f.s.QuickJoin(f.ctx, b.ID, nil, fallbackRoom(), at(time.Hour), at(2*time.Hour))
+			rb, err = f.s.QuickJoin(f.ctx, b.ID, nil, fallbackRoom(), at(time.Hour), at(2*time.Hour), at(time.Hour).Add(-justLeft))
 		}
 		if err != nil {
 			t.Errorf("QuickJoin: %v", err)
@@ -177,4 +183,82 @@ func testQuickJoinConcurrent(t *testing.T, f *fixture) {
 	})
 	eq(t, ra.Room.ID, rooms[2].ID, "room of a")
 	eq(t, rb.Room.ID, rooms[2].ID, "room of b")
+}
+
+// testQuickJoinJustLeft: the room a user just left is where quick-join
+// sends them only when no other room has a seat. Each case builds its own
+// rooms in the shared store; its users are banned from the rooms of the
+// earlier cases (and from any room made before), so they see only their own.
+func testQuickJoinJustLeft(t *testing.T, f *fixture) {
+	type spec struct {
+		category string
+		capacity int
+		others   int // people in it besides the quick joiner
+	}
+	const none = -1
+	a := spec{"study", 8, 3} // the fullest room, room 0 of every case
+	tests := []struct {
+		name      string
+		rooms     []spec
+		preferred []string
+		left      []int         // rooms the user sat in and left, in this order
+		in        int           // the room the user is in at the quick join, or none
+		after     time.Duration // from the last leave to the quick join
+		want      int           // index into rooms
+	}{
+		{"leaving the fullest room sends one to the next", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, time.Minute, 1},
+		{"an empty room comes before going back", []spec{a, {"study", 8, 0}}, nil, []int{0}, none, time.Minute, 1},
+		{"back when it is the only room with a seat", []spec{a, {"study", 2, 2}}, nil, []int{0}, none, time.Minute, 0},
+		{"the room just left comes after preferences", []spec{a, {"admin", 8, 1}}, []string{"study"}, []int{0}, none, time.Minute, 1},
+		{"only the latest leave counts", []spec{a, {"study", 8, 1}, {"study", 8, 0}}, nil, []int{0, 1}, none, time.Minute, 0},
+		{"a leave at the edge of the window still counts", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, justLeft, 1},
+		{"an older leave does not count", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, justLeft + time.Millisecond, 0},
+		{"one stays in the current room rather than go back", []spec{a, {"study", 8, 1}}, nil, []int{0}, 1, time.Minute, 1},
+		{"a full current room is still a seat", []spec{a, {"study", 2, 1}}, nil, []int{0}, 1, time.Minute, 1},
+		{"alone in the current room, one moves to company, not back", []spec{a, {"study", 8, 1}, {"study", 8, 0}}, nil, []int{0}, 2, time.Minute, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, f.s)
+			// isolate keeps a user out of the rooms made before the case:
+			// by the caller, or by the cases before (with their new rooms).
+			earlier, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 1000})
+			ok(t, err, "ListRooms")
+			isolate := func(userID string) {
+				for _, r := range earlier {
+					ok(t, f.s.Ban(f.ctx, r.ID, userID, at(1000*time.Hour)), "Ban")
+				}
+			}
+			me := f.user("me")
+			isolate(me.ID)
+			var ids []string
+			for i, r := range tc.rooms {
+				room := f.room(fmt.Sprint("room ", i), r.category, r.capacity)
+				ids = append(ids, room.ID)
+				f.fill(room.ID, r.others)
+			}
+			now := at(time.Minute)
+			for _, i := range tc.left {
+				f.join(ids[i], me.ID, now)
+				now = now.Add(time.Minute)
+				_, err := f.s.LeaveRoom(f.ctx, ids[i], me.ID, now)
+				ok(t, err, "LeaveRoom")
+			}
+			if tc.in != none {
+				f.join(ids[tc.in], me.ID, now)
+			}
+			now = now.Add(tc.after)
+
+			res := f.quickJoin(me.ID, tc.preferred, now)
+			if res.Room.ID != ids[tc.want] {
+				t.Fatalf("quick join picked %s, want room %d of %v", res.Room.Name, tc.want, ids)
+			}
+			eq(t, res.AlreadyIn, tc.want == tc.in, "AlreadyIn")
+
+			// Someone who did not leave the fullest room is still sent there.
+			other := f.user("other")
+			isolate(other.ID)
+			eq(t, f.quickJoin(other.ID, nil, now).Room.ID, ids[0], "room of someone who left nothing")
+		})
+	}
 }
