@@ -50,6 +50,8 @@ func TestResponseShapes(t *testing.T) {
 			`{"room":` + roomJSON + `,"participants":[` + participantJSON + `],"timer":{` + idleTimerJSON + `}}`},
 		{"participant joined", ParticipantJoined{RoomID: "r1", Participant: participant},
 			`{"roomId":"r1","participant":` + participantJSON + `}`},
+		{"participant updated: the shape of participant joined", ParticipantUpdated{RoomID: "r1", Participant: participant},
+			`{"roomId":"r1","participant":` + participantJSON + `}`},
 		{"participant left", ParticipantLeft{RoomID: "r1", ParticipantID: "u1"},
 			`{"roomId":"r1","participantId":"u1"}`},
 		{"participant removed", ParticipantLeft{RoomID: "r1", ParticipantID: "u1", Reason: "removed"},
