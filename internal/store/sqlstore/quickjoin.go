@@ -78,27 +78,30 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 // It is never the room just left: rejoining clears left_at.
 func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, preferred []string, now, leftSince time.Time) (string, error) {
 	order := ""
-	args := []any{cur, userID, s.ts(leftSince), userID, s.ts(now)}
+	args := []any{cur, userID, userID, s.ts(now), s.ts(leftSince)}
 	if len(preferred) > 0 {
 		order = "CASE WHEN c.n - c.mine > 0 AND c.category IN (" + placeholders(len(preferred)) + ") THEN 1 ELSE 0 END DESC, "
 		for _, p := range preferred {
 			args = append(args, p)
 		}
 	}
-	// The latest leave is one row of the user's; the subquery does not
-	// depend on r, so it runs once per pick.
+	// left_at is the user's row in each room, found by primary key, and
+	// last_left the latest of them over every active room (full and banned
+	// ones too, filtered only after): no scan of the user's whole history.
+	// Rooms never close once open, so that is the user's latest leave.
 	query := `SELECT c.id FROM (
-			SELECT r.id, r.category, r.max_capacity, r.created_at,
-				(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL) AS n,
-				CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine,
-				CASE WHEN r.id = (SELECT l.room_id FROM room_participants l
-					WHERE l.user_id = ? AND l.left_at >= ?
-					ORDER BY l.left_at DESC, l.room_id LIMIT 1) THEN 1 ELSE 0 END AS left_last
-			FROM rooms r WHERE r.is_active = TRUE
-				AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ? AND b.until > ?)
+			SELECT c0.*, MAX(c0.left_at) OVER () AS last_left FROM (
+				SELECT r.id, r.category, r.max_capacity, r.created_at,
+					(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL) AS n,
+					CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine,
+					(SELECT p.left_at FROM room_participants p WHERE p.room_id = r.id AND p.user_id = ?) AS left_at,
+					EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ? AND b.until > ?) AS banned
+				FROM rooms r WHERE r.is_active = TRUE
+			) c0
 		) c
-		WHERE c.n < c.max_capacity OR c.mine = 1
-		ORDER BY c.left_last, ` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id
+		WHERE NOT c.banned AND (c.n < c.max_capacity OR c.mine = 1)
+		ORDER BY CASE WHEN c.left_at = c.last_left AND c.left_at >= ? THEN 1 ELSE 0 END,
+			` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id
 		LIMIT 1`
 	var id string
 	err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(&id)

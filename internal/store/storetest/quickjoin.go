@@ -205,17 +205,20 @@ func testQuickJoinJustLeft(t *testing.T, f *fixture) {
 		in        int           // the room the user is in at the quick join, or none
 		after     time.Duration // from the last leave to the quick join
 		want      int           // index into rooms
+		removed   int           // a room in left the user was removed from (banned) when leaving, or 0 for none
 	}{
-		{"leaving the fullest room sends one to the next", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, time.Minute, 1},
-		{"an empty room comes before going back", []spec{a, {"study", 8, 0}}, nil, []int{0}, none, time.Minute, 1},
-		{"back when it is the only room with a seat", []spec{a, {"study", 2, 2}}, nil, []int{0}, none, time.Minute, 0},
-		{"the room just left comes after preferences", []spec{a, {"admin", 8, 1}}, []string{"study"}, []int{0}, none, time.Minute, 1},
-		{"only the latest leave counts", []spec{a, {"study", 8, 1}, {"study", 8, 0}}, nil, []int{0, 1}, none, time.Minute, 0},
-		{"a leave at the edge of the window still counts", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, justLeft, 1},
-		{"an older leave does not count", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, justLeft + time.Millisecond, 0},
-		{"one stays in the current room rather than go back", []spec{a, {"study", 8, 1}}, nil, []int{0}, 1, time.Minute, 1},
-		{"a full current room is still a seat", []spec{a, {"study", 2, 1}}, nil, []int{0}, 1, time.Minute, 1},
-		{"alone in the current room, one moves to company, not back", []spec{a, {"study", 8, 1}, {"study", 8, 0}}, nil, []int{0}, 2, time.Minute, 1},
+		{"leaving the fullest room sends one to the next", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, time.Minute, 1, 0},
+		{"an empty room comes before going back", []spec{a, {"study", 8, 0}}, nil, []int{0}, none, time.Minute, 1, 0},
+		{"back when it is the only room with a seat", []spec{a, {"study", 2, 2}}, nil, []int{0}, none, time.Minute, 0, 0},
+		{"the room just left comes after preferences", []spec{a, {"admin", 8, 1}}, []string{"study"}, []int{0}, none, time.Minute, 1, 0},
+		{"only the latest leave counts", []spec{a, {"study", 8, 1}, {"study", 8, 0}}, nil, []int{0, 1}, none, time.Minute, 0, 0},
+		{"a leave at the edge of the window still counts", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, justLeft, 1, 0},
+		{"an older leave does not count", []spec{a, {"study", 8, 1}}, nil, []int{0}, none, justLeft + time.Millisecond, 0, 0},
+		{"one stays in the current room rather than go back", []spec{a, {"study", 8, 1}}, nil, []int{0}, 1, time.Minute, 1, 0},
+		{"a full current room is still a seat", []spec{a, {"study", 2, 1}}, nil, []int{0}, 1, time.Minute, 1, 0},
+		{"alone in the current room, one moves to company, not back", []spec{a, {"study", 8, 1}, {"study", 8, 0}}, nil, []int{0}, 2, time.Minute, 1, 0},
+		{name: "being removed from a room is the latest leave", rooms: []spec{a, {"study", 8, 1}, {"study", 8, 0}},
+			left: []int{0, 2}, in: none, after: time.Minute, want: 0, removed: 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,6 +246,9 @@ func testQuickJoinJustLeft(t *testing.T, f *fixture) {
 				now = now.Add(time.Minute)
 				_, err := f.s.LeaveRoom(f.ctx, ids[i], me.ID, now)
 				ok(t, err, "LeaveRoom")
+				if tc.removed != 0 && i == tc.removed {
+					ok(t, f.s.Ban(f.ctx, ids[i], me.ID, at(1000*time.Hour)), "Ban")
+				}
 			}
 			if tc.in != none {
 				f.join(ids[tc.in], me.ID, now)
