@@ -36,8 +36,9 @@ func (s *Service) Join(ctx context.Context, userID, roomID string, o protocol.Or
 }
 
 // QuickJoin is "Find me a room": the open room with the most people, the
-// person's preferred categories first among occupied rooms, and a new room
-// only when every room is full.
+// person's preferred categories first among occupied rooms, the room they
+// left in the last justLeftFor only when no other has a seat, and a new
+// room only when every room is full.
 func (s *Service) QuickJoin(ctx context.Context, userID string, o protocol.Origin) (JoinResult, error) {
 	prefs, err := s.store.GetPreferences(ctx, userID)
 	if err != nil {
