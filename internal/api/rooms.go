@@ -71,7 +71,7 @@ type roomValue struct {
 	id, name, category, micPolicy string
 	description, createdBy        optString
 	maxCapacity, currentCapacity  int
-	isActive                      bool
+	isActive, unlisted            bool
 	createdSec                    int64 // CreatedAt as Unix seconds and nanoseconds:
 	createdNsec                   int   // the same instant in any time.Location
 }
@@ -102,7 +102,7 @@ func (o optString) is(s *string) bool {
 func (v *roomValue) is(r *model.Room) bool {
 	return v.id == r.ID && v.currentCapacity == r.CurrentCapacity && v.name == r.Name &&
 		v.category == r.Category && v.micPolicy == r.MicPolicy &&
-		v.maxCapacity == r.MaxCapacity && v.isActive == r.IsActive &&
+		v.maxCapacity == r.MaxCapacity && v.isActive == r.IsActive && v.unlisted == r.Unlisted &&
 		v.description.is(r.Description) && v.createdBy.is(r.CreatedBy) &&
 		v.createdSec == r.CreatedAt.Unix() && v.createdNsec == r.CreatedAt.Nanosecond()
 }
@@ -112,6 +112,7 @@ func valueOf(r model.Room) roomValue {
 		id: r.ID, name: r.Name, category: r.Category, micPolicy: r.MicPolicy,
 		description: optOf(r.Description), createdBy: optOf(r.CreatedBy),
 		maxCapacity: r.MaxCapacity, currentCapacity: r.CurrentCapacity, isActive: r.IsActive,
+		unlisted:   r.Unlisted,
 		createdSec: r.CreatedAt.Unix(), createdNsec: r.CreatedAt.Nanosecond(),
 	}
 }

@@ -98,6 +98,9 @@ type AccessibilitySettings struct {
 	ReducedMotion string `json:"reducedMotion"` // system | reduce | no-preference
 	HighContrast  bool   `json:"highContrast"`
 	LargerText    bool   `json:"largerText"`
+	// Theme is the colour scheme: system (follow the device), light or
+	// dark. Rows saved before it existed lack the key and read as system.
+	Theme string `json:"theme"`
 }
 
 // Preferences are a user's settings. A user without a stored row has DefaultPreferences.
@@ -113,7 +116,7 @@ func DefaultPreferences() Preferences {
 	return Preferences{
 		WorkStyle:               "quiet",
 		PreferredRoomCategories: []string{},
-		Accessibility:           AccessibilitySettings{ReducedMotion: "system"},
+		Accessibility:           AccessibilitySettings{ReducedMotion: "system", Theme: "system"},
 	}
 }
 
@@ -130,6 +133,9 @@ type Room struct {
 	IsActive        bool
 	CreatedBy       *string
 	CreatedAt       time.Time
+	// Unlisted rooms are found only through their link: the lobby
+	// (ListRooms) and quick-join never show or pick them.
+	Unlisted bool
 }
 
 // ListRoomsOptions filters and pages ListRooms. Rooms are ordered by

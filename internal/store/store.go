@@ -45,10 +45,13 @@ type Store interface {
 
 	// SeedRooms inserts rooms whose ids do not exist yet; existing ids are left alone.
 	SeedRooms(ctx context.Context, rooms []model.Room) error
+	// CreateRoom stores r, Unlisted included.
 	CreateRoom(ctx context.Context, r model.Room) (model.Room, error)
+	// GetRoom returns any room by id, unlisted ones too (the link finds them).
 	GetRoom(ctx context.Context, id string) (model.Room, error)
-	// ListRooms returns a page of rooms. The slice may be shared with other
-	// callers (an implementation may keep answers): treat it as read-only.
+	// ListRooms returns a page of listed rooms: never an unlisted one. The
+	// slice may be shared with other callers (an implementation may keep
+	// answers): treat it as read-only.
 	ListRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error)
 
 	// JoinRoom makes userID an active participant of roomID, atomically:
@@ -61,8 +64,8 @@ type Store interface {
 	// working and joined_at to now. The seat is held until holdUntil unless
 	// TouchParticipants extends it.
 	JoinRoom(ctx context.Context, roomID, userID string, now, holdUntil time.Time) (model.JoinResult, error)
-	// QuickJoin atomically picks and joins a room for userID: among active
-	// rooms with a free seat, the one with the most active participants,
+	// QuickJoin atomically picks and joins a room for userID: among active,
+	// listed rooms with a free seat (never an unlisted one), the one with the most active participants,
 	// preferring categories in preferred among rooms that have participants
 	// (ties: oldest room), never one the user is banned from. The room the
 	// user just left (the room of their latest leave, if at or after

@@ -62,8 +62,8 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 	return res, nil
 }
 
-// pickRoom returns the best active room for a user currently in cur ("" for
-// none), or "" when every active room is full. Ranking, best first:
+// pickRoom returns the best active, listed room for a user currently in cur
+// ("" for none), or "" when every such room is full. Ranking, best first:
 //  0. not the room the user just left: the room of their latest leave, if
 //     that was at or after leftSince, comes last, so that someone who walks
 //     out of the busiest room and asks for another is not sent straight
@@ -74,7 +74,8 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 //  3. the user's current room (no pointless move on a tie);
 //  4. oldest, then lowest id.
 //
-// The current room is a candidate even when full: the user holds a seat there.
+// The current room is a candidate even when full (the user holds a seat
+// there), unless it is unlisted.
 // It is never the room just left: rejoining clears left_at.
 func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, preferred []string, now, leftSince time.Time) (string, error) {
 	order := ""
@@ -88,6 +89,8 @@ func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, pr
 	// left_at is the user's row in each room, found by primary key, and
 	// last_left the latest of them over every active room (full and banned
 	// ones too, filtered only after): no scan of the user's whole history.
+	// Unlisted rooms count for last_left but are never picked: only their
+	// link leads into them (someone in one moves to a listed room).
 	// Rooms never close once open, so that is the user's latest leave.
 	query := `SELECT c.id FROM (
 			SELECT c0.*, MAX(c0.left_at) OVER () AS last_left FROM (
@@ -95,11 +98,12 @@ func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, pr
 					(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL) AS n,
 					CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine,
 					(SELECT p.left_at FROM room_participants p WHERE p.room_id = r.id AND p.user_id = ?) AS left_at,
-					EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ? AND b.until > ?) AS banned
+					EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ? AND b.until > ?) AS banned,
+					r.unlisted
 				FROM rooms r WHERE r.is_active = TRUE
 			) c0
 		) c
-		WHERE NOT c.banned AND (c.n < c.max_capacity OR c.mine = 1)
+		WHERE NOT c.banned AND NOT c.unlisted AND (c.n < c.max_capacity OR c.mine = 1)
 		ORDER BY CASE WHEN c.left_at = c.last_left AND c.left_at >= ? THEN 1 ELSE 0 END,
 			` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id
 		LIMIT 1`

@@ -18,14 +18,14 @@ import (
 // index room_participants_active), so it can never drift.
 const roomCols = `r.id, r.name, r.description, r.category, r.max_capacity,
 	(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL),
-	r.mic_policy, r.is_active, r.created_by, r.created_at`
+	r.mic_policy, r.is_active, r.created_by, r.created_at, r.unlisted`
 
 // scanRoom scans one room selected with roomCols.
 func scanRoom(sc interface{ Scan(...any) error }) (model.Room, error) {
 	var r model.Room
 	var desc, createdBy sql.NullString
 	err := sc.Scan(&r.ID, &r.Name, &desc, &r.Category, &r.MaxCapacity, &r.CurrentCapacity,
-		&r.MicPolicy, &r.IsActive, &createdBy, timeCol{&r.CreatedAt})
+		&r.MicPolicy, &r.IsActive, &createdBy, timeCol{&r.CreatedAt}, &r.Unlisted)
 	if err != nil {
 		return model.Room{}, err
 	}
@@ -67,13 +67,13 @@ func roomDefaults(r model.Room, now time.Time) model.Room {
 // existing id alone instead of failing.
 func (s *Store) insertRoom(ctx context.Context, db querier, r model.Room, onConflictSkip bool) error {
 	query := `INSERT INTO rooms (id, name, description, category, max_capacity, mic_policy,
-			is_active, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			is_active, created_by, created_at, updated_at, unlisted)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if onConflictSkip {
 		query += " ON CONFLICT (id) DO NOTHING"
 	}
 	_, err := db.ExecContext(ctx, s.q(query), r.ID, r.Name, strPtrArg(r.Description), r.Category,
-		r.MaxCapacity, r.MicPolicy, r.IsActive, strPtrArg(r.CreatedBy), s.ts(r.CreatedAt), s.ts(r.CreatedAt))
+		r.MaxCapacity, r.MicPolicy, r.IsActive, strPtrArg(r.CreatedBy), s.ts(r.CreatedAt), s.ts(r.CreatedAt), r.Unlisted)
 	switch {
 	case isUniqueViolation(err):
 		return fmt.Errorf("room %q: %w: %w", r.ID, model.ErrConflict, err)
@@ -107,8 +107,8 @@ func (s *Store) SeedRooms(ctx context.Context, rooms []model.Room) error {
 
 // CreateRoom inserts r and returns it as stored. An empty ID gets a random
 // UUID, a zero CreatedAt the current time, a zero MaxCapacity 8, an empty
-// MicPolicy "muted". IsActive is stored as given (set it to true for an
-// open room). A taken id gives ErrConflict, an unknown CreatedBy ErrNotFound.
+// MicPolicy "muted". IsActive and Unlisted are stored as given (set
+// IsActive to true for an open room). A taken id gives ErrConflict, an unknown CreatedBy ErrNotFound.
 func (s *Store) CreateRoom(ctx context.Context, r model.Room) (model.Room, error) {
 	r = roomDefaults(r, time.Now())
 	if err := s.insertRoom(ctx, s.w, r, false); err != nil {
@@ -126,9 +126,10 @@ func (s *Store) GetRoom(ctx context.Context, id string) (model.Room, error) {
 	return r, nil
 }
 
-// ListRooms returns rooms (open and closed) ordered by (created_at, id),
-// optionally of one category, starting after the room opts.After (which
-// must exist, else ErrNotFound). Limit <= 0 means no limit.
+// ListRooms returns listed rooms (open and closed) ordered by
+// (created_at, id), optionally of one category, starting after the room
+// opts.After (which must exist, else ErrNotFound). Limit <= 0 means no
+// limit. Unlisted rooms are never returned: only their link finds them.
 //
 // On SQLite the answer comes from a cache for as long as nothing at all was
 // committed to the database since it was read, by this process or any
@@ -156,7 +157,7 @@ func (s *Store) ListRooms(ctx context.Context, opts model.ListRoomsOptions) ([]m
 }
 
 func (s *Store) listRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error) {
-	query := "SELECT " + roomCols + " FROM rooms r WHERE 1 = 1"
+	query := "SELECT " + roomCols + " FROM rooms r WHERE r.unlisted = FALSE"
 	var args []any
 	if opts.Category != "" {
 		query += " AND r.category = ?"

@@ -85,6 +85,7 @@ func testQuickJoin(t *testing.T, f *fixture) {
 	}
 
 	t.Run("JustLeft", func(t *testing.T) { testQuickJoinJustLeft(t, newFixture(t, f.s)) })
+	t.Run("Unlisted", func(t *testing.T) { testQuickJoinUnlisted(t, newFixture(t, f.s)) })
 
 	eq(t, f.getRoom(closed.ID).CurrentCapacity, 0, "closed room CurrentCapacity")
 	_, err = f.s.QuickJoin(f.ctx, uuid.NewString(), nil, fallbackRoom(), at(0), at(time.Minute), at(0).Add(-justLeft))
@@ -265,6 +266,66 @@ func testQuickJoinJustLeft(t *testing.T, f *fixture) {
 			other := f.user("other")
 			isolate(other.ID)
 			eq(t, f.quickJoin(other.ID, nil, now).Room.ID, ids[0], "room of someone who left nothing")
+		})
+	}
+}
+
+// testQuickJoinUnlisted: quick-join never picks an unlisted room, not even
+// the only one with people, nor the one the user sits in. Each case has an
+// unlisted room with three people besides its own listed rooms; its users
+// are banned from every listed room made before, so they see only their own.
+func testQuickJoinUnlisted(t *testing.T, f *fixture) {
+	const fallback = -1
+	tests := []struct {
+		name   string
+		listed []int // capacity of each listed room, filled with others up to it when full is set
+		full   bool
+		inside bool // the user sits in the unlisted room at the quick join
+		want   int  // index into listed, or fallback for a new room
+	}{
+		{"an empty listed room over a busy unlisted one", []int{8}, false, false, 0},
+		{"a new room when only an unlisted room has a seat", []int{2}, true, false, fallback},
+		{"someone in an unlisted room moves to a listed one", []int{8}, false, true, 0},
+		{"someone alone with company only unlisted gets a new room", nil, false, true, fallback},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, f.s)
+			earlier, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 1000})
+			ok(t, err, "ListRooms")
+			me := f.user("me")
+			for _, r := range earlier {
+				ok(t, f.s.Ban(f.ctx, r.ID, me.ID, at(1000*time.Hour)), "Ban")
+			}
+			hidden, err := f.s.CreateRoom(f.ctx, model.Room{Name: "unlisted", Category: "study", MaxCapacity: 8,
+				IsActive: true, CreatedAt: at(0), Unlisted: true})
+			ok(t, err, "CreateRoom unlisted")
+			f.fill(hidden.ID, 3)
+			var ids []string
+			for i, c := range tc.listed {
+				r := f.room(fmt.Sprint("listed ", i), "study", c)
+				if tc.full {
+					f.fill(r.ID, c)
+				}
+				ids = append(ids, r.ID)
+			}
+			if tc.inside {
+				f.join(hidden.ID, me.ID, at(0))
+			}
+
+			res := f.quickJoin(me.ID, []string{"study"}, at(time.Minute))
+			if res.Room.ID == hidden.ID {
+				t.Fatal("quick join picked the unlisted room")
+			}
+			if tc.want == fallback {
+				eq(t, res.Room.Name, "Overflow", "new room's name")
+				eq(t, res.Room.Unlisted, false, "new room's Unlisted")
+			} else {
+				eq(t, res.Room.ID, ids[tc.want], "room picked")
+			}
+			if tc.inside && (res.Left == nil || res.Left.Room.ID != hidden.ID) {
+				t.Errorf("Left = %+v, want the unlisted room", res.Left)
+			}
 		})
 	}
 }

@@ -53,6 +53,15 @@ func testRooms(t *testing.T, f *fixture) {
 		t.Error("CreateRoom with a taken id succeeded")
 	}
 
+	// An unlisted room is stored as such, found by id and joined by id as
+	// any other room.
+	hidden, err := f.s.CreateRoom(f.ctx, model.Room{Name: "Just us", Category: "study", IsActive: true, CreatedAt: base, Unlisted: true})
+	ok(t, err, "CreateRoom unlisted")
+	eq(t, hidden.Unlisted, true, "created room's Unlisted")
+	eq(t, f.getRoom(hidden.ID), hidden, "stored unlisted room")
+	eq(t, f.join(hidden.ID, f.user("friend").ID, at(0)).Room.ID, hidden.ID, "JoinRoom of an unlisted room")
+	eq(t, f.getRoom(hidden.ID).CurrentCapacity, 1, "unlisted room's CurrentCapacity")
+
 	_, err = f.s.GetRoom(f.ctx, uuid.NewString())
 	isErr(t, err, model.ErrNotFound, "GetRoom unknown")
 	_, err = f.s.GetRoom(f.ctx, "not-a-uuid")
@@ -132,6 +141,16 @@ func testListRooms(t *testing.T, f *fixture) {
 		all = append(all, r)
 	}
 	sortRooms(all)
+	// Unlisted rooms among them, of a listed category and of their own,
+	// with people in them: ListRooms never returns them.
+	for i, cat := range []string{"study", "creative", "chores"} {
+		r, err := f.s.CreateRoom(f.ctx, model.Room{
+			Name: "unlisted", Category: cat, MaxCapacity: 8, IsActive: true,
+			CreatedAt: at(time.Duration(i) * time.Second), Unlisted: true,
+		})
+		ok(t, err, "CreateRoom unlisted")
+		f.fill(r.ID, 1)
+	}
 
 	page := func(opts model.ListRoomsOptions) []string {
 		t.Helper()
