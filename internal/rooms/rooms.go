@@ -27,6 +27,8 @@ const (
 var MicPolicies = []string{"muted", "open"}
 
 // CreateRoom validates in and creates the room. Creating does not join.
+// An unlisted room (in.Unlisted) is left out of the lobby and quick-join;
+// its link (its id) finds and joins it as any room.
 func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateRoomInput) (model.Room, error) {
 	var errs []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
@@ -65,6 +67,7 @@ func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateR
 	r, err := s.store.CreateRoom(ctx, model.Room{
 		ID: uuid.NewString(), Name: name, Description: desc, Category: in.Category,
 		MaxCapacity: capacity, MicPolicy: mic, IsActive: true, CreatedBy: &userID, CreatedAt: s.clock(),
+		Unlisted: in.Unlisted != nil && *in.Unlisted,
 	})
 	if err != nil {
 		return model.Room{}, apperr.From(err)

@@ -13,6 +13,8 @@ type CreateRoomInput struct {
 	Category    string  `json:"category"`
 	MaxCapacity *int    `json:"maxCapacity"`
 	MicPolicy   *string `json:"micPolicy"`
+	// Unlisted asks for a room only its link finds (default false).
+	Unlisted *bool `json:"unlisted"`
 }
 
 // StartSessionInput opens a focus session.
@@ -109,6 +111,7 @@ type AccessibilityInput struct {
 	ReducedMotion *string `json:"reducedMotion"`
 	HighContrast  *bool   `json:"highContrast"`
 	LargerText    *bool   `json:"largerText"`
+	Theme         *string `json:"theme"`
 }
 
 // RoomRef names a room: the data of leave-room and of the timer controls.

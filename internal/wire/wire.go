@@ -81,6 +81,9 @@ type Room struct {
 	IsActive        bool    `json:"isActive"`
 	CreatedBy       *string `json:"createdBy"`
 	CreatedAt       Time    `json:"createdAt"`
+	// Unlisted is sent only when true: listed rooms (every lobby room)
+	// encode as they did before unlisted rooms existed.
+	Unlisted bool `json:"unlisted,omitempty"`
 }
 
 // FromRoom converts a model room.
@@ -89,6 +92,7 @@ func FromRoom(r model.Room) Room {
 		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category,
 		MaxCapacity: r.MaxCapacity, CurrentCapacity: r.CurrentCapacity, MicPolicy: r.MicPolicy,
 		IsActive: r.IsActive, CreatedBy: r.CreatedBy, CreatedAt: Time(r.CreatedAt),
+		Unlisted: r.Unlisted,
 	}
 }
 
