@@ -98,6 +98,7 @@ func (s *Service) Preferences(ctx context.Context, userID string) (model.Prefere
 var (
 	WorkStyles     = []string{"quiet", "music", "check-ins"}
 	ReducedMotions = []string{"system", "reduce", "no-preference"}
+	Themes         = []string{"system", "light", "dark"}
 )
 
 // UpdatePreferences validates and applies a partial update.
@@ -155,6 +156,13 @@ func (s *Service) UpdatePreferences(ctx context.Context, userID string, in wire.
 		}
 		if f.Value.LargerText != nil {
 			p.Accessibility.LargerText = *f.Value.LargerText
+		}
+		if th := f.Value.Theme; th != nil {
+			if slices.Contains(Themes, *th) {
+				p.Accessibility.Theme = *th
+			} else {
+				errs = append(errs, apperr.FieldError{Field: "accessibilitySettings.theme", Message: "Choose system, light or dark."})
+			}
 		}
 	}
 	if len(errs) > 0 {

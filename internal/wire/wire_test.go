@@ -228,12 +228,12 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 func TestFromPreferences(t *testing.T) {
 	t.Parallel()
 	golden(t, "zero value", FromPreferences(model.Preferences{}),
-		`{"workStyle":"","preferredRoomCategories":[],"notificationSettings":{"sound":false,"system":false},"accessibilitySettings":{"reducedMotion":"","highContrast":false,"largerText":false}}`)
+		`{"workStyle":"","preferredRoomCategories":[],"notificationSettings":{"sound":false,"system":false},"accessibilitySettings":{"reducedMotion":"","highContrast":false,"largerText":false,"theme":""}}`)
 	golden(t, "defaults", FromPreferences(model.DefaultPreferences()),
-		`{"workStyle":"quiet","preferredRoomCategories":[],"notificationSettings":{"sound":false,"system":false},"accessibilitySettings":{"reducedMotion":"system","highContrast":false,"largerText":false}}`)
+		`{"workStyle":"quiet","preferredRoomCategories":[],"notificationSettings":{"sound":false,"system":false},"accessibilitySettings":{"reducedMotion":"system","highContrast":false,"largerText":false,"theme":"system"}}`)
 	golden(t, "set", FromPreferences(model.Preferences{
 		WorkStyle: "music", PreferredRoomCategories: []string{"study", "chores"},
 		Notifications: model.NotificationSettings{Sound: true, System: true},
-		Accessibility: model.AccessibilitySettings{ReducedMotion: "reduce", HighContrast: true, LargerText: true},
-	}), `{"workStyle":"music","preferredRoomCategories":["study","chores"],"notificationSettings":{"sound":true,"system":true},"accessibilitySettings":{"reducedMotion":"reduce","highContrast":true,"largerText":true}}`)
+		Accessibility: model.AccessibilitySettings{ReducedMotion: "reduce", HighContrast: true, LargerText: true, Theme: "dark"},
+	}), `{"workStyle":"music","preferredRoomCategories":["study","chores"],"notificationSettings":{"sound":true,"system":true},"accessibilitySettings":{"reducedMotion":"reduce","highContrast":true,"largerText":true,"theme":"dark"}}`)
 }
