@@ -7,6 +7,7 @@ export type MicPolicy = 'muted' | 'open';
 export type TimerType = 'work' | 'break';
 export type WorkStyle = 'quiet' | 'music' | 'check-ins';
 export type ReducedMotion = 'system' | 'reduce' | 'no-preference';
+export type Theme = 'system' | 'light' | 'dark';
 
 export const CATEGORIES: Category[] = ['deep-work', 'study', 'creative', 'admin', 'chores'];
 
@@ -115,14 +116,14 @@ export interface Preferences {
   workStyle: WorkStyle;
   preferredRoomCategories: Category[];
   notificationSettings: { sound: boolean; system: boolean };
-  accessibilitySettings: { reducedMotion: ReducedMotion; highContrast: boolean; largerText: boolean };
+  accessibilitySettings: { reducedMotion: ReducedMotion; highContrast: boolean; largerText: boolean; theme: Theme };
 }
 
 export const DEFAULT_PREFERENCES: Preferences = {
   workStyle: 'quiet',
   preferredRoomCategories: [],
   notificationSettings: { sound: false, system: false },
-  accessibilitySettings: { reducedMotion: 'system', highContrast: false, largerText: false },
+  accessibilitySettings: { reducedMotion: 'system', highContrast: false, largerText: false, theme: 'system' },
 };
 
 export interface Stats {

@@ -5,7 +5,7 @@ import { Field, FormError } from '../components/Field';
 import { askNotificationPermission, chime, notificationsSupported } from '../lib/alerts';
 import { ApiError, NetworkError } from '../lib/api';
 import { highQuality } from '../media/quality';
-import { CATEGORIES, CATEGORY_LABELS, type Preferences, type ReducedMotion, type WorkStyle } from '../lib/types';
+import { CATEGORIES, CATEGORY_LABELS, type Preferences, type ReducedMotion, type Theme } from '../lib/types';
 import { savePrefs, saveProfile, signOut } from '../state/session';
 import { useTitle } from '../state/title';
 import { prefs, user } from '../state/user';
@@ -48,7 +48,6 @@ export default function Settings() {
     <>
       <h1 tabIndex={-1} class="mb-5 text-2xl font-bold sm:text-3xl">Settings</h1>
       <NameForm />
-      <WorkStyleSection p={p} save={save} />
       <CategoriesSection p={p} save={save} />
       <NotificationsSection p={p} save={save} />
       <DisplaySection p={p} save={save} />
@@ -98,31 +97,6 @@ function NameForm() {
           <p role="status" class="text-sm text-muted">{saved ? 'Saved.' : ''}</p>
         </div>
       </form>
-    </Section>
-  );
-}
-
-const WORK_STYLES: Array<{ value: WorkStyle; label: string; hint: string }> = [
-  { value: 'quiet', label: 'Quiet', hint: 'Just company, no talking.' },
-  { value: 'music', label: 'With music', hint: 'You listen to your own music while you work.' },
-  { value: 'check-ins', label: 'Check-ins', hint: 'You like saying what you will do, and how it went.' },
-];
-
-function WorkStyleSection({ p, save }: SectionProps) {
-  return (
-    <Section id="style-title" title="How you like to work">
-      <fieldset>
-        <legend class="sr-only">Work style</legend>
-        {WORK_STYLES.map((w) => (
-          <label key={w.value} class="choice items-start py-1">
-            <input type="radio" name="work-style" class="mt-1" checked={p.workStyle === w.value} data-testid={`work-style-${w.value}`} onChange={() => void save({ workStyle: w.value })} />
-            <span>
-              <span class="font-semibold">{w.label}</span>
-              <span class="block text-sm text-muted">{w.hint}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
     </Section>
   );
 }
@@ -207,10 +181,28 @@ const MOTION: Array<{ value: ReducedMotion; label: string }> = [
   { value: 'no-preference', label: 'Allow motion' },
 ];
 
+// The work style (quiet, music, check-ins) is still stored by the server
+// for old clients, but nothing acted on it, so Settings no longer offers it.
+
+const THEMES: Array<{ value: Theme; label: string }> = [
+  { value: 'system', label: 'Follow my device' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+];
+
 function DisplaySection({ p, save }: SectionProps) {
   const a = p.accessibilitySettings;
   return (
     <Section id="display-title" title="Display">
+      <fieldset class="mb-3">
+        <legend class="label">Theme</legend>
+        {THEMES.map((t) => (
+          <label key={t.value} class="choice">
+            <input type="radio" name="theme" checked={a.theme === t.value} data-testid={`theme-${t.value}`} onChange={() => void save({ accessibilitySettings: { ...a, theme: t.value } })} />
+            {t.label}
+          </label>
+        ))}
+      </fieldset>
       <fieldset class="mb-3">
         <legend class="label">Motion</legend>
         {MOTION.map((m) => (
