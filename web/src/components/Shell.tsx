@@ -7,6 +7,7 @@ import { rt } from '../state/realtime';
 import { currentRoomId, leaveRoom, room, secondsLeft } from '../state/room';
 import { ChartIcon, LeaveIcon, Logo, PeopleIcon, SlidersIcon } from './icons';
 import { Link } from './Link';
+import { UserText } from './UserText';
 
 const NAV = [
   { href: '/lobby', label: 'Lobby', Icon: PeopleIcon, testId: 'nav-lobby' },
@@ -95,8 +96,8 @@ function RoomBar() {
   return (
     <aside aria-label="Your room" data-testid="room-bar" class="border-b border-border bg-accent-soft">
       <div class="mx-auto flex max-w-5xl flex-wrap items-center gap-x-3 gap-y-1 px-3 py-1.5 text-sm sm:px-4">
-        <p class="mr-auto">
-          You're in <strong>{r.room.name}</strong>
+        <p class="mr-auto min-w-0">
+          You're in <UserText as="strong" text={r.room.name} />
           {running && (
             <>
               {' · '}

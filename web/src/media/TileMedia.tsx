@@ -3,6 +3,7 @@
 // "Remove from room" for the room's creator.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Dialog } from '../components/Dialog';
+import { UserText } from '../components/UserText';
 import { CameraIcon, HideIcon, MicIcon, MicOffIcon, ShowIcon } from '../components/icons';
 import type { Participant } from '../lib/types';
 import { room } from '../state/room';
@@ -148,7 +149,7 @@ function RemoveButton({ p }: { p: Participant }) {
         Remove from room<span class="sr-only">: {p.displayName}</span>
       </button>
       <Dialog open={open} onClose={() => setOpen(false)} labelledBy={titleId} testId="remove-dialog">
-        <h2 id={titleId} class="mb-3 text-xl font-bold">Remove {p.displayName} from this room?</h2>
+        <h2 id={titleId} class="mb-3 text-xl font-bold">Remove <UserText text={p.displayName} /> from this room?</h2>
         <p class="mb-5">They leave at once and can't come back to this room for 24 hours. They are told the host asked them to leave.</p>
         <div class="flex flex-wrap justify-end gap-2">
           <button type="button" class="btn" onClick={() => setOpen(false)}>Cancel</button>

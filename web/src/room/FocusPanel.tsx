@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Dialog } from '../components/Dialog';
 import { FormError } from '../components/Field';
+import { UserText } from '../components/UserText';
 import { CheckIcon, CloseIcon, PlusIcon } from '../components/icons';
 import { fieldMap } from '../lib/api';
 import type { Session } from '../lib/types';
@@ -20,8 +21,8 @@ export function FocusPanel() {
     if (done) doneRef.current?.focus();
   }, [done]);
   return (
-    <section aria-labelledby="focus-title" class="card p-4 sm:p-5">
-      <h2 id="focus-title" class="mb-3 text-lg font-bold">{s ? 'Your focus session' : 'Focus session'}</h2>
+    <section aria-labelledby="focus-title" class="card p-3 sm:p-5">
+      <h2 id="focus-title" class="mb-2 text-lg font-bold sm:mb-3">{s ? 'Your focus session' : 'Focus session'}</h2>
       {done && !s && <p ref={doneRef} tabIndex={-1} class="mb-3 font-semibold" data-testid="focus-done">{done}</p>}
       {s ? <ActiveFocus session={s} onDone={setDone} /> : <StartFocus onStart={() => setDone(null)} />}
     </section>
@@ -73,7 +74,8 @@ function StartFocus({ onStart }: { onStart: () => void }) {
             <div class="flex gap-2">
               <input
                 id={`goal-${i}`}
-                class="field"
+                class="field min-w-0"
+                dir="auto"
                 value={g}
                 maxLength={MAX_GOAL_LENGTH}
                 placeholder={i === 0 ? 'e.g. Reply to two emails' : ''}
@@ -114,7 +116,7 @@ function ActiveFocus({ session, onDone }: { session: Session; onDone: (text: str
     <>
       {session.goals.length > 0 ? (
         <ul class="mb-1 list-disc space-y-1 pl-5">
-          {session.goals.map((g, i) => <li key={i} class="break-words">{g}</li>)}
+          {session.goals.map((g, i) => <UserText as="li" key={i} text={g} data-testid="my-goal" />)}
         </ul>
       ) : (
         <p class="mb-1">No goals written down. That's fine.</p>
@@ -196,7 +198,7 @@ function CompleteDialog({ open, session, onClose, onDone }: {
                     setTicked((t) => { const n = [...t]; n[i] = on; return n; });
                   }}
                 />
-                <span class="break-words">{g}</span>
+                <UserText class="min-w-0" text={g} />
               </label>
             ))}
           </fieldset>
@@ -205,6 +207,7 @@ function CompleteDialog({ open, session, onClose, onDone }: {
         <textarea
           id="achievements-other"
           class="field mb-1"
+          dir="auto"
           rows={3}
           value={other}
           aria-invalid={errors.achievements ? 'true' : undefined}
@@ -215,9 +218,9 @@ function CompleteDialog({ open, session, onClose, onDone }: {
         {errors.achievements && <p id="achievements-error" class="field-error">{errors.achievements}</p>}
         <fieldset class="mb-5 mt-4" aria-describedby={errors.rating ? 'rating-error' : undefined}>
           <legend class="label">How focused were you?</legend>
-          <div class="grid grid-cols-5 gap-1.5">
+          <div class="grid grid-cols-[repeat(auto-fit,minmax(4.5rem,1fr))] gap-1.5">
             {RATINGS.map((text, i) => (
-              <label key={i} class="seg flex-col gap-0 px-1 text-center text-xs leading-tight">
+              <label key={i} class="seg min-w-0 flex-col gap-0 px-0.5 text-center text-xs leading-tight">
                 <input type="radio" name="rating" class="sr-only" checked={rating === i + 1} data-testid={`rating-${i + 1}`} onChange={() => setRating(i + 1)} />
                 <span class="text-base">{i + 1}</span>
                 {text}

@@ -11,9 +11,9 @@ export function StatusSwitch({ status }: { status: Status }) {
   return (
     <fieldset data-testid="status-select">
       <legend class="label">My status</legend>
-      <div class="grid grid-cols-3 gap-2">
+      <div class="grid grid-cols-3 gap-1.5 sm:gap-2">
         {STATUSES.map((s) => (
-          <label key={s} class="seg text-sm">
+          <label key={s} class="seg min-w-0 px-1.5 text-sm sm:px-3">
             <input
               type="radio"
               name="my-status"

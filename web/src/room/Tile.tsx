@@ -2,6 +2,7 @@ import { Avatar } from '../components/Avatar';
 import { HideIcon, ShowIcon } from '../components/icons';
 import { ProgressRing } from '../components/ProgressRing';
 import { StatusBadge } from '../components/Status';
+import { UserText } from '../components/UserText';
 import type { Participant } from '../lib/types';
 import { localVideo } from '../media/state';
 import { MediaBadges, OwnPreview, RemoteMedia, TileMediaActions } from '../media/TileMedia';
@@ -50,8 +51,9 @@ export function Tile({ p, isMe, hidden }: Props) {
           </span>
         )}
         <div class="min-w-0 flex-1">
-          <p class="truncate font-semibold" data-testid="participant-name">
-            {p.displayName}
+          {/* The whole name, on two lines if need be: never cut. */}
+          <p class="font-semibold leading-snug" data-testid="participant-name">
+            <UserText text={p.displayName} />
             {isMe && <span class="font-normal text-muted"> (you)</span>}
           </p>
           <StatusBadge status={p.status} />
@@ -64,7 +66,7 @@ export function Tile({ p, isMe, hidden }: Props) {
         </div>
         {!isMe && (
           <button type="button" class="btn btn-quiet -mr-2 -mt-2 self-start px-2 text-sm text-muted" data-testid="hide-participant" onClick={() => setHidden(p.id, true)}>
-            <HideIcon size={18} /> Hide<span class="sr-only"> {p.displayName}</span>
+            <HideIcon size={18} /> Hide<span class="sr-only"> <UserText text={p.displayName} /></span>
           </button>
         )}
       </div>
@@ -72,7 +74,7 @@ export function Tile({ p, isMe, hidden }: Props) {
         <div>
           <p class="text-xs font-semibold uppercase tracking-wide text-muted">Goals</p>
           <ul class="list-disc pl-5 text-sm">
-            {focus.goals.map((g, i) => <li key={i} class="break-words">{g}</li>)}
+            {focus.goals.map((g, i) => <UserText as="li" key={i} text={g} />)}
           </ul>
         </div>
       )}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { FormError } from '../components/Field';
+import { UserText } from '../components/UserText';
 import { PauseIcon, PlayIcon, ResetIcon } from '../components/icons';
 import { fieldMap } from '../lib/api';
 import { primeAudio } from '../lib/alerts';
@@ -38,12 +39,14 @@ export function TimerPanel({ timer, participants, meId }: { timer: Timer; partic
   const who = timer.by && timer.state !== 'idle'
     ? timer.by === meId ? 'you' : participants.find((p) => p.id === timer.by)?.displayName
     : undefined;
+  const byMe = timer.by === meId;
   return (
-    <section ref={ref} aria-labelledby="timer-title" class="card mb-3 p-4 sm:p-5">
+    <section ref={ref} aria-labelledby="timer-title" class="card mb-3 p-3 sm:mb-4 sm:p-5">
       <h2 id="timer-title" class="sr-only">Room timer</h2>
       <div class="flex flex-wrap items-center justify-between gap-x-6 gap-y-3">
-        <div>
-          <p class="text-sm font-semibold text-muted" data-testid="timer-label">{label(timer, lastDone.value)}</p>
+        <div class="min-w-0">
+          {/* "No timer running" is said by the Start button on a phone, where the first screen is short. */}
+          <p class={`text-sm font-semibold text-muted ${timer.state === 'idle' && !lastDone.value ? 'max-sm:sr-only' : ''}`} data-testid="timer-label">{label(timer, lastDone.value)}</p>
           <p
             class={`text-timer font-bold tabular-nums tracking-tight ${timer.state === 'running' ? '' : 'text-muted'}`}
             data-testid="timer-remaining"
@@ -51,11 +54,11 @@ export function TimerPanel({ timer, participants, meId }: { timer: Timer; partic
           >
             {formatClock(seconds)}
           </p>
-          {who && <p class="text-sm text-muted">Set by {who}</p>}
+          {who && <p class="text-sm text-muted">Set by {byMe ? who : <UserText text={who} />}</p>}
         </div>
         <div class="flex flex-wrap gap-2">
           {timer.state === 'idle' && (
-            <button type="button" class="btn btn-primary btn-lg" data-testid="timer-start-primary" onClick={() => run(() => timerActions.start(25, 'work'))}>
+            <button type="button" class="btn btn-primary btn-lg px-4 sm:px-6" data-testid="timer-start-primary" onClick={() => run(() => timerActions.start(25, 'work'))}>
               <PlayIcon size={18} /> Start a 25-minute focus
             </button>
           )}
@@ -122,7 +125,7 @@ export function TimerChoices({ running }: { running: boolean }) {
   }
 
   return (
-    <details class="mb-6 px-1">
+    <details class="px-1">
       <summary class="inline-flex min-h-11 cursor-pointer items-center rounded-lg px-3 font-semibold text-accent" data-testid="timer-more">
         {running ? 'Start a different timer' : 'More timers'}
       </summary>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, NetworkError, api } from '../lib/api';
 import { localDate, minutesText, plural, timeZone } from '../lib/format';
 import type { Session, Stats } from '../lib/types';
+import { UserText } from '../components/UserText';
 import { useTitle } from '../state/title';
 
 function problemText(e: unknown): string {
@@ -167,13 +168,13 @@ function SessionItem({ s }: { s: Session }) {
       {s.goals.length > 0 && (
         <div class="mt-2">
           <p class="text-xs font-semibold uppercase tracking-wide text-muted">Goals</p>
-          <ul class="list-disc pl-5 text-sm">{s.goals.map((g, i) => <li key={i} class="break-words">{g}</li>)}</ul>
+          <ul class="list-disc pl-5 text-sm">{s.goals.map((g, i) => <UserText as="li" key={i} text={g} />)}</ul>
         </div>
       )}
       {s.achievements.length > 0 && (
         <div class="mt-2">
           <p class="text-xs font-semibold uppercase tracking-wide text-muted">Got done</p>
-          <ul class="list-disc pl-5 text-sm">{s.achievements.map((g, i) => <li key={i} class="break-words">{g}</li>)}</ul>
+          <ul class="list-disc pl-5 text-sm">{s.achievements.map((g, i) => <UserText as="li" key={i} text={g} />)}</ul>
         </div>
       )}
     </li>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../components/Field';
 import { ArrowIcon, LockIcon, MicIcon, MicOffIcon, PeopleIcon, PlusIcon } from '../components/icons';
 import { Link } from '../components/Link';
+import { UserText } from '../components/UserText';
 import { ApiError, NetworkError, api } from '../lib/api';
 import { navigate } from '../lib/router';
 import { CATEGORIES, CATEGORY_LABELS, type Category, type MicPolicy, type Room } from '../lib/types';
@@ -74,7 +75,7 @@ export function Lobby() {
         )}
         <h1 id="lobby-title" tabIndex={-1} class="mb-1 text-2xl font-bold sm:text-3xl">Ready when you are</h1>
         <p class="mb-5 text-muted">
-          You're <strong class="text-text">{user.value?.displayName}</strong>.{' '}
+          You're <UserText as="strong" class="text-text" text={user.value?.displayName ?? ''} />.{' '}
           <Link href="/settings" class="link">Change name</Link>
         </p>
         <button type="button" class="btn btn-primary btn-lg w-full sm:w-auto" data-testid="find-room" disabled={finding} onClick={findRoom}>
@@ -123,8 +124,8 @@ function RoomCard({ room }: { room: Room }) {
   return (
     <li class="card flex gap-3 p-4" data-testid="room-card" data-room-id={room.id}>
       <div class="min-w-0 flex-1">
-        <h4 class="font-semibold leading-snug">{room.name}</h4>
-        {room.description && <p class="text-sm text-muted">{room.description}</p>}
+        <UserText as="h4" class="font-semibold leading-snug" text={room.name} />
+        {room.description && <UserText as="p" class="text-sm text-muted" text={room.description} />}
         <p class="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
           <span class="inline-flex items-center gap-1.5" data-testid="room-occupancy">
             <PeopleIcon size={16} />
@@ -142,7 +143,7 @@ function RoomCard({ room }: { room: Room }) {
         </span>
       ) : (
         <Link href={`/room/${room.id}`} class="btn shrink-0 self-start" data-testid="join-room">
-          Join<span class="sr-only"> {room.name}</span>
+          Join<span class="sr-only"> <UserText text={room.name} /></span>
         </Link>
       )}
     </li>
@@ -204,10 +205,10 @@ function CreateRoom() {
         <form class="mt-4 max-w-lg" noValidate onSubmit={submit} data-testid="create-room-form">
           <FormError message={formError} />
           <Field id="room-name" label="Name" error={errors.name}>
-            {(a) => <input {...a} class="field" value={form.name} maxLength={100} onInput={(e) => set('name', e.currentTarget.value)} />}
+            {(a) => <input {...a} class="field" dir="auto" value={form.name} maxLength={100} onInput={(e) => set('name', e.currentTarget.value)} />}
           </Field>
           <Field id="room-description" label="Description (optional)" error={errors.description}>
-            {(a) => <textarea {...a} class="field" rows={2} value={form.description} onInput={(e) => set('description', e.currentTarget.value)} />}
+            {(a) => <textarea {...a} class="field" dir="auto" rows={2} value={form.description} onInput={(e) => set('description', e.currentTarget.value)} />}
           </Field>
           <Field id="room-category" label="Category" error={errors.category}>
             {(a) => (

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { LeaveIcon } from '../components/icons';
 import { Link } from '../components/Link';
+import { UserText } from '../components/UserText';
 import { api } from '../lib/api';
 import { navigate } from '../lib/router';
 import { CATEGORY_LABELS, type Participant } from '../lib/types';
@@ -48,15 +49,15 @@ export function RoomScreen({ id }: { id: string }) {
 
   return (
     <>
-      <div class="mb-4 flex items-start justify-between gap-3">
+      <div class="mb-3 flex items-start justify-between gap-3 sm:mb-4">
         <div class="min-w-0">
-          <h1 tabIndex={-1} class="text-2xl font-bold leading-tight break-words" data-testid="room-title">{r.room.name}</h1>
+          <UserText as="h1" tabIndex={-1} class="text-xl font-bold leading-tight max-sm:line-clamp-3 sm:text-2xl" data-testid="room-title" text={r.room.name} />
           <p class="text-sm text-muted">
             {CATEGORY_LABELS[r.room.category]} · {people.length} of {r.room.maxCapacity} here
             {r.room.micPolicy === 'muted' ? ' · mics off' : ''}
           </p>
         </div>
-        <button type="button" class="btn shrink-0" data-testid="leave-room" onClick={leave}>
+        <button type="button" class="btn shrink-0 px-3 sm:px-4" data-testid="leave-room" onClick={leave}>
           <LeaveIcon size={18} /> Leave
         </button>
       </div>
@@ -66,28 +67,35 @@ export function RoomScreen({ id }: { id: string }) {
       )}
 
       <TimerPanel timer={r.timer} participants={r.participants} meId={me.id} />
-      <TimerChoices running={r.timer.state !== 'idle'} />
 
-      <div class="grid gap-6 lg:grid-cols-[1fr_22rem]">
-        <section aria-labelledby="people-title">
+      {/* On a phone my own status and focus come right after the timer, on the
+          first screen, and the other timers after them; on a wide screen my
+          status and focus form the side column. */}
+      <div class="grid gap-4 lg:grid-cols-[minmax(0,1fr)_22rem] lg:grid-rows-[auto_auto_1fr] lg:gap-x-6">
+        <div class="flex min-w-0 flex-col gap-4 lg:col-start-2 lg:row-span-2 lg:row-start-1">
+          {mine && (
+            <section aria-label="My status" class="card p-3 sm:p-5">
+              <StatusSwitch status={mine.status} />
+            </section>
+          )}
+          <FocusPanel />
+        </div>
+        <div class="min-w-0 lg:col-start-1 lg:row-start-1">
+          <TimerChoices running={r.timer.state !== 'idle'} />
+        </div>
+        <section aria-labelledby="people-title" class="mt-2 min-w-0 lg:col-start-1 lg:row-span-2 lg:row-start-2 lg:mt-0">
           <h2 id="people-title" class="mb-3 text-lg font-bold">
             {others === 0 ? "It's just you for now" : `Working alongside ${others} ${others === 1 ? 'person' : 'people'}`}
           </h2>
           {others === 0 && <p class="mb-3 text-sm text-muted">People drop in all the time. Start whenever you're ready.</p>}
-          <ul class="grid gap-3 sm:grid-cols-2" data-testid="participants">
+          <ul class="grid items-start gap-3 sm:grid-cols-2" data-testid="participants">
             {people.map((p) => (
               <Tile key={p.id} p={p} isMe={p.id === me.id} hidden={p.id !== me.id && hidden.value.has(p.id)} />
             ))}
           </ul>
         </section>
-        <div class="flex flex-col gap-4">
-          {mine && (
-            <section aria-label="My status" class="card p-4 sm:p-5">
-              <StatusSwitch status={mine.status} />
-            </section>
-          )}
+        <div class="min-w-0 lg:col-start-2 lg:row-start-3 lg:self-start">
           <MediaControls room={r.room} />
-          <FocusPanel />
         </div>
       </div>
     </>

@@ -90,9 +90,9 @@ function NameForm() {
     <Section id="name-title" title="Your name">
       <form noValidate onSubmit={submit}>
         <Field id="display-name" label="Display name" hint="Others in a room see this name. It doesn't need to be your real one." error={error}>
-          {(a) => <input {...a} class="field" value={name} maxLength={50} autoComplete="off" data-testid="display-name" onInput={(e) => { setName(e.currentTarget.value); setSaved(false); }} />}
+          {(a) => <input {...a} class="field" dir="auto" value={name} maxLength={50} autoComplete="off" data-testid="display-name" onInput={(e) => { setName(e.currentTarget.value); setSaved(false); }} />}
         </Field>
-        <div class="flex items-center gap-3">
+        <div class="flex flex-wrap items-center gap-3">
           <button type="submit" class="btn btn-primary" disabled={busy} data-testid="save-name">Save name</button>
           <p role="status" class="text-sm text-muted">{saved ? 'Saved.' : ''}</p>
         </div>
