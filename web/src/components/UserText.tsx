@@ -12,7 +12,8 @@ interface Props {
  * first word and its punctuation where it belongs, even inside an English
  * sentence), and allowed to break anywhere, so one long unbroken word never
  * makes the page wider than a phone. data-user-text marks it for the
- * browser tests.
+ * browser tests. In a list, put it inside the <li>: the bullet then stays
+ * on the side of the page's language.
  */
 export function UserText({ as = 'span', text, class: cls, ...rest }: Props) {
   const Tag = as as 'span'; // one element type for the checker; the attributes suit them all

@@ -116,7 +116,7 @@ function ActiveFocus({ session, onDone }: { session: Session; onDone: (text: str
     <>
       {session.goals.length > 0 ? (
         <ul class="mb-1 list-disc space-y-1 pl-5">
-          {session.goals.map((g, i) => <UserText as="li" key={i} text={g} data-testid="my-goal" />)}
+          {session.goals.map((g, i) => <li key={i} data-testid="my-goal"><UserText text={g} /></li>)}
         </ul>
       ) : (
         <p class="mb-1">No goals written down. That's fine.</p>

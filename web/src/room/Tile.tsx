@@ -74,7 +74,7 @@ export function Tile({ p, isMe, hidden }: Props) {
         <div>
           <p class="text-xs font-semibold uppercase tracking-wide text-muted">Goals</p>
           <ul class="list-disc pl-5 text-sm">
-            {focus.goals.map((g, i) => <UserText as="li" key={i} text={g} />)}
+            {focus.goals.map((g, i) => <li key={i}><UserText text={g} /></li>)}
           </ul>
         </div>
       )}

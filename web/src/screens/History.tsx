@@ -168,13 +168,13 @@ function SessionItem({ s }: { s: Session }) {
       {s.goals.length > 0 && (
         <div class="mt-2">
           <p class="text-xs font-semibold uppercase tracking-wide text-muted">Goals</p>
-          <ul class="list-disc pl-5 text-sm">{s.goals.map((g, i) => <UserText as="li" key={i} text={g} />)}</ul>
+          <ul class="list-disc pl-5 text-sm">{s.goals.map((g, i) => <li key={i}><UserText text={g} /></li>)}</ul>
         </div>
       )}
       {s.achievements.length > 0 && (
         <div class="mt-2">
           <p class="text-xs font-semibold uppercase tracking-wide text-muted">Got done</p>
-          <ul class="list-disc pl-5 text-sm">{s.achievements.map((g, i) => <UserText as="li" key={i} text={g} />)}</ul>
+          <ul class="list-disc pl-5 text-sm">{s.achievements.map((g, i) => <li key={i}><UserText text={g} /></li>)}</ul>
         </div>
       )}
     </li>
