@@ -90,6 +90,8 @@ export interface NewRoom {
   category: Category;
   maxCapacity?: number;
   micPolicy?: MicPolicy;
+  /** true: only people with the link find the room. */
+  unlisted?: boolean;
 }
 
 const q = encodeURIComponent;

@@ -43,6 +43,8 @@ export interface Room {
   isActive: boolean;
   createdBy: string | null;
   createdAt: string;
+  /** Present (true) only for a room its link alone finds: never in the lobby or quick-join. */
+  unlisted?: boolean;
 }
 
 export interface RoomList {

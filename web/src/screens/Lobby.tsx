@@ -156,9 +156,10 @@ interface RoomForm {
   category: Category;
   maxCapacity: string;
   micPolicy: MicPolicy;
+  unlisted: boolean;
 }
 
-const EMPTY: RoomForm = { name: '', description: '', category: 'deep-work', maxCapacity: '8', micPolicy: 'muted' };
+const EMPTY: RoomForm = { name: '', description: '', category: 'deep-work', maxCapacity: '8', micPolicy: 'muted', unlisted: false };
 
 function CreateRoom() {
   const [form, setForm] = useState<RoomForm>(EMPTY);
@@ -179,6 +180,7 @@ function CreateRoom() {
         category: form.category,
         micPolicy: form.micPolicy,
         maxCapacity: form.maxCapacity.trim() === '' || Number.isNaN(capacity) ? 8 : capacity,
+        unlisted: form.unlisted,
         ...(form.description.trim() ? { description: form.description.trim() } : {}),
       });
       navigate(`/room/${room.id}`);
@@ -187,7 +189,7 @@ function CreateRoom() {
       if (err instanceof ApiError && err.errors.length) {
         const fields = err.fields;
         setErrors(fields);
-        const first = ['name', 'description', 'category', 'maxCapacity', 'micPolicy'].find((f) => fields[f]);
+        const first = ['name', 'description', 'category', 'maxCapacity', 'micPolicy', 'unlisted'].find((f) => fields[f]);
         if (first) document.getElementById(`room-${first}`)?.focus();
         else setFormError(err.message);
       } else {
@@ -239,6 +241,16 @@ function CreateRoom() {
             ))}
             {errors.micPolicy && <p id="room-micPolicy-error" class="field-error">{errors.micPolicy}</p>}
           </fieldset>
+          <label class="choice mb-4">
+            <input
+              type="checkbox"
+              id="room-unlisted"
+              checked={form.unlisted}
+              onChange={(e) => set('unlisted', e.currentTarget.checked)}
+              data-testid="create-room-unlisted"
+            />
+            Only people with the link can find it
+          </label>
           <button type="submit" class="btn btn-primary" disabled={busy} data-testid="create-room-submit">
             {busy ? 'Creating…' : 'Create and join'}
           </button>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { LeaveIcon } from '../components/icons';
 import { Link } from '../components/Link';
 import { UserText } from '../components/UserText';
+import { InviteLink } from '../room/InviteLink';
 import { api } from '../lib/api';
 import { navigate } from '../lib/router';
 import { CATEGORY_LABELS, type Participant } from '../lib/types';
@@ -56,6 +57,7 @@ export function RoomScreen({ id }: { id: string }) {
             {CATEGORY_LABELS[r.room.category]} · {people.length} of {r.room.maxCapacity} here
             {r.room.micPolicy === 'muted' ? ' · mics off' : ''}
           </p>
+          <InviteLink roomId={r.room.id} unlisted={r.room.unlisted === true} />
         </div>
         <button type="button" class="btn shrink-0 px-3 sm:px-4" data-testid="leave-room" onClick={leave}>
           <LeaveIcon size={18} /> Leave

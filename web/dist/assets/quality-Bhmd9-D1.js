@@ -1,1 +1,0 @@
-import{d as e,u as t}from"./api-D3p_EuMj.js";import{M as n,j as r}from"./index-dfs9BFSA.js";var i=`bd.video.high`,a=e(r(`localStorage`,i,!1)===!0);t(()=>n(`localStorage`,i,a.value?!0:null));export{a as t};
