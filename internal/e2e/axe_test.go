@@ -48,7 +48,10 @@ func (b *browser) checkScreen(screen string) {
 	b.t.Helper()
 	for _, scheme := range []string{"light", "dark"} {
 		b.emulateMedia(scheme)
-		b.waitFor(scheme+" theme", fmt.Sprintf(`matchMedia('(prefers-color-scheme: %s)').matches`, scheme))
+		// The app sets its dark class on the media change, a frame after
+		// the media query itself matches: wait for both, so axe checks
+		// the colours of the theme named.
+		b.waitFor(scheme+" theme", fmt.Sprintf(`matchMedia('(prefers-color-scheme: %s)').matches && document.documentElement.classList.contains('dark') === %t`, scheme, scheme == "dark"))
 		name := screen
 		if scheme == "dark" {
 			name += "-dark"
