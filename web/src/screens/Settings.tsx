@@ -190,28 +190,27 @@ const THEMES: Array<{ value: Theme; label: string }> = [
   { value: 'dark', label: 'Dark' },
 ];
 
+/** Choices is a radio group; each input's test id is `${name}-${value}`. */
+function Choices<T extends string>(props: { legend: string; name: string; options: Array<{ value: T; label: string }>; value: T; onPick: (v: T) => void }) {
+  return (
+    <fieldset class="mb-3">
+      <legend class="label">{props.legend}</legend>
+      {props.options.map((o) => (
+        <label key={o.value} class="choice">
+          <input type="radio" name={props.name} checked={props.value === o.value} data-testid={`${props.name}-${o.value}`} onChange={() => props.onPick(o.value)} />
+          {o.label}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 function DisplaySection({ p, save }: SectionProps) {
   const a = p.accessibilitySettings;
   return (
     <Section id="display-title" title="Display">
-      <fieldset class="mb-3">
-        <legend class="label">Theme</legend>
-        {THEMES.map((t) => (
-          <label key={t.value} class="choice">
-            <input type="radio" name="theme" checked={a.theme === t.value} data-testid={`theme-${t.value}`} onChange={() => void save({ accessibilitySettings: { ...a, theme: t.value } })} />
-            {t.label}
-          </label>
-        ))}
-      </fieldset>
-      <fieldset class="mb-3">
-        <legend class="label">Motion</legend>
-        {MOTION.map((m) => (
-          <label key={m.value} class="choice">
-            <input type="radio" name="motion" checked={a.reducedMotion === m.value} data-testid={`motion-${m.value}`} onChange={() => void save({ accessibilitySettings: { ...a, reducedMotion: m.value } })} />
-            {m.label}
-          </label>
-        ))}
-      </fieldset>
+      <Choices legend="Theme" name="theme" options={THEMES} value={a.theme} onPick={(theme) => void save({ accessibilitySettings: { ...a, theme } })} />
+      <Choices legend="Motion" name="motion" options={MOTION} value={a.reducedMotion} onPick={(reducedMotion) => void save({ accessibilitySettings: { ...a, reducedMotion } })} />
       <label class="choice">
         <input type="checkbox" checked={a.highContrast} data-testid="setting-high-contrast" onChange={(e) => void save({ accessibilitySettings: { ...a, highContrast: e.currentTarget.checked } })} />
         High contrast
