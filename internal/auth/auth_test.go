@@ -43,11 +43,18 @@ func openStore(t *testing.T, dir string) *sqlstore.Store {
 func newService(t *testing.T) (*Service, *clock) {
 	t.Helper()
 	c := &clock{t: start}
-	s, err := NewService(openStore(t, t.TempDir()), testSecret, c.now)
+	return serviceOn(t, t.TempDir(), c), c
+}
+
+// serviceOn returns a Service with its own store on the database in dir:
+// two of them on one dir are two instances sharing a database.
+func serviceOn(t *testing.T, dir string, c *clock) *Service {
+	t.Helper()
+	s, err := NewService(openStore(t, dir), testSecret, c.now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, c
+	return s
 }
 
 // sign signs claims with method and key, as a forger holding (or guessing)
@@ -128,14 +135,7 @@ func TestVerifyOnAnotherInstance(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	c := &clock{t: start}
-	a, err := NewService(openStore(t, dir), testSecret, c.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewService(openStore(t, dir), testSecret, c.now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := serviceOn(t, dir, c), serviceOn(t, dir, c)
 	id, err := a.Issue("user-1")
 	if err != nil {
 		t.Fatal(err)
@@ -245,14 +245,7 @@ func TestRevoke(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	c := &clock{t: start}
-	a, err := NewService(openStore(t, dir), testSecret, c.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewService(openStore(t, dir), testSecret, c.now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := serviceOn(t, dir, c), serviceOn(t, dir, c)
 	ctx := context.Background()
 	id, err := a.Issue("user-1")
 	if err != nil {
