@@ -136,6 +136,26 @@ type Room struct {
 	// Unlisted rooms are found only through their link: the lobby
 	// (ListRooms) and quick-join never show or pick them.
 	Unlisted bool
+	// TimerControl says who may control the timer of a room without a
+	// cycle: TimerOwner (the creator) or TimerAnyone.
+	TimerControl string
+	// Cycle is the room's clock-aligned rhythm, or nil for a room whose
+	// timer people control.
+	Cycle *Cycle
+}
+
+// Who may control a room's timer (Room.TimerControl).
+const (
+	TimerOwner  = "owner"
+	TimerAnyone = "anyone"
+)
+
+// Cycle is a room's rhythm: Work minutes of focus, then Break minutes of
+// rest, back to back, each work phase starting at a whole multiple of
+// Work+Break minutes since 00:00 UTC.
+type Cycle struct {
+	Work  int
+	Break int
 }
 
 // ListRoomsOptions filters and pages ListRooms. Rooms are ordered by
@@ -211,6 +231,9 @@ type Session struct {
 	Rating          *int
 	ShareGoals      bool
 	IsCompleted     bool
+	// PlannedMinutes is the length of the person's own block (5–240), or
+	// nil when they did not choose one.
+	PlannedMinutes *int
 }
 
 // SessionUpdate is a partial update of an open session; nil fields are kept.
