@@ -112,10 +112,14 @@ type Preferences struct {
 }
 
 // DefaultPreferences returns the preferences of a user who never saved any.
+// The end-of-block chime is on (one tap mutes it); system notifications
+// are off until the person grants the permission. Stored rows keep what
+// they stored.
 func DefaultPreferences() Preferences {
 	return Preferences{
 		WorkStyle:               "quiet",
 		PreferredRoomCategories: []string{},
+		Notifications:           NotificationSettings{Sound: true},
 		Accessibility:           AccessibilitySettings{ReducedMotion: "system", Theme: "system"},
 	}
 }

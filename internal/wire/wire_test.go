@@ -230,7 +230,7 @@ func TestFromPreferences(t *testing.T) {
 	golden(t, "zero value", FromPreferences(model.Preferences{}),
 		`{"workStyle":"","preferredRoomCategories":[],"notificationSettings":{"sound":false,"system":false},"accessibilitySettings":{"reducedMotion":"","highContrast":false,"largerText":false,"theme":""}}`)
 	golden(t, "defaults", FromPreferences(model.DefaultPreferences()),
-		`{"workStyle":"quiet","preferredRoomCategories":[],"notificationSettings":{"sound":false,"system":false},"accessibilitySettings":{"reducedMotion":"system","highContrast":false,"largerText":false,"theme":"system"}}`)
+		`{"workStyle":"quiet","preferredRoomCategories":[],"notificationSettings":{"sound":true,"system":false},"accessibilitySettings":{"reducedMotion":"system","highContrast":false,"largerText":false,"theme":"system"}}`)
 	golden(t, "set", FromPreferences(model.Preferences{
 		WorkStyle: "music", PreferredRoomCategories: []string{"study", "chores"},
 		Notifications: model.NotificationSettings{Sound: true, System: true},
