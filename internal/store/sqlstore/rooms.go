@@ -18,19 +18,25 @@ import (
 // index room_participants_active), so it can never drift.
 const roomCols = `r.id, r.name, r.description, r.category, r.max_capacity,
 	(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL),
-	r.mic_policy, r.is_active, r.created_by, r.created_at, r.unlisted`
+	r.mic_policy, r.is_active, r.created_by, r.created_at, r.unlisted,
+	r.timer_control, r.cycle_work, r.cycle_break`
 
 // scanRoom scans one room selected with roomCols.
 func scanRoom(sc interface{ Scan(...any) error }) (model.Room, error) {
 	var r model.Room
 	var desc, createdBy sql.NullString
+	var work, brk sql.NullInt64
 	err := sc.Scan(&r.ID, &r.Name, &desc, &r.Category, &r.MaxCapacity, &r.CurrentCapacity,
-		&r.MicPolicy, &r.IsActive, &createdBy, timeCol{&r.CreatedAt}, &r.Unlisted)
+		&r.MicPolicy, &r.IsActive, &createdBy, timeCol{&r.CreatedAt}, &r.Unlisted,
+		&r.TimerControl, &work, &brk)
 	if err != nil {
 		return model.Room{}, err
 	}
 	r.Description = nullStr(desc)
 	r.CreatedBy = nullStr(createdBy)
+	if work.Valid && brk.Valid {
+		r.Cycle = &model.Cycle{Work: int(work.Int64), Break: int(brk.Int64)}
+	}
 	return r, nil
 }
 
@@ -44,7 +50,8 @@ func (s *Store) getRoom(ctx context.Context, db querier, id string) (model.Room,
 }
 
 // roomDefaults fills what a caller may leave out: a random id, now as the
-// creation time, capacity 8 and a muted mic. IsActive is kept as given.
+// creation time, capacity 8, a muted mic and a timer only its creator
+// controls. IsActive and Cycle are kept as given.
 func roomDefaults(r model.Room, now time.Time) model.Room {
 	if r.ID == "" {
 		r.ID = uuid.NewString()
@@ -59,6 +66,13 @@ func roomDefaults(r model.Room, now time.Time) model.Room {
 	if r.MicPolicy == "" {
 		r.MicPolicy = "muted"
 	}
+	if r.TimerControl == "" {
+		r.TimerControl = model.TimerOwner
+	}
+	if r.Cycle != nil {
+		c := *r.Cycle // the caller's value is not shared with the result
+		r.Cycle = &c
+	}
 	r.CurrentCapacity = 0
 	return r
 }
@@ -67,13 +81,18 @@ func roomDefaults(r model.Room, now time.Time) model.Room {
 // existing id alone instead of failing.
 func (s *Store) insertRoom(ctx context.Context, db querier, r model.Room, onConflictSkip bool) error {
 	query := `INSERT INTO rooms (id, name, description, category, max_capacity, mic_policy,
-			is_active, created_by, created_at, updated_at, unlisted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			is_active, created_by, created_at, updated_at, unlisted, timer_control, cycle_work, cycle_break)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if onConflictSkip {
 		query += " ON CONFLICT (id) DO NOTHING"
 	}
+	var work, brk any // NULL without a cycle
+	if r.Cycle != nil {
+		work, brk = r.Cycle.Work, r.Cycle.Break
+	}
 	_, err := db.ExecContext(ctx, s.q(query), r.ID, r.Name, strPtrArg(r.Description), r.Category,
-		r.MaxCapacity, r.MicPolicy, r.IsActive, strPtrArg(r.CreatedBy), s.ts(r.CreatedAt), s.ts(r.CreatedAt), r.Unlisted)
+		r.MaxCapacity, r.MicPolicy, r.IsActive, strPtrArg(r.CreatedBy), s.ts(r.CreatedAt), s.ts(r.CreatedAt), r.Unlisted,
+		r.TimerControl, work, brk)
 	switch {
 	case isUniqueViolation(err):
 		return fmt.Errorf("room %q: %w: %w", r.ID, model.ErrConflict, err)
@@ -107,7 +126,8 @@ func (s *Store) SeedRooms(ctx context.Context, rooms []model.Room) error {
 
 // CreateRoom inserts r and returns it as stored. An empty ID gets a random
 // UUID, a zero CreatedAt the current time, a zero MaxCapacity 8, an empty
-// MicPolicy "muted". IsActive and Unlisted are stored as given (set
+// MicPolicy "muted", an empty TimerControl "owner". IsActive, Unlisted and
+// Cycle (nil for none) are stored as given (set
 // IsActive to true for an open room). A taken id gives ErrConflict, an unknown CreatedBy ErrNotFound.
 func (s *Store) CreateRoom(ctx context.Context, r model.Room) (model.Room, error) {
 	r = roomDefaults(r, time.Now())

@@ -23,8 +23,11 @@ func (f *fixture) quickJoin(userID string, preferred []string, now time.Time) mo
 	return res
 }
 
+// fallbackRoom is a room as quick-join creates one: with its category's
+// cycle, which the store keeps as given.
 func fallbackRoom() model.Room {
-	return model.Room{Name: "Overflow", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: at(time.Hour)}
+	return model.Room{Name: "Overflow", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: at(time.Hour),
+		TimerControl: model.TimerOwner, Cycle: &model.Cycle{Work: 50, Break: 10}}
 }
 
 // fill joins n new users to the room.

@@ -29,6 +29,7 @@ func testRooms(t *testing.T, f *fixture) {
 	isUUID(t, r.ID, "CreateRoom")
 	want := in
 	want.ID = r.ID
+	want.TimerControl = model.TimerOwner
 	eq(t, r, want, "created room")
 	sameTime(t, r.CreatedAt, base, "CreatedAt")
 
@@ -42,6 +43,8 @@ func testRooms(t *testing.T, f *fixture) {
 	eq(t, d.MicPolicy, "muted", "default MicPolicy")
 	eq(t, d.Description, (*string)(nil), "Description")
 	eq(t, d.CreatedBy, (*string)(nil), "CreatedBy")
+	eq(t, d.TimerControl, model.TimerOwner, "default TimerControl")
+	eq(t, d.Cycle, (*model.Cycle)(nil), "default Cycle")
 	eq(t, f.getRoom(d.ID), d, "stored room with defaults")
 
 	// A caller-chosen id is kept; taking it again fails.
@@ -61,6 +64,8 @@ func testRooms(t *testing.T, f *fixture) {
 	eq(t, f.getRoom(hidden.ID), hidden, "stored unlisted room")
 	eq(t, f.join(hidden.ID, f.user("friend").ID, at(0)).Room.ID, hidden.ID, "JoinRoom of an unlisted room")
 	eq(t, f.getRoom(hidden.ID).CurrentCapacity, 1, "unlisted room's CurrentCapacity")
+
+	testRoomRhythm(t, f)
 
 	_, err = f.s.GetRoom(f.ctx, uuid.NewString())
 	isErr(t, err, model.ErrNotFound, "GetRoom unknown")
@@ -82,10 +87,50 @@ func testRooms(t *testing.T, f *fixture) {
 	}
 }
 
+// testRoomRhythm: a room's timer control and cycle are stored as given and
+// read back wherever a room is read (GetRoom, ListRooms, JoinRoom).
+func testRoomRhythm(t *testing.T, f *fixture) {
+	t.Helper()
+	tests := []struct {
+		name    string
+		control string
+		cycle   *model.Cycle
+	}{
+		{"anyone, no cycle", model.TimerAnyone, nil},
+		{"owner, no cycle", model.TimerOwner, nil},
+		{"a cycle of 50 and 10", model.TimerOwner, &model.Cycle{Work: 50, Break: 10}},
+		{"the longest cycle", model.TimerAnyone, &model.Cycle{Work: 240, Break: 60}},
+	}
+	for i, tc := range tests {
+		in := model.Room{Name: tc.name, Category: "creative", IsActive: true, CreatedAt: at(time.Duration(i) * time.Second),
+			TimerControl: tc.control, Cycle: tc.cycle}
+		r, err := f.s.CreateRoom(f.ctx, in)
+		ok(t, err, "CreateRoom "+tc.name)
+		eq(t, r.TimerControl, tc.control, tc.name+": created TimerControl")
+		eq(t, r.Cycle, tc.cycle, tc.name+": created Cycle")
+		if tc.cycle != nil && r.Cycle == tc.cycle {
+			t.Errorf("%s: CreateRoom returned the caller's Cycle, not a copy", tc.name)
+		}
+		eq(t, f.getRoom(r.ID), r, tc.name+": stored room")
+		eq(t, f.join(r.ID, f.user("rhythm").ID, at(0)).Room.Cycle, tc.cycle, tc.name+": JoinRoom's room Cycle")
+		listed, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Category: "creative"})
+		ok(t, err, "ListRooms")
+		i := slices.IndexFunc(listed, func(l model.Room) bool { return l.ID == r.ID })
+		if i < 0 {
+			t.Fatalf("%s: not listed", tc.name)
+		}
+		eq(t, listed[i].TimerControl, tc.control, tc.name+": listed TimerControl")
+		eq(t, listed[i].Cycle, tc.cycle, tc.name+": listed Cycle")
+	}
+}
+
 func testSeedRooms(t *testing.T, f *fixture) {
+	// Seeded rooms keep their timer control and cycle.
 	seeds := []model.Room{
-		{ID: uuid.NewString(), Name: "Morning focus", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base},
-		{ID: uuid.NewString(), Name: "Study together", Category: "study", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base},
+		{ID: uuid.NewString(), Name: "Morning focus", Category: "deep-work", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base,
+			TimerControl: model.TimerOwner, Cycle: &model.Cycle{Work: 50, Break: 10}},
+		{ID: uuid.NewString(), Name: "Study together", Category: "study", MaxCapacity: 8, MicPolicy: "muted", IsActive: true, CreatedAt: base,
+			TimerControl: model.TimerAnyone},
 	}
 	ok(t, f.s.SeedRooms(f.ctx, seeds), "SeedRooms")
 	for _, r := range seeds {
@@ -96,7 +141,8 @@ func testSeedRooms(t *testing.T, f *fixture) {
 	// and adds new ones.
 	changed := seeds[0]
 	changed.Name = "Renamed"
-	extra := model.Room{ID: uuid.NewString(), Name: "Creative corner", Category: "creative", MaxCapacity: 6, MicPolicy: "open", IsActive: true, CreatedAt: base}
+	extra := model.Room{ID: uuid.NewString(), Name: "Creative corner", Category: "creative", MaxCapacity: 6, MicPolicy: "open", IsActive: true, CreatedAt: base,
+		TimerControl: model.TimerOwner, Cycle: &model.Cycle{Work: 25, Break: 5}}
 	ok(t, f.s.SeedRooms(f.ctx, []model.Room{changed, extra}), "SeedRooms again")
 	eq(t, f.getRoom(seeds[0].ID), seeds[0], "existing seeded room")
 	eq(t, f.getRoom(extra.ID), extra, "newly seeded room")
