@@ -2,8 +2,8 @@
 // ApiError (the server answered with a problem) or NetworkError (it did not).
 
 import type {
-  AuthSession, Category, FieldError, MicPolicy, Preferences, Problem, Room, RoomList,
-  Session, SessionList, Stats, User,
+  AuthSession, Category, Cycle, FieldError, MicPolicy, Preferences, Problem, Room, RoomList,
+  Session, SessionList, Stats, TimerControl, User, Visibility,
 } from './types';
 
 /** ApiError is a problem answer from the server (docs/api.md "Errors"). */
@@ -90,8 +90,11 @@ export interface NewRoom {
   category: Category;
   maxCapacity?: number;
   micPolicy?: MicPolicy;
-  /** true: only people with the link find the room. */
-  unlisted?: boolean;
+  /** "unlisted": only people with the link find the room. */
+  visibility?: Visibility;
+  timerControl?: TimerControl;
+  /** A rhythm the room keeps by itself, or null for none. */
+  cycle?: Cycle | null;
 }
 
 const q = encodeURIComponent;

@@ -8,6 +8,9 @@ export type TimerType = 'work' | 'break';
 export type WorkStyle = 'quiet' | 'music' | 'check-ins';
 export type ReducedMotion = 'system' | 'reduce' | 'no-preference';
 export type Theme = 'system' | 'light' | 'dark';
+/** Who may control the timer of a room without a cycle. */
+export type TimerControl = 'owner' | 'anyone';
+export type Visibility = 'public' | 'unlisted';
 
 export const CATEGORIES: Category[] = ['deep-work', 'study', 'creative', 'admin', 'chores'];
 
@@ -45,6 +48,17 @@ export interface Room {
   createdAt: string;
   /** Present (true) only for a room its link alone finds: never in the lobby or quick-join. */
   unlisted?: boolean;
+  /** "unlisted": its link alone finds it (replaces `unlisted`). */
+  visibility?: Visibility;
+  timerControl?: TimerControl;
+  /** A room with a cycle runs its timer by itself (work then break, aligned to the clock). */
+  cycle?: Cycle | null;
+}
+
+/** Cycle is a room's rhythm, in minutes. */
+export interface Cycle {
+  work: number;
+  break: number;
 }
 
 export interface RoomList {
@@ -77,6 +91,8 @@ export interface Focus {
   startedAt: string;
   progress: number;
   goals?: string[];
+  /** The block's planned length in minutes (null: open-ended). */
+  plannedMinutes?: number | null;
 }
 
 export interface Media {
@@ -99,6 +115,16 @@ export interface Participant {
 export interface ParticipantUpdated {
   roomId: string;
   participant: Participant;
+}
+
+export type ReactionKind = 'clap' | 'strong' | 'coffee';
+
+/** The data of a reaction event: `from` cheered `to` silently. */
+export interface Reaction {
+  roomId: string;
+  from: string;
+  to: string;
+  reaction: ReactionKind;
 }
 
 export interface Timer {
@@ -124,7 +150,7 @@ export interface Preferences {
 export const DEFAULT_PREFERENCES: Preferences = {
   workStyle: 'quiet',
   preferredRoomCategories: [],
-  notificationSettings: { sound: false, system: false },
+  notificationSettings: { sound: true, system: false },
   accessibilitySettings: { reducedMotion: 'system', highContrast: false, largerText: false, theme: 'system' },
 };
 

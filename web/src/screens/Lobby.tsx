@@ -1,39 +1,57 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../components/Field';
-import { ArrowIcon, LockIcon, MicIcon, MicOffIcon, PeopleIcon, PlusIcon } from '../components/icons';
+import { ArrowIcon, LockIcon, MicIcon, MicOffIcon, PeopleIcon, PlusIcon, ResetIcon } from '../components/icons';
 import { Link } from '../components/Link';
 import { UserText } from '../components/UserText';
-import { ApiError, NetworkError, api } from '../lib/api';
+import { ApiError, NetworkError, api, type NewRoom } from '../lib/api';
 import { navigate } from '../lib/router';
 import { CATEGORIES, CATEGORY_LABELS, type Category, type MicPolicy, type Room } from '../lib/types';
+import { rt } from '../state/realtime';
 import { farewell } from '../state/room';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
+import { listed, rhythmText, splitByActivity } from './lobby-rooms';
+import { failure, failureText, problemText, useRetryUntilAnswered } from './reach';
 
 const POLL_MS = 10_000;
 
-function problemText(e: unknown): string {
-  if (e instanceof NetworkError) return "We couldn't reach Body Double. Check your connection.";
-  if (e instanceof ApiError && e.code === 'rate_limited') return 'Lots happening at once. Please try again in a moment.';
-  return e instanceof ApiError ? e.message : 'Something went wrong. Please try again.';
-}
-
-/** useRooms keeps the room list fresh while the lobby is on screen. */
+/**
+ * useRooms keeps the room list fresh while the lobby is on screen. When the
+ * server gives no answer it says whether the device is offline or Body
+ * Double is away, and tries again by itself until it answers.
+ */
 function useRooms() {
   const [rooms, setRooms] = useState<Room[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const retry = useRetryUntilAnswered();
   useEffect(() => {
     let alive = true;
-    const load = () => {
-      if (document.visibilityState !== 'visible') return;
+    let retrying = false;
+    const fetchRooms = () =>
       api.rooms().then(
         (r) => {
-          if (!alive) return;
-          setRooms(r.rooms);
-          setError(null);
+          if (alive) {
+            setRooms(r.rooms);
+            setError(null);
+          }
+          return true;
         },
-        (e) => alive && setError(problemText(e)),
+        (e) => {
+          if (alive) setError(failure(e));
+          return !(e instanceof NetworkError);
+        },
       );
+    const load = () => {
+      if (document.visibilityState !== 'visible') return;
+      void fetchRooms().then((answered) => {
+        if (answered || retrying || !alive) return;
+        retrying = true;
+        retry(async () => {
+          const ok = await fetchRooms();
+          if (ok) retrying = false;
+          return ok;
+        });
+      });
     };
     load();
     const timer = setInterval(load, POLL_MS);
@@ -52,6 +70,7 @@ function useRooms() {
 export function Lobby() {
   useTitle('Lobby');
   const { rooms, error } = useRooms();
+  const shown = rooms && listed(rooms, user.value?.id);
   const [finding, setFinding] = useState(false);
   const [findError, setFindError] = useState<string | null>(null);
 
@@ -88,11 +107,17 @@ export function Lobby() {
 
       <section aria-labelledby="rooms-title" class="mb-10">
         <h2 id="rooms-title" class="mb-4 text-xl font-bold">Or pick a room</h2>
-        {error && <p role="alert" class="field-error mb-4">{error}</p>}
+        <div role="status" aria-live="polite">
+          {error && (
+            <p class="card mb-4 flex items-center gap-2 border-l-4 border-l-accent px-4 py-3 text-sm" data-testid="lobby-problem">
+              <ResetIcon size={18} /> {failureText(error)}
+            </p>
+          )}
+        </div>
         {/* Until the list arrives, keep "Create a room" below the fold, so it does not jump down under the reader. */}
         {rooms === null && !error && <p class="min-h-dvh text-muted">Loading rooms…</p>}
-        {rooms?.length === 0 && <p class="text-muted">No rooms yet. Create the first one below.</p>}
-        {rooms && <RoomGroups rooms={rooms} />}
+        {shown?.length === 0 && <p class="text-muted">No rooms open yet. Start one below and others can join you.</p>}
+        {shown && shown.length > 0 && <RoomGroups rooms={shown} />}
       </section>
 
       <CreateRoom />
@@ -100,17 +125,42 @@ export function Lobby() {
   );
 }
 
+/** useNow is the server's time, fresh every 15 s (enough for "n min left"). */
+function useNow(): number {
+  const [now, setNow] = useState(() => rt.clock.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(rt.clock.now()), 15_000);
+    return () => clearInterval(id);
+  }, []);
+  return now;
+}
+
+/** RoomGroups puts the rooms where people are working now first, then the quiet ones by category. */
 function RoomGroups({ rooms }: { rooms: Room[] }) {
+  const now = useNow();
+  const { busy, quiet } = splitByActivity(rooms);
+  const working = busy.reduce((n, r) => n + r.currentCapacity, 0);
   return (
     <>
+      {busy.length > 0 && (
+        <section aria-labelledby="busy-title" class="mb-6" data-testid="rooms-busy">
+          <h3 id="busy-title" class="mb-2 text-sm font-bold uppercase tracking-wide text-muted">Working now</h3>
+          <p class="mb-2 text-sm text-muted">
+            {working} {working === 1 ? 'person is' : 'people are'} working in {busy.length} {busy.length === 1 ? 'room' : 'rooms'}.
+          </p>
+          <ul class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+            {busy.map((r) => <RoomCard key={r.id} room={r} now={now} showCategory />)}
+          </ul>
+        </section>
+      )}
       {CATEGORIES.map((c) => {
-        const list = rooms.filter((r) => r.category === c && r.isActive);
+        const list = quiet.filter((r) => r.category === c);
         if (!list.length) return null;
         return (
           <section key={c} aria-labelledby={`cat-${c}`} class="mb-6">
             <h3 id={`cat-${c}`} class="mb-2 text-sm font-bold uppercase tracking-wide text-muted">{CATEGORY_LABELS[c]}</h3>
             <ul class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
-              {list.map((r) => <RoomCard key={r.id} room={r} />)}
+              {list.map((r) => <RoomCard key={r.id} room={r} now={now} />)}
             </ul>
           </section>
         );
@@ -119,7 +169,7 @@ function RoomGroups({ rooms }: { rooms: Room[] }) {
   );
 }
 
-function RoomCard({ room }: { room: Room }) {
+function RoomCard({ room, now, showCategory = false }: { room: Room; now: number; showCategory?: boolean }) {
   const full = room.currentCapacity >= room.maxCapacity;
   return (
     <li class="card flex gap-3 p-4" data-testid="room-card" data-room-id={room.id}>
@@ -131,11 +181,17 @@ function RoomCard({ room }: { room: Room }) {
             <PeopleIcon size={16} />
             {room.currentCapacity} of {room.maxCapacity} working
           </span>
+          {showCategory && <span class="text-muted">{CATEGORY_LABELS[room.category]}</span>}
           <span class="inline-flex items-center gap-1 text-muted">
             {room.micPolicy === 'open' ? <MicIcon size={16} /> : <MicOffIcon size={16} />}
             {room.micPolicy === 'open' ? 'Mics allowed' : 'Mics off'}
           </span>
         </p>
+        {room.cycle && (
+          <p class="mt-1 text-sm text-muted" data-testid="room-rhythm">
+            {room.cycle.work}/{room.cycle.break} rhythm · <span data-testid="room-next-block">{rhythmText(room.cycle, now)}</span>
+          </p>
+        )}
       </div>
       {full ? (
         <span class="inline-flex min-h-11 shrink-0 items-center gap-1 self-start font-semibold" data-testid="room-full">
@@ -150,6 +206,23 @@ function RoomCard({ room }: { room: Room }) {
   );
 }
 
+/** Rhythm is the create form's one choice about time: a cycle the room keeps, or who controls its timer. */
+type Rhythm = 'cycle-25' | 'cycle-50' | 'owner' | 'anyone';
+
+const RHYTHMS: Array<{ value: Rhythm; label: string }> = [
+  { value: 'owner', label: 'Only I control the timer' },
+  { value: 'anyone', label: 'Anyone can control the timer' },
+  { value: 'cycle-25', label: 'Keep a rhythm: 25 minutes of focus, 5 of break' },
+  { value: 'cycle-50', label: 'Keep a rhythm: 50 minutes of focus, 10 of break' },
+];
+
+/** rhythmFields is what the API takes for a rhythm choice. */
+function rhythmFields(r: Rhythm): Pick<NewRoom, 'timerControl' | 'cycle'> {
+  if (r === 'cycle-25') return { timerControl: 'owner', cycle: { work: 25, break: 5 } };
+  if (r === 'cycle-50') return { timerControl: 'owner', cycle: { work: 50, break: 10 } };
+  return { timerControl: r, cycle: null };
+}
+
 interface RoomForm {
   name: string;
   description: string;
@@ -157,9 +230,13 @@ interface RoomForm {
   maxCapacity: string;
   micPolicy: MicPolicy;
   unlisted: boolean;
+  rhythm: Rhythm;
 }
 
-const EMPTY: RoomForm = { name: '', description: '', category: 'deep-work', maxCapacity: '8', micPolicy: 'muted', unlisted: false };
+const EMPTY: RoomForm = { name: '', description: '', category: 'deep-work', maxCapacity: '8', micPolicy: 'muted', unlisted: false, rhythm: 'owner' };
+/** The input to focus for a refused field that has no input of its own id. */
+const FIELD_IDS: Record<string, string> = { timerControl: 'room-rhythm', cycle: 'room-rhythm', visibility: 'room-unlisted' };
+const FIELDS = ['name', 'description', 'category', 'maxCapacity', 'micPolicy', 'timerControl', 'cycle', 'visibility'];
 
 function CreateRoom() {
   const [form, setForm] = useState<RoomForm>(EMPTY);
@@ -180,7 +257,8 @@ function CreateRoom() {
         category: form.category,
         micPolicy: form.micPolicy,
         maxCapacity: form.maxCapacity.trim() === '' || Number.isNaN(capacity) ? 8 : capacity,
-        unlisted: form.unlisted,
+        visibility: form.unlisted ? 'unlisted' : 'public',
+        ...rhythmFields(form.rhythm),
         ...(form.description.trim() ? { description: form.description.trim() } : {}),
       });
       navigate(`/room/${room.id}`);
@@ -189,11 +267,11 @@ function CreateRoom() {
       if (err instanceof ApiError && err.errors.length) {
         const fields = err.fields;
         setErrors(fields);
-        const first = ['name', 'description', 'category', 'maxCapacity', 'micPolicy', 'unlisted'].find((f) => fields[f]);
-        if (first) document.getElementById(`room-${first}`)?.focus();
-        else setFormError(err.message);
+        const first = FIELDS.find((f) => fields[f]);
+        if (first) document.getElementById(FIELD_IDS[first] ?? `room-${first}`)?.focus();
+        if (!first || first === 'timerControl' || first === 'cycle' || first === 'visibility') setFormError(err.message);
       } else {
-        setFormError(problemText(err));
+        setFormError(failureText(failure(err)));
       }
     }
   }
@@ -251,6 +329,24 @@ function CreateRoom() {
             />
             Only people with the link can find it
           </label>
+          <fieldset class="mb-4">
+            <legend class="label">The timer</legend>
+            {RHYTHMS.map((r, i) => (
+              <label key={r.value} class="choice">
+                <input
+                  type="radio"
+                  name="rhythm"
+                  id={i === 0 ? 'room-rhythm' : undefined}
+                  value={r.value}
+                  checked={form.rhythm === r.value}
+                  onChange={() => set('rhythm', r.value)}
+                  data-testid={`create-room-rhythm-${r.value}`}
+                />
+                {r.label}
+              </label>
+            ))}
+            <p class="hint">A room with a rhythm runs its own timer, the same for everyone who joins.</p>
+          </fieldset>
           <button type="submit" class="btn btn-primary" disabled={busy} data-testid="create-room-submit">
             {busy ? 'Creating…' : 'Create and join'}
           </button>
