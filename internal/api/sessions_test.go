@@ -22,6 +22,7 @@ type sessionBody struct {
 	Rating          *int     `json:"rating"`
 	ShareGoals      bool     `json:"shareGoals"`
 	IsCompleted     bool     `json:"isCompleted"`
+	PlannedMinutes  *int     `json:"plannedMinutes"`
 }
 
 func (c *client) startSession(t *testing.T, body map[string]any) sessionBody {
@@ -247,4 +248,71 @@ func TestStats(t *testing.T) {
 			t.Errorf("Tokyo stats %+v", tokyo)
 		}
 	})
+}
+
+// A planned block: plannedMinutes is 5 to 240, or null/absent for an
+// open-ended block; anything else is invalid on plannedMinutes and starts
+// nothing. The plan comes back on the session, its GET and its history;
+// goals may be empty.
+func TestSessionPlannedMinutes(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *testEnv) {
+		me := e.signup(t)
+		room := starterRoom(t, e, "deep-work")
+		me.join(t, room)
+		for _, bad := range []any{4, 241, 0, -25, 25.5, "25", true} {
+			me.do(t, "POST", "/api/sessions", map[string]any{"roomId": room, "plannedMinutes": bad}).invalid(t, "plannedMinutes")
+		}
+		var page struct {
+			Sessions []sessionBody `json:"sessions"`
+		}
+		me.do(t, "GET", "/api/sessions/history", nil).want(t, http.StatusOK).decode(t, &page)
+		if len(page.Sessions) != 0 {
+			t.Fatalf("a refused plan started %d sessions", len(page.Sessions))
+		}
+		for _, tc := range []struct {
+			body map[string]any
+			want *int
+		}{
+			{map[string]any{"roomId": room, "goals": []string{}, "plannedMinutes": 50}, ptrInt(50)},
+			{map[string]any{"roomId": room, "plannedMinutes": 5}, ptrInt(5)},
+			{map[string]any{"roomId": room, "plannedMinutes": 240}, ptrInt(240)},
+			{map[string]any{"roomId": room, "plannedMinutes": nil}, nil},
+			{map[string]any{"roomId": room}, nil},
+		} {
+			s := me.startSession(t, tc.body)
+			if !samePlanned(s.PlannedMinutes, tc.want) || len(s.Goals) != 0 {
+				t.Errorf("%v: started %+v", tc.body, s)
+			}
+			var got sessionBody
+			me.do(t, "GET", "/api/sessions/"+s.ID, nil).want(t, http.StatusOK).decode(t, &got)
+			if !samePlanned(got.PlannedMinutes, tc.want) {
+				t.Errorf("%v: GET says plannedMinutes %v", tc.body, got.PlannedMinutes)
+			}
+			me.do(t, "POST", "/api/sessions/"+s.ID+"/complete", map[string]any{"achievements": []string{}}).want(t, http.StatusOK).decode(t, &got)
+			if !samePlanned(got.PlannedMinutes, tc.want) {
+				t.Errorf("%v: completed with plannedMinutes %v", tc.body, got.PlannedMinutes)
+			}
+		}
+		// The history holds every plan (the test clock stands still, so
+		// their order is by id: count them instead).
+		me.do(t, "GET", "/api/sessions/history", nil).want(t, http.StatusOK).decode(t, &page)
+		plans := map[int]int{}
+		for _, s := range page.Sessions {
+			if s.PlannedMinutes == nil {
+				plans[0]++
+			} else {
+				plans[*s.PlannedMinutes]++
+			}
+		}
+		if len(page.Sessions) != 5 || plans[50] != 1 || plans[5] != 1 || plans[240] != 1 || plans[0] != 2 {
+			t.Errorf("history plans %v", plans)
+		}
+	})
+}
+
+func ptrInt(n int) *int { return &n }
+
+func samePlanned(a, b *int) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }

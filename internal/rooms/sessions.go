@@ -20,6 +20,9 @@ import (
 const (
 	MaxGoals   = 10
 	MaxGoalLen = 200
+	// MinPlanned and MaxPlanned bound a block's planned length, in minutes.
+	MinPlanned = 5
+	MaxPlanned = 240
 )
 
 // StartSession opens a focus session in the room userID is in and tells the room.
@@ -27,6 +30,9 @@ func (s *Service) StartSession(ctx context.Context, userID string, in wire.Start
 	goals, errs := checkList("goals", in.Goals, true)
 	if in.RoomID == "" {
 		errs = append(errs, apperr.FieldError{Field: "roomId", Message: "Say which room the session is in."})
+	}
+	if p := in.PlannedMinutes; p != nil && (*p < MinPlanned || *p > MaxPlanned) {
+		errs = append(errs, apperr.FieldError{Field: "plannedMinutes", Message: "Plan a block of 5 to 240 minutes, or leave it open."})
 	}
 	if len(errs) > 0 {
 		return model.Session{}, apperr.Fields(errs...)
@@ -37,6 +43,7 @@ func (s *Service) StartSession(ctx context.Context, userID string, in wire.Start
 	sess, err := s.store.StartSession(ctx, model.Session{
 		ID: uuid.NewString(), RoomID: in.RoomID, UserID: userID, StartedAt: s.clock(),
 		Goals: goals, Achievements: []string{}, ShareGoals: in.ShareGoals != nil && *in.ShareGoals,
+		PlannedMinutes: in.PlannedMinutes,
 	})
 	if err != nil {
 		return model.Session{}, apperr.From(err)

@@ -29,6 +29,9 @@ type UpdateSessionInput struct {
 	Goals      []string `json:"goals"`
 	Progress   *int     `json:"progress"`
 	ShareGoals *bool    `json:"shareGoals"`
+	// PlannedMinutes is the block's length, 5–240, or null/absent for an
+	// open-ended one.
+	PlannedMinutes *int `json:"plannedMinutes"`
 }
 
 // CompleteSessionInput ends a session with what got done.

@@ -18,7 +18,7 @@ func TestResponseShapes(t *testing.T) {
 	const (
 		userJSON        = `{"id":"u1","displayName":"Quiet Heron","avatarUrl":null,"createdAt":"2025-03-12T09:00:05.123Z"}`
 		roomJSON        = `{"id":"r1","name":"Study","description":null,"category":"study","maxCapacity":4,"currentCapacity":1,"micPolicy":"muted","isActive":true,"createdBy":null,"createdAt":"2025-03-12T09:00:05.123Z"}`
-		sessionJSON     = `{"id":"s1","roomId":"r1","userId":"u1","startedAt":"2025-03-12T09:00:05.123Z","endedAt":null,"durationMinutes":null,"goals":[],"achievements":[],"progress":10,"rating":null,"shareGoals":false,"isCompleted":false}`
+		sessionJSON     = `{"id":"s1","roomId":"r1","userId":"u1","startedAt":"2025-03-12T09:00:05.123Z","endedAt":null,"durationMinutes":null,"goals":[],"achievements":[],"progress":10,"rating":null,"shareGoals":false,"isCompleted":false,"plannedMinutes":null}`
 		participantJSON = `{"id":"u1","displayName":"Quiet Heron","avatarUrl":null,"status":"working","joinedAt":"2025-03-12T09:00:05.123Z","focus":null,"media":{"camera":false,"mic":false,"watching":false}}`
 		idleTimerJSON   = `"state":"idle","type":null,"duration":0,"remaining":0,"endsAt":null,"by":null,"version":0`
 	)
@@ -57,7 +57,7 @@ func TestResponseShapes(t *testing.T) {
 		{"participant removed", ParticipantLeft{RoomID: "r1", ParticipantID: "u1", Reason: "removed"},
 			`{"roomId":"r1","participantId":"u1","reason":"removed"}`},
 		{"session event", SessionEvent{RoomID: "r1", Session: session.Public()},
-			`{"roomId":"r1","session":{"id":"s1","roomId":"r1","userId":"u1","startedAt":"2025-03-12T09:00:05.123Z","endedAt":null,"durationMinutes":null,"goals":null,"achievements":null,"progress":10,"rating":null,"shareGoals":false,"isCompleted":false}}`},
+			`{"roomId":"r1","session":{"id":"s1","roomId":"r1","userId":"u1","startedAt":"2025-03-12T09:00:05.123Z","endedAt":null,"durationMinutes":null,"goals":null,"achievements":null,"progress":10,"rating":null,"shareGoals":false,"isCompleted":false,"plannedMinutes":null}}`},
 		{"timer event: the timer's fields beside the room's", TimerEvent{RoomID: "r1", Timer: idle},
 			`{"roomId":"r1",` + idleTimerJSON + `}`},
 		{"timer completed", TimerCompleted{RoomID: "r1", Type: "work", Version: 7},

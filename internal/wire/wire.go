@@ -111,6 +111,8 @@ type Session struct {
 	Rating          *int     `json:"rating"`
 	ShareGoals      bool     `json:"shareGoals"`
 	IsCompleted     bool     `json:"isCompleted"`
+	// PlannedMinutes is the length of the person's own block, or null.
+	PlannedMinutes *int `json:"plannedMinutes"`
 }
 
 // FromSession converts a model session for its owner.
@@ -120,6 +122,7 @@ func FromSession(s model.Session) Session {
 		EndedAt: optTime(s.EndedAt), DurationMinutes: s.DurationMinutes,
 		Goals: nonNil(s.Goals), Achievements: nonNil(s.Achievements),
 		Progress: s.Progress, Rating: s.Rating, ShareGoals: s.ShareGoals, IsCompleted: s.IsCompleted,
+		PlannedMinutes: s.PlannedMinutes,
 	}
 }
 
@@ -140,15 +143,18 @@ func nonNil(v []string) []string {
 
 // Focus is a participant's open focus session, as shown on their tile.
 type Focus struct {
-	SessionID string   `json:"sessionId"`
-	StartedAt Time     `json:"startedAt"`
-	Progress  int      `json:"progress"`
-	Goals     []string `json:"goals,omitempty"`
+	SessionID string `json:"sessionId"`
+	StartedAt Time   `json:"startedAt"`
+	// PlannedMinutes is the block's planned length (null: open-ended), so
+	// that everyone can show how long it has left: startedAt + plannedMinutes.
+	PlannedMinutes *int     `json:"plannedMinutes"`
+	Progress       int      `json:"progress"`
+	Goals          []string `json:"goals,omitempty"`
 }
 
 // FocusOf returns the tile view of an open session.
 func FocusOf(s model.Session) *Focus {
-	f := &Focus{SessionID: s.ID, StartedAt: Time(s.StartedAt), Progress: s.Progress}
+	f := &Focus{SessionID: s.ID, StartedAt: Time(s.StartedAt), PlannedMinutes: s.PlannedMinutes, Progress: s.Progress}
 	if s.ShareGoals {
 		f.Goals = nonNil(s.Goals)
 	}

@@ -137,6 +137,7 @@ func TestFromSessionAndPublic(t *testing.T) {
 	ended := open
 	ended.EndedAt, ended.DurationMinutes, ended.Rating, ended.IsCompleted = ptr(at.Add(25*time.Minute)), ptr(25), ptr(4), true
 	ended.Goals, ended.Achievements = []string{"write tests"}, []string{"wrote tests"}
+	ended.PlannedMinutes = ptr(25)
 	shared := ended
 	shared.ShareGoals = true
 	const head = `{"id":"s1","roomId":"r1","userId":"u1","startedAt":"2025-03-12T09:00:05.123Z",`
@@ -147,14 +148,14 @@ func TestFromSessionAndPublic(t *testing.T) {
 		public string
 	}{
 		{"open, no goals", open,
-			head + `"endedAt":null,"durationMinutes":null,"goals":[],"achievements":[],"progress":40,"rating":null,"shareGoals":false,"isCompleted":false}`,
-			head + `"endedAt":null,"durationMinutes":null,"goals":null,"achievements":null,"progress":40,"rating":null,"shareGoals":false,"isCompleted":false}`},
+			head + `"endedAt":null,"durationMinutes":null,"goals":[],"achievements":[],"progress":40,"rating":null,"shareGoals":false,"isCompleted":false,"plannedMinutes":null}`,
+			head + `"endedAt":null,"durationMinutes":null,"goals":null,"achievements":null,"progress":40,"rating":null,"shareGoals":false,"isCompleted":false,"plannedMinutes":null}`},
 		{"completed, private", ended,
-			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":["write tests"],"achievements":["wrote tests"],"progress":40,"rating":4,"shareGoals":false,"isCompleted":true}`,
-			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":null,"achievements":null,"progress":40,"rating":4,"shareGoals":false,"isCompleted":true}`},
+			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":["write tests"],"achievements":["wrote tests"],"progress":40,"rating":4,"shareGoals":false,"isCompleted":true,"plannedMinutes":25}`,
+			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":null,"achievements":null,"progress":40,"rating":4,"shareGoals":false,"isCompleted":true,"plannedMinutes":25}`},
 		{"completed, shared", shared,
-			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":["write tests"],"achievements":["wrote tests"],"progress":40,"rating":4,"shareGoals":true,"isCompleted":true}`,
-			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":["write tests"],"achievements":["wrote tests"],"progress":40,"rating":4,"shareGoals":true,"isCompleted":true}`},
+			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":["write tests"],"achievements":["wrote tests"],"progress":40,"rating":4,"shareGoals":true,"isCompleted":true,"plannedMinutes":25}`,
+			head + `"endedAt":"2025-03-12T09:25:05.123Z","durationMinutes":25,"goals":["write tests"],"achievements":["wrote tests"],"progress":40,"rating":4,"shareGoals":true,"isCompleted":true,"plannedMinutes":25}`},
 	} {
 		s := FromSession(tc.in)
 		golden(t, tc.name+" (owner)", s, tc.owner)
@@ -167,11 +168,13 @@ func TestFromSessionAndPublic(t *testing.T) {
 func TestFocusOf(t *testing.T) {
 	t.Parallel()
 	s := model.Session{ID: "s1", RoomID: "r1", UserID: "u1", StartedAt: at, Progress: 10, Goals: []string{"a", "b"}}
-	golden(t, "goals private", FocusOf(s), `{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","progress":10}`)
+	golden(t, "goals private", FocusOf(s), `{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","plannedMinutes":null,"progress":10}`)
 	s.ShareGoals = true
-	golden(t, "goals shared", FocusOf(s), `{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","progress":10,"goals":["a","b"]}`)
+	golden(t, "goals shared", FocusOf(s), `{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","plannedMinutes":null,"progress":10,"goals":["a","b"]}`)
 	s.Goals = nil
-	golden(t, "shared, none", FocusOf(s), `{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","progress":10}`)
+	golden(t, "shared, none", FocusOf(s), `{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","plannedMinutes":null,"progress":10}`)
+	s.PlannedMinutes = ptr(50)
+	golden(t, "a planned block", FocusOf(s), `{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","plannedMinutes":50,"progress":10}`)
 }
 
 func TestFromParticipant(t *testing.T) {
@@ -183,7 +186,7 @@ func TestFromParticipant(t *testing.T) {
 	w := FromParticipant(p)
 	w.Focus = FocusOf(model.Session{ID: "s1", StartedAt: at, Progress: 5})
 	golden(t, "sharing, focused", w,
-		`{"id":"u1","displayName":"Calm Otter","avatarUrl":"/api/users/u1/avatar?v=abcdabcdabcdabcd","status":"break","joinedAt":"2025-03-12T09:00:05.123Z","focus":{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","progress":5},"media":{"camera":true,"mic":false,"watching":true}}`)
+		`{"id":"u1","displayName":"Calm Otter","avatarUrl":"/api/users/u1/avatar?v=abcdabcdabcdabcd","status":"break","joinedAt":"2025-03-12T09:00:05.123Z","focus":{"sessionId":"s1","startedAt":"2025-03-12T09:00:05.123Z","plannedMinutes":null,"progress":5},"media":{"camera":true,"mic":false,"watching":true}}`)
 	p.Media = model.Media{Mic: true}
 	golden(t, "mic only", FromParticipant(p).Media, `{"camera":false,"mic":true,"watching":false}`)
 }

@@ -13,19 +13,20 @@ import (
 )
 
 const sessionCols = `s.id, s.room_id, s.user_id, s.started_at, s.ended_at, s.duration_minutes,
-	s.goals, s.achievements, s.progress, s.rating, s.share_goals, s.is_completed`
+	s.goals, s.achievements, s.progress, s.rating, s.share_goals, s.is_completed, s.planned_minutes`
 
 // scanSession scans one session selected with sessionCols.
 func scanSession(sc rowScanner) (model.Session, error) {
 	var x model.Session
-	var duration, rating sql.NullInt64
+	var duration, rating, planned sql.NullInt64
 	err := sc.Scan(&x.ID, &x.RoomID, &x.UserID, timeCol{&x.StartedAt}, nullTimeCol{&x.EndedAt}, &duration,
-		jsonCol{&x.Goals}, jsonCol{&x.Achievements}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted)
+		jsonCol{&x.Goals}, jsonCol{&x.Achievements}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted, &planned)
 	if err != nil {
 		return model.Session{}, err
 	}
 	x.DurationMinutes = nullInt(duration)
 	x.Rating = nullInt(rating)
+	x.PlannedMinutes = nullInt(planned)
 	x.Goals = strList(x.Goals)
 	x.Achievements = strList(x.Achievements)
 	return x, nil
@@ -86,10 +87,10 @@ func (s *Store) StartSession(ctx context.Context, in model.Session) (model.Sessi
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO focus_sessions (id, room_id, user_id, started_at,
-				goals, achievements, progress, rating, share_goals, is_completed)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)`),
+				goals, achievements, progress, rating, share_goals, is_completed, planned_minutes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?)`),
 			x.ID, x.RoomID, x.UserID, s.ts(x.StartedAt), goals, achievements, x.Progress,
-			intPtrArg(x.Rating), x.ShareGoals)
+			intPtrArg(x.Rating), x.ShareGoals, intPtrArg(x.PlannedMinutes))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("session %q: %w: %w", x.ID, model.ErrConflict, err)
 		}

@@ -15,7 +15,10 @@ func testSessions(t *testing.T, f *fixture) {
 	u := f.user("focus")
 	f.join(r.ID, u.ID, at(0))
 
-	in := model.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(time.Minute), Goals: []string{"inbox zero", "plan week"}, ShareGoals: true}
+	// A planned block of 50 minutes: the plan is stored and read back by
+	// every read (Get, the updates, completion, OpenSessions, History).
+	in := model.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(time.Minute), Goals: []string{"inbox zero", "plan week"}, ShareGoals: true,
+		PlannedMinutes: ptr(50)}
 	x, err := f.s.StartSession(f.ctx, in)
 	ok(t, err, "StartSession")
 	isUUID(t, x.ID, "StartSession")
@@ -26,6 +29,9 @@ func testSessions(t *testing.T, f *fixture) {
 	got, err := f.s.GetSession(f.ctx, x.ID)
 	ok(t, err, "GetSession")
 	eq(t, got, want, "stored session")
+	open, err := f.s.OpenSessions(f.ctx, r.ID)
+	ok(t, err, "OpenSessions")
+	eq(t, open, []model.Session{want}, "open sessions with a planned block")
 
 	// A second open session is refused, naming the first.
 	_, err = f.s.StartSession(f.ctx, model.Session{RoomID: r.ID, UserID: u.ID, StartedAt: at(2 * time.Minute)})
@@ -66,8 +72,17 @@ func testSessions(t *testing.T, f *fixture) {
 	_, err = f.s.UpdateSession(f.ctx, x.ID, u.ID, model.SessionUpdate{Progress: ptr(50)})
 	isErr(t, err, model.ErrConflict, "UpdateSession after completion")
 
-	// Still in the room, a new session may start; no rating stays nil.
+	hist, err := f.s.History(f.ctx, u.ID, model.HistoryOptions{Limit: 1})
+	ok(t, err, "History")
+	eq(t, hist, []model.Session{want}, "history of a planned block")
+
+	// Still in the room, a new session may start; no rating stays nil, and
+	// neither does an open-ended block's plan; goals may be empty.
 	y := f.start(r.ID, u.ID, end.Add(time.Minute))
+	eq(t, y.PlannedMinutes, (*int)(nil), "PlannedMinutes of an open-ended block")
+	got, err = f.s.GetSession(f.ctx, y.ID)
+	ok(t, err, "GetSession open-ended")
+	eq(t, got.PlannedMinutes, (*int)(nil), "stored PlannedMinutes of an open-ended block")
 	got, err = f.s.CompleteSession(f.ctx, y.ID, u.ID, nil, nil, end.Add(3*time.Minute))
 	ok(t, err, "CompleteSession without rating")
 	eq(t, got.Rating, (*int)(nil), "Rating")
