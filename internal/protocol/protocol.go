@@ -23,6 +23,9 @@ const (
 	EvResumeTimer       = "resume-timer"
 	EvResetTimer        = "reset-timer"
 	EvRemoveParticipant = "remove-participant"
+	// EvSendReaction cheers one participant silently (no free text); the
+	// room gets EvReaction.
+	EvSendReaction = "send-reaction"
 )
 
 // Events both ways: a client sends them, and the room (or, for the
@@ -54,6 +57,10 @@ const (
 	// EvParticipantUpdated tells a room that a participant changed their
 	// display name or avatar (PUT /api/users/profile).
 	EvParticipantUpdated = "participant-updated"
+
+	// EvReaction is a reaction one participant sent another, for the
+	// whole room to show; it is not stored.
+	EvReaction = "reaction"
 )
 
 // ReasonRemoved is the reason of a participant-left (and of the removed

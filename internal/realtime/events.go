@@ -107,6 +107,13 @@ func (c *conn) handle(ctx context.Context, f frame) {
 				err = c.hub.rooms.Relay(ctx, c.user.UserID, f.Event, in)
 			}
 		}
+	case protocol.EvSendReaction:
+		var in wire.ReactionInput
+		if err = decode(f.Data, &in); err == nil {
+			if err = c.inRoom(in.RoomID); err == nil {
+				err = c.hub.rooms.SendReaction(ctx, c.user.UserID, in, c.hub.reactions.allow(c.user.UserID), o)
+			}
+		}
 	case protocol.EvRemoveParticipant:
 		var in wire.RemoveInput
 		if err = decode(f.Data, &in); err == nil {

@@ -95,6 +95,7 @@ type Hub struct {
 	nextID   atomic.Uint64
 
 	handshakes handshakeLimits
+	reactions  reactionLimits // per sender (reactions.go)
 
 	engine   *nbhttp.Engine
 	started  time.Time // when engine.Start returned
@@ -133,7 +134,7 @@ func New(o Options) (*Hub, error) {
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
 		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
 		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
-		handshakes: newHandshakeLimits(o.RateLimit),
+		handshakes: newHandshakeLimits(o.RateLimit), reactions: newReactionLimits(),
 	}
 	var lease *seats.Lease
 	if o.Rooms != nil { // a hub that never runs needs none (tests)

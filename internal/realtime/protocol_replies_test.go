@@ -170,6 +170,9 @@ var replyEvents = []struct {
 	{"rtc-ice", func(rc replyCase) map[string]any {
 		return map[string]any{"roomId": rc.room, "to": rc.peer, "candidate": map[string]any{"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host"}}
 	}, noReply},
+	{"send-reaction", func(rc replyCase) map[string]any {
+		return map[string]any{"roomId": rc.room, "to": rc.peer, "reaction": "clap"}
+	}, "reaction"},
 	{"remove-participant", func(rc replyCase) map[string]any { return map[string]any{"roomId": rc.room, "participantId": rc.peer} }, "participant-left"},
 	{"no-such-event", func(rc replyCase) map[string]any { return map[string]any{} }, "error"},
 }

@@ -147,6 +147,14 @@ type CompleteInput struct {
 	CompleteSessionInput
 }
 
+// ReactionInput is the data of send-reaction: a reaction (clap, strong or
+// coffee) to the participant To of the same room.
+type ReactionInput struct {
+	RoomID   string `json:"roomId"`
+	To       string `json:"to"`
+	Reaction string `json:"reaction"`
+}
+
 // RemoveInput is the data of remove-participant.
 type RemoveInput struct {
 	RoomID        string `json:"roomId"`

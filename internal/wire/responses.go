@@ -89,6 +89,14 @@ type SessionEvent struct {
 	Session Session `json:"session"`
 }
 
+// Reaction is the data of reaction: From cheered To.
+type Reaction struct {
+	RoomID   string `json:"roomId"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Reaction string `json:"reaction"`
+}
+
 // TimerEvent is the data of timer-started and timer-updated: the room's
 // timer with its room.
 type TimerEvent struct {
