@@ -7,6 +7,9 @@ import type { Participant } from '../lib/types';
 import { localVideo } from '../media/state';
 import { MediaBadges, OwnPreview, RemoteMedia, TileMediaActions } from '../media/TileMedia';
 import { setHidden } from '../state/hidden';
+import { companyNow, finished } from '../state/reactions';
+import { blockText, markOf, type Mark } from './company';
+import { ReactionButtons, ReceivedReactions } from './Reactions';
 
 interface Props {
   p: Participant;
@@ -16,7 +19,23 @@ interface Props {
 
 const AVATAR = 48;
 
-/** Tile is one person in the room: who, their status and how their focus is going. */
+const MARK_TEXT: Record<Exclude<Mark, null>, string> = { joined: 'Just joined', finished: 'Finished a block' };
+
+/** TileMark is a quiet note for a couple of minutes: who just arrived, who just finished a block. */
+function TileMark({ mark }: { mark: Mark }) {
+  if (!mark) return null;
+  return (
+    <span class="inline-flex items-center rounded-full bg-accent-soft px-2 py-0.5 text-xs font-semibold" data-testid="participant-mark" data-mark={mark}>
+      {MARK_TEXT[mark]}
+    </span>
+  );
+}
+
+/**
+ * Tile is one person in the room: who, their status, how their block is
+ * going and how long it has left, their shared goals, and quiet company:
+ * who just arrived or finished, and silent cheers.
+ */
 export function Tile({ p, isMe, hidden }: Props) {
   if (hidden) {
     return (
@@ -29,6 +48,8 @@ export function Tile({ p, isMe, hidden }: Props) {
     );
   }
   const focus = p.focus;
+  const now = companyNow.value;
+  const mark = markOf(p, finished.value.get(p.id), now);
   return (
     <li
       class={`card flex flex-col gap-2 p-3 animate-fade-in sm:p-4 ${isMe ? 'border-accent' : ''}`}
@@ -56,11 +77,14 @@ export function Tile({ p, isMe, hidden }: Props) {
             <UserText text={p.displayName} />
             {isMe && <span class="font-normal text-muted"> (you)</span>}
           </p>
-          <StatusBadge status={p.status} />
+          <p class="flex flex-wrap items-center gap-x-2 gap-y-1">
+            <StatusBadge status={p.status} />
+            <TileMark mark={isMe && mark === 'joined' ? null : mark} />
+          </p>
           <MediaBadges p={p} />
           {focus && (
             <p class="text-sm text-muted" data-testid="participant-progress">
-              Focusing · {focus.progress}%
+              Focusing · {focus.progress}% · <span data-testid="participant-block">{blockText(focus, now)}</span>
             </p>
           )}
         </div>
@@ -78,7 +102,9 @@ export function Tile({ p, isMe, hidden }: Props) {
           </ul>
         </div>
       )}
+      <ReceivedReactions p={p} />
       {!isMe && <TileMediaActions p={p} />}
+      {!isMe && <ReactionButtons p={p} />}
     </li>
   );
 }

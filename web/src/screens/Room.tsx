@@ -87,9 +87,9 @@ export function RoomScreen({ id }: { id: string }) {
         </div>
         <section aria-labelledby="people-title" class="mt-2 min-w-0 lg:col-start-1 lg:row-span-2 lg:row-start-2 lg:mt-0">
           <h2 id="people-title" class="mb-3 text-lg font-bold">
-            {others === 0 ? "It's just you for now" : `Working alongside ${others} ${others === 1 ? 'person' : 'people'}`}
+            {others === 0 ? "You're the first one here" : `Working alongside ${others} ${others === 1 ? 'person' : 'people'}`}
           </h2>
-          {others === 0 && <p class="mb-3 text-sm text-muted">People drop in all the time. Start whenever you're ready.</p>}
+          {others === 0 && <p class="mb-3 text-sm text-muted" data-testid="room-alone">People usually drop in within a few minutes. Start whenever you're ready, or bring a friend with the invite link above.</p>}
           <ul class="grid items-start gap-3 sm:grid-cols-2" data-testid="participants">
             {people.map((p) => (
               <Tile key={p.id} p={p} isMe={p.id === me.id} hidden={p.id !== me.id && hidden.value.has(p.id)} />
