@@ -19,6 +19,15 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') rt.wake();
 });
 
+// A page put in the back-forward cache (the person followed a link or typed
+// an address) would keep its socket open, frozen, so the server would keep
+// them seated where their screen no longer shows them: close it on the way
+// out (their seat then gets the usual grace), and reconnect if they come back.
+addEventListener('pagehide', () => rt.stop());
+addEventListener('pageshow', (e) => {
+  if (e.persisted) rt.start();
+});
+
 listen();
 void bootstrap();
 render(<App />, document.getElementById('app')!);
