@@ -122,17 +122,21 @@ func TestSettingsEffects(t *testing.T) {
 	b.clickLabel(tid("motion-reduce"))
 	b.waitFor("no transitions when motion is reduced", noMotion)
 
-	// Sound: the tick reaches the preferences the end of the timer reads
-	// (web/src/state/room.ts timerEnded; its effect is proved by
-	// web/src/state/timer-alerts.test.ts), and they are kept for the next visit.
+	// Sound: on by default (the end of a block should not be missed); one
+	// tap mutes it, and that reaches the preferences the end of the timer
+	// reads (web/src/state/room.ts timerEnded; its effect is proved by
+	// web/src/state/timer-alerts.test.ts), kept for the next visit.
+	if !eval[bool](b, fmt.Sprintf(`document.querySelector(%s).checked`, jsString(tid("setting-sound")))) {
+		t.Errorf("the chime is off by default, want on")
+	}
 	b.click(tid("setting-sound"))
 	b.waitText(tid("settings-status"), "Saved.")
-	b.waitFor("sound on in the kept preferences", `JSON.parse(localStorage.getItem('bd.prefs')).notificationSettings.sound === true`)
+	b.waitFor("sound off in the kept preferences", `JSON.parse(localStorage.getItem('bd.prefs')).notificationSettings.sound === false`)
 	notif := eval[struct {
 		Sound bool `json:"sound"`
 	}](b, `fetch('/api/users/preferences').then((r) => r.json()).then((p) => p.notificationSettings)`)
-	if !notif.Sound {
-		t.Errorf("the server does not keep sound on")
+	if notif.Sound {
+		t.Errorf("the server does not keep the sound off")
 	}
 }
 

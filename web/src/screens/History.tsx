@@ -1,14 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, NetworkError, api } from '../lib/api';
+import { NetworkError, api } from '../lib/api';
 import { localDate, minutesText, plural, timeZone } from '../lib/format';
 import type { Session, Stats } from '../lib/types';
 import { UserText } from '../components/UserText';
 import { useTitle } from '../state/title';
-
-function problemText(e: unknown): string {
-  if (e instanceof NetworkError) return "We couldn't reach Body Double. Check your connection.";
-  return e instanceof ApiError ? e.message : 'Something went wrong.';
-}
+import { failure, failureText, useRetryUntilAnswered } from './reach';
 
 export default function History() {
   useTitle('History');
@@ -19,8 +15,10 @@ export default function History() {
   const [loaded, setLoaded] = useState(false);
   const [listError, setListError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const retry = useRetryUntilAnswered();
 
-  async function loadPage(from: string | null) {
+  /** loadPage loads one page of sessions; it resolves false when the server gave no answer. */
+  async function loadPage(from: string | null): Promise<boolean> {
     setBusy(true);
     setListError(null);
     try {
@@ -28,22 +26,51 @@ export default function History() {
       setSessions((s) => (from ? [...s, ...page.sessions] : page.sessions));
       setCursor(page.nextCursor);
       setLoaded(true);
+      return true;
     } catch (e) {
-      setListError(problemText(e));
+      setListError(failure(e, 'Something went wrong.'));
+      return !(e instanceof NetworkError);
     } finally {
       setBusy(false);
     }
   }
 
+  function loadStats(): Promise<boolean> {
+    return api.stats(timeZone()).then(
+      (s) => {
+        setStats(s);
+        setStatsError(null);
+        return true;
+      },
+      (e) => {
+        setStatsError(failure(e, 'Something went wrong.'));
+        return !(e instanceof NetworkError);
+      },
+    );
+  }
+
+  // Without an answer, both try again by themselves until the server answers.
   useEffect(() => {
-    api.stats(timeZone()).then(setStats, (e) => setStatsError(problemText(e)));
-    void loadPage(null);
+    void Promise.all([loadStats(), loadPage(null)]).then(([statsOk, pageOk]) => {
+      if (statsOk && pageOk) return;
+      let needStats = !statsOk;
+      let needPage = !pageOk;
+      retry(async () => {
+        if (needStats) needStats = !(await loadStats());
+        if (needPage && !needStats) needPage = !(await loadPage(null));
+        return !needStats && !needPage;
+      });
+    });
   }, []);
 
+  const top = statsError ?? (loaded ? null : listError);
   return (
     <>
       <h1 tabIndex={-1} class="mb-5 text-2xl font-bold sm:text-3xl">Your focus</h1>
-      {statsError && <p role="alert" class="field-error mb-4">{statsError}</p>}
+      <div role="status" aria-live="polite">
+        {/* One calm line for the page; a failed "Load more" says so by the list. */}
+        {top && <p class="card mb-4 border-l-4 border-l-accent px-4 py-3 text-sm" data-testid="history-problem">{failureText(top)}</p>}
+      </div>
       {stats && <StatsView stats={stats} />}
 
       <section aria-labelledby="sessions-title" class="mt-8">
@@ -52,7 +79,7 @@ export default function History() {
         <ul class="space-y-3">
           {sessions.map((s) => <SessionItem key={s.id} s={s} />)}
         </ul>
-        {listError && <p role="alert" class="field-error mt-3">{listError}</p>}
+        {loaded && listError && <p role="status" class="mt-3 text-sm">{failureText(listError)}</p>}
         {!loaded && !listError && <p class="text-muted">Loading…</p>}
         {cursor && (
           <button type="button" class="btn mt-4" disabled={busy} data-testid="load-more" onClick={() => void loadPage(cursor)}>

@@ -6,13 +6,25 @@ import { askNotificationPermission, chime, notificationsSupported } from '../lib
 import { ApiError, NetworkError } from '../lib/api';
 import { highQuality } from '../media/quality';
 import { CATEGORIES, CATEGORY_LABELS, type Preferences, type ReducedMotion, type Theme } from '../lib/types';
+import { networkOnline, probeServer } from '../realtime/connectivity';
 import { savePrefs, saveProfile, signOut } from '../state/session';
 import { useTitle } from '../state/title';
 import { prefs, user } from '../state/user';
+import { NO_ANSWER, useRetryUntilAnswered } from './reach';
 
-function problemText(e: unknown): string {
-  if (e instanceof NetworkError) return "Couldn't save: you seem to be offline.";
-  return e instanceof ApiError ? e.message : "Couldn't save. Please try again.";
+/** unsavedText says why a change was not saved: no network, or a server that is away. */
+function unsavedText(action: string, online: boolean): string {
+  return online ? `Couldn't ${action}: can't reach Body Double right now.` : `Couldn't ${action}: you're offline.`;
+}
+
+function problemText(e: unknown, action = 'save'): string {
+  if (e instanceof NetworkError) return `${unsavedText(action, networkOnline.value)} Please try again in a moment.`;
+  return e instanceof ApiError ? e.message : `Couldn't ${action}. Please try again.`;
+}
+
+/** waitingText is the status while a change waits for the server (it is saved by itself once it answers). */
+function waitingText(online: boolean): string {
+  return online ? "Can't reach Body Double right now. We'll save this once it answers." : "You're offline. We'll save this when your connection is back.";
 }
 
 function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
@@ -33,13 +45,32 @@ export default function Settings() {
     return () => clearTimeout(t);
   }, [status]);
 
+  const retry = useRetryUntilAnswered();
+
   async function save(patch: Partial<Preferences>) {
     setStatus(null);
     try {
       await savePrefs(patch);
       setStatus({ ok: true, text: 'Saved.' });
     } catch (e) {
-      setStatus({ ok: false, text: problemText(e) });
+      if (!(e instanceof NetworkError)) {
+        setStatus({ ok: false, text: problemText(e) });
+        return;
+      }
+      // No answer: save it by itself once the server answers again (probing
+      // first, so the setting does not flip back and forth meanwhile).
+      setStatus({ ok: false, text: NO_ANSWER });
+      retry(async () => {
+        if (!(await probeServer())) return false;
+        try {
+          await savePrefs(patch);
+          setStatus({ ok: true, text: 'Saved.' });
+        } catch (err) {
+          if (err instanceof NetworkError) return false;
+          setStatus({ ok: false, text: problemText(err) });
+        }
+        return true;
+      });
     }
   }
 
@@ -55,7 +86,9 @@ export default function Settings() {
       <SignOutSection />
       <div role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-20 flex justify-center px-4" data-testid="settings-status">
         {status && (
-          <p class={`card px-4 py-2 text-sm font-semibold animate-fade-in ${status.ok ? '' : 'text-danger'}`}>{status.text}</p>
+          <p class={`card px-4 py-2 text-sm font-semibold animate-fade-in ${status.ok || status.text === NO_ANSWER ? '' : 'text-danger'}`}>
+            {status.text === NO_ANSWER ? waitingText(networkOnline.value) : status.text}
+          </p>
         )}
       </div>
     </>
@@ -254,7 +287,7 @@ function SignOutSection() {
     try {
       await signOut();
     } catch (e) {
-      setError(e instanceof NetworkError ? "Couldn't sign out: you seem to be offline." : "Couldn't sign out. Please try again.");
+      setError(problemText(e, 'sign out'));
       setBusy(false);
     }
   }
