@@ -15,6 +15,7 @@ func sampleRoom() model.Room {
 		ID: "r1", Name: "Deep Work", Description: strp("quiet"), Category: "deep-work",
 		MaxCapacity: 8, CurrentCapacity: 3, MicPolicy: "muted", IsActive: true,
 		CreatedBy: strp("u1"), CreatedAt: time.Date(2026, 12, 3, 10, 0, 0, 123_000_000, time.UTC),
+		TimerControl: model.TimerOwner, Cycle: &model.Cycle{Work: 50, Break: 10},
 	}
 }
 
@@ -40,6 +41,12 @@ func changed(t *testing.T, r model.Room, i int) model.Room {
 		f.SetBool(!x)
 	case time.Time:
 		f.Set(reflect.ValueOf(x.Add(time.Millisecond)))
+	case *model.Cycle:
+		if x == nil {
+			f.Set(reflect.ValueOf(&model.Cycle{Work: 25, Break: 5}))
+		} else {
+			f.Set(reflect.ValueOf(&model.Cycle{Work: x.Work, Break: x.Break + 1}))
+		}
 	default:
 		t.Fatalf("model.Room.%s is a %T: make pageCache compare it, then teach this test to change it",
 			v.Type().Field(i).Name, x)
@@ -85,6 +92,16 @@ func TestPageCacheComparesRoomsByValue(t *testing.T) {
 		r.Description = strp("")
 		if _, ok := c.get(key, []model.Room{r}, ""); ok {
 			t.Fatal(`a "" description reused the body encoded with null`)
+		}
+	})
+
+	t.Run("no cycle against one", func(t *testing.T) {
+		var c pageCache
+		r := sampleRoom()
+		r.Cycle = nil
+		c.put(key, []model.Room{r}, "", body)
+		if _, ok := c.get(key, []model.Room{sampleRoom()}, ""); ok {
+			t.Fatal("a room with a cycle reused the body encoded with none")
 		}
 	})
 

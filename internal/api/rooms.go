@@ -74,6 +74,16 @@ type roomValue struct {
 	isActive, unlisted            bool
 	createdSec                    int64 // CreatedAt as Unix seconds and nanoseconds:
 	createdNsec                   int   // the same instant in any time.Location
+	timerControl                  string
+	cycle                         model.Cycle // the zero Cycle for none (work is never 0)
+}
+
+// cycleOf is a room's cycle by value.
+func cycleOf(c *model.Cycle) model.Cycle {
+	if c == nil {
+		return model.Cycle{}
+	}
+	return *c
 }
 
 // optString is a *string by value: nil and "" differ, as they do in JSON.
@@ -104,7 +114,8 @@ func (v *roomValue) is(r *model.Room) bool {
 		v.category == r.Category && v.micPolicy == r.MicPolicy &&
 		v.maxCapacity == r.MaxCapacity && v.isActive == r.IsActive && v.unlisted == r.Unlisted &&
 		v.description.is(r.Description) && v.createdBy.is(r.CreatedBy) &&
-		v.createdSec == r.CreatedAt.Unix() && v.createdNsec == r.CreatedAt.Nanosecond()
+		v.createdSec == r.CreatedAt.Unix() && v.createdNsec == r.CreatedAt.Nanosecond() &&
+		v.timerControl == r.TimerControl && v.cycle == cycleOf(r.Cycle)
 }
 
 func valueOf(r model.Room) roomValue {
@@ -114,6 +125,7 @@ func valueOf(r model.Room) roomValue {
 		maxCapacity: r.MaxCapacity, currentCapacity: r.CurrentCapacity, isActive: r.IsActive,
 		unlisted:   r.Unlisted,
 		createdSec: r.CreatedAt.Unix(), createdNsec: r.CreatedAt.Nanosecond(),
+		timerControl: r.TimerControl, cycle: cycleOf(r.Cycle),
 	}
 }
 

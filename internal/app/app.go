@@ -115,6 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
+	a.rooms.SetLocal(a.hub) // cycle rooms' phase changes go to this instance's sockets
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil), Logger: log,

@@ -119,10 +119,12 @@ func (e *env) twoInRoom(t *testing.T) (alice, bob auth.Identity, room string, a,
 	return alice, bob, room, a, b
 }
 
-// room creates a room with the given capacity.
+// room creates a room with the given capacity, whose timer anyone in it
+// controls.
 func (e *env) room(t *testing.T, owner auth.Identity, capacity int) string {
 	t.Helper()
-	r, err := e.rooms.CreateRoom(context.Background(), owner.UserID, wire.CreateRoomInput{Name: "Test room", Category: "study", MaxCapacity: &capacity})
+	anyone := "anyone"
+	r, err := e.rooms.CreateRoom(context.Background(), owner.UserID, wire.CreateRoomInput{Name: "Test room", Category: "study", MaxCapacity: &capacity, TimerControl: &anyone})
 	if err != nil {
 		t.Fatal(err)
 	}

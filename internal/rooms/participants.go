@@ -57,6 +57,9 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o protocol.Origi
 		MicPolicy:   "muted",
 		IsActive:    true,
 		CreatedAt:   now,
+		// Nobody created it: it keeps its category's rhythm.
+		TimerControl: model.TimerOwner,
+		Cycle:        CategoryCycle(category),
 	}
 	s.forgetStatus(userID)
 	res, err := s.store.QuickJoin(ctx, userID, prefs.PreferredRoomCategories, fallback, now, now.Add(s.grace), justLeftSince(now))
@@ -275,11 +278,11 @@ func (s *Service) Snapshot(ctx context.Context, roomID string) (wire.Snapshot, e
 	if err != nil {
 		return wire.Snapshot{}, err
 	}
-	t, err := s.store.GetTimer(ctx, roomID)
+	t, err := s.roomTimer(ctx, room)
 	if err != nil {
-		return wire.Snapshot{}, apperr.From(err)
+		return wire.Snapshot{}, err
 	}
-	return wire.Snapshot{Room: wire.FromRoom(room), Participants: ps, Timer: wire.FromTimer(t, s.clock())}, nil
+	return wire.Snapshot{Room: wire.FromRoom(room), Participants: ps, Timer: t}, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -26,9 +26,17 @@ const (
 // MicPolicies are the allowed values of a room's micPolicy.
 var MicPolicies = []string{"muted", "open"}
 
+// TimerControls are the allowed values of a room's timerControl.
+var TimerControls = []string{model.TimerOwner, model.TimerAnyone}
+
+// Visibilities are the allowed values of a room's visibility.
+var Visibilities = []string{wire.VisibilityPublic, wire.VisibilityUnlisted}
+
 // CreateRoom validates in and creates the room. Creating does not join.
-// An unlisted room (in.Unlisted) is left out of the lobby and quick-join;
-// its link (its id) finds and joins it as any room.
+// An unlisted room (visibility "unlisted") is left out of the lobby and
+// quick-join; its link (its id) finds and joins it as any room. Its timer
+// is controlled by its creator unless in.TimerControl says anyone; with a
+// cycle it runs by itself (cycle.go).
 func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateRoomInput) (model.Room, error) {
 	var errs []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
@@ -61,18 +69,49 @@ func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateR
 			errs = append(errs, apperr.FieldError{Field: "micPolicy", Message: "Choose muted or open."})
 		}
 	}
+	rhythm, rhythmErrs := roomRhythm(in)
+	errs = append(errs, rhythmErrs...)
 	if len(errs) > 0 {
 		return model.Room{}, apperr.Fields(errs...)
 	}
 	r, err := s.store.CreateRoom(ctx, model.Room{
 		ID: uuid.NewString(), Name: name, Description: desc, Category: in.Category,
 		MaxCapacity: capacity, MicPolicy: mic, IsActive: true, CreatedBy: &userID, CreatedAt: s.clock(),
-		Unlisted: in.Unlisted != nil && *in.Unlisted,
+		Unlisted: rhythm.Unlisted, TimerControl: rhythm.TimerControl, Cycle: rhythm.Cycle,
 	})
 	if err != nil {
 		return model.Room{}, apperr.From(err)
 	}
 	return r, nil
+}
+
+// roomRhythm validates a new room's visibility, timer control and cycle,
+// and returns them in a model.Room (only those three fields set).
+func roomRhythm(in wire.CreateRoomInput) (model.Room, []apperr.FieldError) {
+	var errs []apperr.FieldError
+	r := model.Room{TimerControl: model.TimerOwner}
+	if in.Visibility != nil {
+		if !slices.Contains(Visibilities, *in.Visibility) {
+			errs = append(errs, apperr.FieldError{Field: "visibility", Message: "Choose public or unlisted."})
+		}
+		r.Unlisted = *in.Visibility == wire.VisibilityUnlisted
+	}
+	if in.TimerControl != nil {
+		if !slices.Contains(TimerControls, *in.TimerControl) {
+			errs = append(errs, apperr.FieldError{Field: "timerControl", Message: "Choose owner or anyone."})
+		}
+		r.TimerControl = *in.TimerControl
+	}
+	if c := in.Cycle; c != nil {
+		if c.Work < MinCycleWork || c.Work > MaxCycleWork {
+			errs = append(errs, apperr.FieldError{Field: "cycle.work", Message: "Work runs from 5 to 240 minutes."})
+		}
+		if c.Break < MinCycleBreak || c.Break > MaxCycleBreak {
+			errs = append(errs, apperr.FieldError{Field: "cycle.break", Message: "A break runs from 1 to 60 minutes."})
+		}
+		r.Cycle = &model.Cycle{Work: c.Work, Break: c.Break}
+	}
+	return r, errs
 }
 
 // GetRoom returns one room.
@@ -100,7 +139,8 @@ func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit 
 }
 
 // StarterRooms are seeded into every database so the lobby is never empty:
-// one per category, with fixed ids so concurrent start-ups insert them once.
+// one per category, with fixed ids so concurrent start-ups insert them once,
+// each with its category's cycle (CategoryCycle).
 func StarterRooms() []model.Room {
 	names := map[string][2]string{
 		"deep-work": {"Deep Work", "Long, quiet stretches on one hard thing."},
@@ -120,6 +160,9 @@ func StarterRooms() []model.Room {
 			MaxCapacity: DefaultCapacity,
 			MicPolicy:   "muted",
 			IsActive:    true,
+			// Nobody created it: with a cycle, nobody controls its timer.
+			TimerControl: model.TimerOwner,
+			Cycle:        CategoryCycle(c),
 			// Fixed, ordered creation times keep the lobby order stable.
 			CreatedAt: time.Date(2024, 1, 1, 0, 0, i, 0, time.UTC),
 		})

@@ -66,6 +66,10 @@ type Options struct {
 	// OutageTolerance overrides seats.OutageTolerance, how long a store
 	// outage an instance's lease survives (tests shorten it).
 	OutageTolerance time.Duration
+	// CycleTicks, when set, replaces the wake-up at each whole minute at
+	// which cycle rooms' phase changes are told (tests tick it after
+	// moving Now).
+	CycleTicks <-chan time.Time
 }
 
 // Service implements every room operation. It is safe for concurrent use.
@@ -84,6 +88,8 @@ type Service struct {
 
 	statuses    *statuses
 	statusFlush time.Duration
+
+	cycles *cycles // rooms with a cycle (cycle.go)
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -101,7 +107,8 @@ func New(o Options) *Service {
 		o.StatusFlush = StatusFlush
 	}
 	s := &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
-		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush}
+		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush,
+		cycles: newCycles(o.CycleTicks)}
 	// When the store answers again after an outage, timers that fell due
 	// meanwhile are completed at once.
 	s.seats = seats.New(seats.Options{Store: o.Store, Logger: o.Logger, Now: o.Now, Grace: o.Grace,
@@ -153,6 +160,9 @@ func (s *Service) Run(ctx context.Context) (err error) {
 		s.log.Warn("rooms: grace at start-up", "err", err)
 	}
 	s.resyncTimers(ctx)
+	cyclesDone := make(chan struct{})
+	go func() { defer close(cyclesDone); s.runCycles(ctx) }()
+	defer func() { <-cyclesDone }()
 	sweep := time.NewTicker(min(sweepEvery, s.grace/4))
 	defer sweep.Stop()
 	resync := time.NewTicker(timerResync)

@@ -37,8 +37,8 @@ const (
 	Reset  TimerAction = "reset"
 )
 
-// StartTimer starts the room's timer; any participant may, and it replaces
-// whatever ran before.
+// StartTimer starts the room's timer, replacing whatever ran before. Who
+// may is changeTimer's rule.
 func (s *Service) StartTimer(ctx context.Context, userID string, in wire.StartTimerInput, o protocol.Origin) (model.Timer, error) {
 	var errs []apperr.FieldError
 	if in.Duration < MinTimer || in.Duration > MaxTimer {
@@ -91,7 +91,9 @@ func remaining(t model.Timer, now time.Time) int {
 
 // changeTimer applies change with compare-and-swap on the timer's version,
 // retrying when another change won, then broadcasts the result. Only
-// participants of the room may change its timer.
+// participants of the room may change its timer, and of those only who
+// the room allows (mayControlTimer): nobody in a room with a cycle, only
+// the creator where timerControl is owner.
 func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string, o protocol.Origin,
 	change func(model.Timer, time.Time) (model.Timer, error)) (model.Timer, error) {
 	if err := checkID(roomID); err != nil {
@@ -103,6 +105,9 @@ func (s *Service) changeTimer(ctx context.Context, userID, roomID, event string,
 	}
 	if err != nil {
 		return model.Timer{}, apperr.From(err)
+	}
+	if err := s.mayControlTimer(ctx, userID, roomID); err != nil {
+		return model.Timer{}, err
 	}
 	for range casAttempts {
 		old, err := s.store.GetTimer(ctx, roomID)
@@ -235,6 +240,12 @@ func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version i
 		s.schedule(roomID, version, &ms)
 		return nil
 	}
+	// A timer left running in a room that now has a cycle (stored before
+	// the room had one) ends silently: the cycle is the room's timer.
+	r, err := s.rhythmOf(ctx, roomID)
+	if err != nil {
+		return err
+	}
 	next := model.Timer{RoomID: roomID, State: "idle", By: t.By, Version: version + 1}
 	if err := s.store.SaveTimer(ctx, next, version); err != nil {
 		if errors.Is(err, model.ErrConflict) {
@@ -247,6 +258,9 @@ func (s *Service) tryCompleteTimer(ctx context.Context, roomID string, version i
 		delete(s.timers, roomID)
 	}
 	s.mu.Unlock()
+	if r.cycle != nil {
+		return nil
+	}
 	s.publish(ctx, newEvent(roomID, protocol.EvTimerCompleted, wire.TimerCompleted{RoomID: roomID, Type: t.Type, Version: next.Version}, protocol.Origin{}))
 	return nil
 }

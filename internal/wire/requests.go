@@ -13,8 +13,14 @@ type CreateRoomInput struct {
 	Category    string  `json:"category"`
 	MaxCapacity *int    `json:"maxCapacity"`
 	MicPolicy   *string `json:"micPolicy"`
-	// Unlisted asks for a room only its link finds (default false).
-	Unlisted *bool `json:"unlisted"`
+	// Visibility is "public" (the default) or "unlisted": a room only its
+	// link finds.
+	Visibility *string `json:"visibility"`
+	// TimerControl is "owner" (the default) or "anyone".
+	TimerControl *string `json:"timerControl"`
+	// Cycle is the room's rhythm ({work 5–240, break 1–60} minutes), or
+	// null/absent for a timer people control.
+	Cycle *Cycle `json:"cycle"`
 }
 
 // StartSessionInput opens a focus session.

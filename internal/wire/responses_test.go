@@ -17,7 +17,7 @@ func TestResponseShapes(t *testing.T) {
 	participant := FromParticipant(model.Participant{RoomID: "r1", UserID: "u1", DisplayName: "Quiet Heron", Status: "working", JoinedAt: at})
 	const (
 		userJSON        = `{"id":"u1","displayName":"Quiet Heron","avatarUrl":null,"createdAt":"2025-03-12T09:00:05.123Z"}`
-		roomJSON        = `{"id":"r1","name":"Study","description":null,"category":"study","maxCapacity":4,"currentCapacity":1,"micPolicy":"muted","isActive":true,"createdBy":null,"createdAt":"2025-03-12T09:00:05.123Z"}`
+		roomJSON        = `{"id":"r1","name":"Study","description":null,"category":"study","maxCapacity":4,"currentCapacity":1,"micPolicy":"muted","isActive":true,"createdBy":null,"createdAt":"2025-03-12T09:00:05.123Z","timerControl":"owner","cycle":null,"visibility":"public"}`
 		sessionJSON     = `{"id":"s1","roomId":"r1","userId":"u1","startedAt":"2025-03-12T09:00:05.123Z","endedAt":null,"durationMinutes":null,"goals":[],"achievements":[],"progress":10,"rating":null,"shareGoals":false,"isCompleted":false,"plannedMinutes":null}`
 		participantJSON = `{"id":"u1","displayName":"Quiet Heron","avatarUrl":null,"status":"working","joinedAt":"2025-03-12T09:00:05.123Z","focus":null,"media":{"camera":false,"mic":false,"watching":false}}`
 		idleTimerJSON   = `"state":"idle","type":null,"duration":0,"remaining":0,"endsAt":null,"by":null,"version":0`

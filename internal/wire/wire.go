@@ -81,19 +81,46 @@ type Room struct {
 	IsActive        bool    `json:"isActive"`
 	CreatedBy       *string `json:"createdBy"`
 	CreatedAt       Time    `json:"createdAt"`
-	// Unlisted is sent only when true: listed rooms (every lobby room)
-	// encode as they did before unlisted rooms existed.
-	Unlisted bool `json:"unlisted,omitempty"`
+	// TimerControl says who controls the timer of a room without a
+	// cycle: "owner" (its creator) or "anyone".
+	TimerControl string `json:"timerControl"`
+	// Cycle is the room's clock-aligned rhythm, or null.
+	Cycle *Cycle `json:"cycle"`
+	// Visibility is "public" (listed, quick-join may pick it) or
+	// "unlisted" (its link alone finds it).
+	Visibility string `json:"visibility"`
 }
+
+// Cycle is a room's rhythm in minutes: work, then break, back to back.
+type Cycle struct {
+	Work  int `json:"work"`
+	Break int `json:"break"`
+}
+
+// The values of Room.Visibility.
+const (
+	VisibilityPublic   = "public"
+	VisibilityUnlisted = "unlisted"
+)
 
 // FromRoom converts a model room.
 func FromRoom(r model.Room) Room {
-	return Room{
+	w := Room{
 		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category,
 		MaxCapacity: r.MaxCapacity, CurrentCapacity: r.CurrentCapacity, MicPolicy: r.MicPolicy,
 		IsActive: r.IsActive, CreatedBy: r.CreatedBy, CreatedAt: Time(r.CreatedAt),
-		Unlisted: r.Unlisted,
+		TimerControl: r.TimerControl, Visibility: VisibilityPublic,
 	}
+	if w.TimerControl == "" {
+		w.TimerControl = model.TimerOwner
+	}
+	if r.Cycle != nil {
+		w.Cycle = &Cycle{Work: r.Cycle.Work, Break: r.Cycle.Break}
+	}
+	if r.Unlisted {
+		w.Visibility = VisibilityUnlisted
+	}
+	return w
 }
 
 // Session is a focus session. Goals and Achievements are omitted (null)

@@ -123,10 +123,13 @@ func TestFromRoom(t *testing.T) {
 	t.Parallel()
 	r := model.Room{ID: "r1", Name: "Deep work", Category: "deep-work", MaxCapacity: 8, CurrentCapacity: 3, MicPolicy: "muted", IsActive: true, CreatedAt: at}
 	golden(t, "seeded room", FromRoom(r),
-		`{"id":"r1","name":"Deep work","description":null,"category":"deep-work","maxCapacity":8,"currentCapacity":3,"micPolicy":"muted","isActive":true,"createdBy":null,"createdAt":"2025-03-12T09:00:05.123Z"}`)
+		`{"id":"r1","name":"Deep work","description":null,"category":"deep-work","maxCapacity":8,"currentCapacity":3,"micPolicy":"muted","isActive":true,"createdBy":null,"createdAt":"2025-03-12T09:00:05.123Z","timerControl":"owner","cycle":null,"visibility":"public"}`)
 	r.Description, r.CreatedBy, r.IsActive, r.MicPolicy = ptr("Shh <b>"), ptr("u1"), false, "open"
 	golden(t, "a person's closed room", FromRoom(r),
-		`{"id":"r1","name":"Deep work","description":"Shh \u003cb\u003e","category":"deep-work","maxCapacity":8,"currentCapacity":3,"micPolicy":"open","isActive":false,"createdBy":"u1","createdAt":"2025-03-12T09:00:05.123Z"}`)
+		`{"id":"r1","name":"Deep work","description":"Shh \u003cb\u003e","category":"deep-work","maxCapacity":8,"currentCapacity":3,"micPolicy":"open","isActive":false,"createdBy":"u1","createdAt":"2025-03-12T09:00:05.123Z","timerControl":"owner","cycle":null,"visibility":"public"}`)
+	r.TimerControl, r.Cycle, r.Unlisted = model.TimerAnyone, &model.Cycle{Work: 50, Break: 10}, true
+	golden(t, "an unlisted room with a cycle", FromRoom(r),
+		`{"id":"r1","name":"Deep work","description":"Shh \u003cb\u003e","category":"deep-work","maxCapacity":8,"currentCapacity":3,"micPolicy":"open","isActive":false,"createdBy":"u1","createdAt":"2025-03-12T09:00:05.123Z","timerControl":"anyone","cycle":{"work":50,"break":10},"visibility":"unlisted"}`)
 }
 
 // A session's owner sees goals and achievements always, as lists even
