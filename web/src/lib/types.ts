@@ -79,6 +79,8 @@ export interface Session {
   rating: number | null;
   shareGoals: boolean;
   isCompleted: boolean;
+  /** The block's planned length in minutes (null: open-ended). */
+  plannedMinutes?: number | null;
 }
 
 export interface SessionList {

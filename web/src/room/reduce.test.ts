@@ -93,7 +93,10 @@ describe('reduce', () => {
 
   it('shows focus progress, and goals only when shared', () => {
     let s = reduce(joined(), 'focus-session-started', { roomId: 'r1', session: session() })!;
-    expect(s.participants.find((p) => p.id === 'bb')?.focus).toEqual({ sessionId: 's1', startedAt: session().startedAt, progress: 0 });
+    expect(s.participants.find((p) => p.id === 'bb')?.focus).toEqual({ sessionId: 's1', startedAt: session().startedAt, progress: 0, plannedMinutes: null });
+    // The block's length reaches the tile, so everyone sees the time left in it.
+    const planned = reduce(joined(), 'focus-session-started', { roomId: 'r1', session: session({ plannedMinutes: 25 }) })!;
+    expect(planned.participants.find((p) => p.id === 'bb')?.focus?.plannedMinutes).toBe(25);
     s = reduce(s, 'focus-session-updated', { roomId: 'r1', session: session({ progress: 60, shareGoals: true }) })!;
     expect(s.participants.find((p) => p.id === 'bb')?.focus).toMatchObject({ progress: 60, goals: ['write'] });
     s = reduce(s, 'focus-session-completed', { roomId: 'r1', session: session({ isCompleted: true, endedAt: '2024-01-01T01:00:00.000Z' }) })!;

@@ -38,7 +38,7 @@ function uniqueById(list: Participant[]): Participant[] {
 /** focusOf is how a session shows on its owner's tile (null once it ended). */
 function focusOf(s: Session): Focus | null {
   if (s.endedAt || s.isCompleted) return null;
-  const focus: Focus = { sessionId: s.id, startedAt: s.startedAt, progress: s.progress };
+  const focus: Focus = { sessionId: s.id, startedAt: s.startedAt, progress: s.progress, plannedMinutes: s.plannedMinutes ?? null };
   if (s.shareGoals && s.goals?.length) focus.goals = s.goals;
   return focus;
 }
