@@ -399,7 +399,7 @@ func TestTimerDueDuringPostgresOutageCompletes(t *testing.T) {
 	t.Parallel()
 	e := twoInstances(t)
 	alice, bob := signUp(t, e.a), signUp(t, e.b)
-	room := firstRoom(t, alice)
+	room := anyoneRoom(t, alice)
 	ca, cb := wstest.Dial(t, wsOf(e.a), alice.token), wstest.Dial(t, wsOf(e.b), bob.token)
 	ca.Join(room)
 	cb.Join(room)
