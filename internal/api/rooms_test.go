@@ -86,6 +86,17 @@ func TestRoomErrors(t *testing.T) {
 			{name: "unknown mic policy", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "micPolicy": "loud"}, field: "micPolicy"},
 			{name: "unknown field", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "owner": "me"}, field: "owner"},
 			{name: "name a number", method: "POST", path: "/api/rooms", body: map[string]any{"name": 5, "category": "study"}, field: "name"},
+			{name: "the old unlisted flag", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "unlisted": true}, field: "unlisted"},
+			{name: "unknown visibility", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "visibility": "private"}, field: "visibility"},
+			{name: "visibility a boolean", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "visibility": true}, field: "visibility"},
+			{name: "unknown timer control", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "timerControl": "everyone"}, field: "timerControl"},
+			{name: "work too short", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "cycle": map[string]any{"work": 4, "break": 5}}, field: "cycle.work"},
+			{name: "work too long", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "cycle": map[string]any{"work": 241, "break": 5}}, field: "cycle.work"},
+			{name: "no break", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "cycle": map[string]any{"work": 25, "break": 0}}, field: "cycle.break"},
+			{name: "break too long", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "cycle": map[string]any{"work": 25, "break": 61}}, field: "cycle.break"},
+			{name: "cycle missing break", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "cycle": map[string]any{"work": 25}}, field: "cycle.break"},
+			{name: "cycle with an unknown field", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "cycle": map[string]any{"work": 25, "break": 5, "long": 15}}, field: "long"},
+			{name: "cycle a number", method: "POST", path: "/api/rooms", body: map[string]any{"name": "A", "category": "study", "cycle": 25}, field: "cycle"},
 			{name: "get malformed id", method: "GET", path: "/api/rooms/not-a-uuid", status: 404, code: "not_found"},
 			{name: "get unknown id", method: "GET", path: "/api/rooms/" + unknownID, status: 404, code: "not_found"},
 			{name: "join malformed id", method: "POST", path: "/api/rooms/%00/join", status: 404, code: "not_found"},
@@ -122,6 +133,15 @@ func TestCreateAndGetRoom(t *testing.T) {
 		full := me.createRoom(t, map[string]any{"name": "Open mic", "description": "Talk allowed", "category": "creative", "maxCapacity": 50, "micPolicy": "open"})
 		if full.Description == nil || *full.Description != "Talk allowed" || full.MaxCapacity != 50 || full.MicPolicy != "open" {
 			t.Errorf("created %+v", full)
+		}
+		// A created room: timer controlled by its creator, no cycle, public.
+		if r.TimerControl != "owner" || r.Cycle != nil || r.Visibility != "public" {
+			t.Errorf("created room's rhythm: %+v", r)
+		}
+		for _, field := range []string{`"timerControl":"owner"`, `"cycle":null`, `"visibility":"public"`} {
+			if !strings.Contains(string(res.body), field) {
+				t.Errorf("created room %s lacks %s", res.body, field)
+			}
 		}
 		// Creating does not join: the creator can start no session there.
 		me.do(t, "POST", "/api/sessions", map[string]any{"roomId": r.ID}).problem(t, http.StatusConflict, "not_in_room")
@@ -338,6 +358,54 @@ func TestQuickJoin(t *testing.T) {
 		}
 		if fresh.CurrentCapacity != 1 || !fresh.IsActive {
 			t.Errorf("fallback room %+v", fresh)
+		}
+	})
+}
+
+// A room's rhythm: POST /api/rooms takes visibility, timerControl and a
+// cycle, and every room read shows them; starter rooms have their
+// category's cycle and no creator.
+func TestRoomRhythm(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *testEnv) {
+		me := e.signup(t)
+		r := me.createRoom(t, map[string]any{"name": "Pomodoro", "category": "study",
+			"visibility": "unlisted", "timerControl": "anyone", "cycle": map[string]any{"work": 240, "break": 60}})
+		if r.Visibility != "unlisted" || r.TimerControl != "anyone" || r.Cycle == nil || *r.Cycle != (wire.Cycle{Work: 240, Break: 60}) {
+			t.Fatalf("created %+v", r)
+		}
+		if got := me.room(t, r.ID); !reflect.DeepEqual(got, r) {
+			t.Errorf("GET %+v, want %+v", got, r)
+		}
+		if got := me.join(t, r.ID); got.Cycle == nil || *got.Cycle != *r.Cycle || got.TimerControl != "anyone" || got.Visibility != "unlisted" {
+			t.Errorf("join %+v", got)
+		}
+		nulls := me.createRoom(t, map[string]any{"name": "Defaults", "category": "admin", "visibility": nil, "timerControl": nil, "cycle": nil})
+		if nulls.Visibility != "public" || nulls.TimerControl != "owner" || nulls.Cycle != nil {
+			t.Errorf("nulls give the defaults: %+v", nulls)
+		}
+		shortest := me.createRoom(t, map[string]any{"name": "Sprints", "category": "chores", "cycle": map[string]any{"work": 5, "break": 1}})
+		if shortest.Cycle == nil || *shortest.Cycle != (wire.Cycle{Work: 5, Break: 1}) || shortest.TimerControl != "owner" {
+			t.Errorf("shortest cycle %+v", shortest)
+		}
+		var page wire.RoomPage
+		me.do(t, "GET", "/api/rooms?limit=100", nil).want(t, http.StatusOK).decode(t, &page)
+		starters := 0
+		for _, l := range page.Rooms {
+			if l.CreatedBy != nil {
+				continue
+			}
+			starters++
+			want := wire.Cycle{Work: 25, Break: 5}
+			if l.Category == "deep-work" {
+				want = wire.Cycle{Work: 50, Break: 10}
+			}
+			if l.Cycle == nil || *l.Cycle != want || l.TimerControl != "owner" || l.Visibility != "public" {
+				t.Errorf("starter room %s: %+v", l.Category, l)
+			}
+		}
+		if starters != len(rooms.StarterRooms()) {
+			t.Errorf("%d starter rooms listed", starters)
 		}
 	})
 }
