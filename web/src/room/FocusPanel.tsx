@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { Dialog } from '../components/Dialog';
+import { signal } from '@preact/signals';
+import { useState } from 'preact/hooks';
 import { FormError } from '../components/Field';
 import { UserText } from '../components/UserText';
 import { CheckIcon, CloseIcon, PlusIcon } from '../components/icons';
@@ -7,48 +7,106 @@ import { fieldMap } from '../lib/api';
 import type { Session } from '../lib/types';
 import { SocketError } from '../realtime/client';
 import { announce } from '../state/announce';
-import { completeFocus, mySession, setProgress, startFocus } from '../state/room';
-import { MAX_GOAL_LENGTH, MAX_GOALS, achievementsFrom, fieldsToInputs } from './focus';
+import { rt } from '../state/realtime';
+import { mySession, room, secondsLeft, setProgress, startFocus } from '../state/room';
+import { prefs } from '../state/user';
+import { CheckIn } from './CheckIn';
+import { MAX_GOAL_LENGTH, MAX_GOALS, fieldsToInputs } from './focus';
+import { OWN_LENGTHS, defaultLength, plannedFor, roomBlockMinutes, type Length } from './loop';
+import { blockLeft, blockStarted, breakLeft, dispatch, loop, loopPhase, startingBlock, toggleSound } from './loopState';
+import { formatClock } from './timer';
 
+/** The last check-in's outcome ("Nice work: 25 minutes of focus."), shown through the break and "Another block?". */
+const outcome = signal<string | null>(null);
 
-/** FocusPanel is my focus session: goals before, progress during, a check-in at the end. */
+const TITLES = {
+  plan: 'What will you work on?',
+  again: 'Another block?',
+  block: 'Your block',
+  done: 'Block done',
+  checkin: 'Your block',
+  break: 'Break',
+} as const;
+
+/**
+ * FocusPanel is my focus loop: what I will work on and for how long (one
+ * click starts the session and my block together), the block counting down,
+ * a calm "Block done" with the check-in, a short break, another block.
+ */
 export function FocusPanel() {
-  const [done, setDone] = useState<string | null>(null);
-  const doneRef = useRef<HTMLParagraphElement>(null);
+  const ph = loopPhase.value;
   const s = mySession.value;
-  // The Complete button is gone once the session is: keep keyboard focus here, on the outcome.
-  useEffect(() => {
-    if (done) doneRef.current?.focus();
-  }, [done]);
+  const done = ph === 'done';
   return (
-    <section aria-labelledby="focus-title" class="card p-3 sm:p-5">
-      <h2 id="focus-title" class="mb-2 text-lg font-bold sm:mb-3">{s ? 'Your focus session' : 'Focus session'}</h2>
-      {done && !s && <p ref={doneRef} tabIndex={-1} class="mb-3 font-semibold" data-testid="focus-done">{done}</p>}
-      {s ? <ActiveFocus session={s} onDone={setDone} /> : <StartFocus onStart={() => setDone(null)} />}
+    <section
+      aria-labelledby="focus-title"
+      data-testid="focus-panel"
+      data-phase={ph}
+      class={`card p-3 transition-colors duration-500 sm:p-5 ${done ? 'border-2 border-accent bg-accent-soft' : ''}`}
+    >
+      <div class="mb-2 flex items-start justify-between gap-2 sm:mb-3">
+        <h2 id="focus-title" class="text-lg font-bold" data-testid="focus-title">{TITLES[ph]}</h2>
+        {(ph === 'block' || ph === 'done') && s?.plannedMinutes ? <SoundSwitch /> : null}
+      </div>
+      {(ph === 'break' || ph === 'again') && outcome.value && <p class="mb-3 font-semibold" data-testid="focus-done">{outcome.value}</p>}
+      {(ph === 'plan' || ph === 'again') && <PlanBlock key={ph} />}
+      {ph === 'block' && s && <Block session={s} />}
+      {(ph === 'done' || ph === 'checkin') && s && (
+        <>
+          {done && (
+            <p role="status" class="mb-3 flex items-center gap-2 font-semibold" data-testid="block-done">
+              <CheckIcon size={20} /> {s.plannedMinutes} minutes of focus. Time for a check-in.
+            </p>
+          )}
+          <CheckIn session={s} early={!done} onDone={(t) => (outcome.value = t)} />
+        </>
+      )}
+      {ph === 'break' && <BreakTime />}
     </section>
   );
 }
 
-function StartFocus({ onStart }: { onStart: () => void }) {
-  const [goals, setGoals] = useState<string[]>(['']);
-  const [share, setShare] = useState(false);
+/** SoundSwitch mutes or unmutes the end-of-block chime, right where it plays. */
+function SoundSwitch() {
+  const on = prefs.value.notificationSettings.sound;
+  return (
+    <button type="button" role="switch" aria-checked={on} class="btn btn-quiet min-h-11 shrink-0 px-2 text-sm" data-testid="block-sound" onClick={toggleSound}>
+      {on ? 'Chime on' : 'Chime off'}
+    </button>
+  );
+}
+
+/** PlanBlock: goals (one line is enough), share or not, a length, and one button that starts it all. */
+function PlanBlock() {
+  const last = loop.value;
+  const [goals, setGoals] = useState<string[]>(last.goals.length ? last.goals : ['']);
+  const [share, setShare] = useState(last.share);
+  const timer = room.value?.timer;
+  void secondsLeft.value; // follow the room's phase as it counts down
+  const roomMinutes = timer ? roomBlockMinutes(timer, rt.clock.now()) : null;
+  const [picked, setPicked] = useState<Length | null>(null);
+  const length = picked ?? defaultLength(last.length, roomMinutes);
+  const minutes = plannedFor(length, roomMinutes);
   const [errors, setErrors] = useState<Record<number, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const offline = rt.state.value !== 'open';
 
   const setGoal = (i: number, v: string) => setGoals((g) => g.map((x, j) => (j === i ? v : x)));
 
   async function submit(e: Event) {
     e.preventDefault();
+    startingBlock(); // on this click: the chime may play later, notifications are asked for once
     const sentFrom: number[] = [];
     const sent = goals.flatMap((g, i) => (g.trim() ? (sentFrom.push(i), [g.trim()]) : []));
     setBusy(true);
     setErrors({});
     setFormError(null);
     try {
-      await startFocus(sent, share);
-      onStart();
-      announce('Focus session started.');
+      await startFocus(sent, share, minutes);
+      blockStarted({ type: 'started', goals: sent, share, length });
+      outcome.value = null;
+      announce(`Your ${minutes}-minute block started.`);
     } catch (err) {
       if (err instanceof SocketError && err.code === 'invalid') {
         const fields = fieldMap(err.errors);
@@ -56,21 +114,21 @@ function StartFocus({ onStart }: { onStart: () => void }) {
         setErrors(byInput);
         const first = Object.keys(byInput)[0];
         if (first !== undefined) document.getElementById(`goal-${first}`)?.focus();
-        else setFormError(fields.goals ?? fields.shareGoals ?? err.message);
+        else setFormError(fields.goals ?? fields.shareGoals ?? fields.plannedMinutes ?? err.message);
       }
     } finally {
       setBusy(false);
     }
   }
 
+  const lengths: Length[] = [...(roomMinutes !== null ? (['room'] as const) : []), ...OWN_LENGTHS];
   return (
     <form noValidate onSubmit={submit}>
-      <p class="mb-3 text-sm text-muted">What would you like to work on? Small steps count.</p>
       <FormError message={formError} />
-      <ol class="mb-2 space-y-2">
+      <ol class="mb-1 space-y-2">
         {goals.map((g, i) => (
           <li key={i}>
-            <label for={`goal-${i}`} class="sr-only">Goal {i + 1}</label>
+            <label for={`goal-${i}`} class="sr-only">{i === 0 ? 'What will you work on?' : `Goal ${i + 1}`}</label>
             <div class="flex gap-2">
               <input
                 id={`goal-${i}`}
@@ -78,7 +136,7 @@ function StartFocus({ onStart }: { onStart: () => void }) {
                 dir="auto"
                 value={g}
                 maxLength={MAX_GOAL_LENGTH}
-                placeholder={i === 0 ? 'e.g. Reply to two emails' : ''}
+                placeholder={i === 0 ? 'One line is enough' : ''}
                 aria-invalid={errors[i] ? 'true' : undefined}
                 aria-describedby={errors[i] ? `goal-${i}-error` : undefined}
                 data-testid="goal-input"
@@ -94,34 +152,57 @@ function StartFocus({ onStart }: { onStart: () => void }) {
           </li>
         ))}
       </ol>
-      {goals.length < MAX_GOALS && (
-        <button type="button" class="btn btn-quiet mb-3 text-sm" data-testid="add-goal" onClick={() => setGoals((g) => [...g, ''])}>
-          <PlusIcon size={18} /> Add a goal
-        </button>
-      )}
-      <label class="choice mb-4">
-        <input type="checkbox" checked={share} data-testid="share-goals" onChange={(e) => setShare(e.currentTarget.checked)} />
-        Share goals with the room
-      </label>
-      <button type="submit" class="btn btn-primary w-full sm:w-auto" disabled={busy} data-testid="start-focus">
-        {busy ? 'Starting…' : 'Start focus session'}
+      <div class="mb-2 flex flex-wrap items-center gap-x-2">
+        <label class="choice mr-auto">
+          <input type="checkbox" checked={share} data-testid="share-goals" onChange={(e) => setShare(e.currentTarget.checked)} />
+          Share with the room
+        </label>
+        {goals.length < MAX_GOALS && (
+          <button type="button" class="btn btn-quiet px-2 text-sm" data-testid="add-goal" onClick={() => setGoals((g) => [...g, ''])}>
+            <PlusIcon size={18} /> Add another goal
+          </button>
+        )}
+      </div>
+      <fieldset class="mb-3">
+        <legend class="label">How long?</legend>
+        <div class="grid grid-cols-3 gap-1.5">
+          {lengths.map((l) => (
+            <label key={l} class={`seg min-w-0 px-1 text-sm ${l === 'room' ? 'col-span-3' : ''}`}>
+              <input type="radio" name="block-length" class="sr-only" checked={length === l} data-testid={`length-${l}`} onChange={() => setPicked(l)} />
+              {l === 'room' ? `With the room · ${roomMinutes} min` : `${l} min`}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {offline && <p class="hint mb-2" data-testid="start-offline">You're offline, so a block can't start yet. It can once you're back.</p>}
+      <button type="submit" class="btn btn-primary btn-lg w-full" disabled={busy || offline} data-testid="start-focus">
+        {busy ? 'Starting…' : `Start a ${minutes}-minute block`}
       </button>
     </form>
   );
 }
 
-function ActiveFocus({ session, onDone }: { session: Session; onDone: (text: string) => void }) {
-  const [open, setOpen] = useState(false);
+/** Block is my block counting down, with what I said I'd do. */
+function Block({ session }: { session: Session }) {
+  const left = blockLeft.value;
   return (
     <>
+      {left !== null ? (
+        <p class="mb-2">
+          <span class="block text-4xl font-bold tabular-nums leading-none" data-testid="block-remaining">{formatClock(left)}</span>
+          <span class="text-sm text-muted">left of your {session.plannedMinutes} minutes</span>
+        </p>
+      ) : (
+        <p class="mb-2 text-sm text-muted" data-testid="block-remaining">An open-ended block.</p>
+      )}
       {session.goals.length > 0 ? (
         <ul class="mb-1 list-disc space-y-1 pl-5">
           {session.goals.map((g, i) => <li key={i} data-testid="my-goal"><UserText text={g} /></li>)}
         </ul>
       ) : (
-        <p class="mb-1">No goals written down. That's fine.</p>
+        <p class="mb-1" data-testid="my-goal">No goals written down. That's fine.</p>
       )}
-      <p class="hint mb-4">{session.shareGoals ? 'The room can see your goals.' : 'Only you can see your goals.'}</p>
+      <p class="hint mb-3">{session.shareGoals ? 'The room can see your goals.' : 'Only you can see your goals.'}</p>
       <label for="focus-progress" class="label">How far along are you? <span class="tabular-nums">{session.progress}%</span></label>
       <input
         id="focus-progress"
@@ -131,111 +212,28 @@ function ActiveFocus({ session, onDone }: { session: Session; onDone: (text: str
         step={5}
         value={session.progress}
         aria-valuetext={`${session.progress}%`}
-        class="mb-4 h-11 w-full"
+        class="mb-3 h-11 w-full"
         data-testid="progress-slider"
         onInput={(e) => setProgress(Number(e.currentTarget.value))}
       />
-      <button type="button" class="btn btn-primary" data-testid="complete-session" onClick={() => setOpen(true)}>
-        <CheckIcon size={18} /> Complete
+      <button type="button" class="btn" data-testid="complete-session" onClick={() => dispatch({ type: 'check-in' })}>
+        <CheckIcon size={18} /> {left === null ? 'Complete' : 'Finish early'}
       </button>
-      <CompleteDialog open={open} session={session} onClose={() => setOpen(false)} onDone={onDone} />
     </>
   );
 }
 
-const RATINGS = ['Not much', 'A little', 'Somewhat', 'Mostly', 'Very'];
-
-function CompleteDialog({ open, session, onClose, onDone }: {
-  open: boolean;
-  session: Session;
-  onClose: () => void;
-  onDone: (text: string) => void;
-}) {
-  const [ticked, setTicked] = useState<boolean[]>([]);
-  const [other, setOther] = useState('');
-  const [rating, setRating] = useState<number | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      const s = await completeFocus(achievementsFrom(session.goals, ticked, other), rating);
-      const minutes = s.durationMinutes ?? 0;
-      const text = minutes > 0 ? `Nice work: ${minutes} ${minutes === 1 ? 'minute' : 'minutes'} of focus.` : 'Nice work. Saved.';
-      onDone(text);
-      announce(text);
-      onClose();
-    } catch (err) {
-      if (err instanceof SocketError && err.code === 'invalid') {
-        const f = fieldMap(err.errors);
-        const achievement = Object.entries(f).find(([k]) => k.startsWith('achievements'))?.[1];
-        setErrors({ ...(achievement ? { achievements: achievement } : {}), ...(f.rating ? { rating: f.rating } : {}) });
-      } else {
-        onClose(); // the room's notice says what went wrong
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
-
+/** BreakTime is the short break after a check-in; skipping it goes straight to "Another block?". */
+function BreakTime() {
   return (
-    <Dialog open={open} onClose={onClose} labelledBy="complete-title" testId="complete-dialog">
-      <form noValidate onSubmit={submit}>
-        <h2 id="complete-title" class="mb-4 text-xl font-bold">What did you get done?</h2>
-        {session.goals.length > 0 && (
-          <fieldset class="mb-4">
-            <legend class="label">Your goals</legend>
-            {session.goals.map((g, i) => (
-              <label key={i} class="choice">
-                <input
-                  type="checkbox"
-                  checked={!!ticked[i]}
-                  onChange={(e) => {
-                    const on = e.currentTarget.checked;
-                    setTicked((t) => { const n = [...t]; n[i] = on; return n; });
-                  }}
-                />
-                <UserText class="min-w-0" text={g} />
-              </label>
-            ))}
-          </fieldset>
-        )}
-        <label for="achievements-other" class="label">{session.goals.length ? 'Anything else?' : 'In your own words'} <span class="font-normal text-muted">(optional, one per line)</span></label>
-        <textarea
-          id="achievements-other"
-          class="field mb-1"
-          dir="auto"
-          rows={3}
-          value={other}
-          aria-invalid={errors.achievements ? 'true' : undefined}
-          aria-describedby={errors.achievements ? 'achievements-error' : undefined}
-          data-testid="achievements"
-          onInput={(e) => setOther(e.currentTarget.value)}
-        />
-        {errors.achievements && <p id="achievements-error" class="field-error">{errors.achievements}</p>}
-        <fieldset class="mb-5 mt-4" aria-describedby={errors.rating ? 'rating-error' : undefined}>
-          <legend class="label">How focused were you?</legend>
-          <div class="grid grid-cols-[repeat(auto-fit,minmax(4.5rem,1fr))] gap-1.5">
-            {RATINGS.map((text, i) => (
-              <label key={i} class="seg min-w-0 flex-col gap-0 px-0.5 text-center text-xs leading-tight">
-                <input type="radio" name="rating" class="sr-only" checked={rating === i + 1} data-testid={`rating-${i + 1}`} onChange={() => setRating(i + 1)} />
-                <span class="text-base">{i + 1}</span>
-                {text}
-              </label>
-            ))}
-          </div>
-          {errors.rating && <p id="rating-error" class="field-error">{errors.rating}</p>}
-        </fieldset>
-        <div class="flex flex-wrap justify-end gap-2">
-          <button type="button" class="btn btn-quiet" onClick={onClose}>Not yet</button>
-          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="complete-submit">
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <>
+      <p class="mb-3">
+        <span class="block text-4xl font-bold tabular-nums leading-none" data-testid="break-remaining">{formatClock(breakLeft.value)}</span>
+        <span class="text-sm text-muted">Stretch, drink some water, look away from the screen.</span>
+      </p>
+      <button type="button" class="btn" data-testid="skip-break" onClick={() => dispatch({ type: 'skip-break' })}>
+        Skip the break
+      </button>
+    </>
   );
 }

@@ -1,13 +1,17 @@
+import { signal } from '@preact/signals';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Dialog } from '../components/Dialog';
 import { FormError } from '../components/Field';
 import { UserText } from '../components/UserText';
 import { PauseIcon, PlayIcon, ResetIcon } from '../components/icons';
 import { fieldMap } from '../lib/api';
 import { primeAudio } from '../lib/alerts';
-import type { Participant, Timer, TimerType } from '../lib/types';
+import type { Cycle, Participant, Room, Timer, TimerType } from '../lib/types';
 import { SocketError } from '../realtime/client';
-import { lastDone, secondsLeft, timerActions } from '../state/room';
-import { prefs } from '../state/user';
+import { rt } from '../state/realtime';
+import { lastDone, room, secondsLeft, timerActions } from '../state/room';
+import { prefs, user } from '../state/user';
+import { needsConfirm, nextBlockAt, rhythmText, timerRule } from './loop';
 import { doneText, formatClock } from './timer';
 
 const PRESETS: Array<{ minutes: number; type: TimerType }> = [
@@ -19,34 +23,87 @@ const PRESETS: Array<{ minutes: number; type: TimerType }> = [
 
 const DEFAULT_SECONDS = 25 * 60;
 
-function label(t: Timer, done: TimerType | null): string {
-  if (t.state === 'idle') return done ? doneText(done) : 'No timer running. Start one for the room.';
-  const kind = t.type === 'break' ? 'Break' : 'Focus';
+function label(t: Timer, done: TimerType | null, canStart: boolean): string {
+  if (t.state === 'idle') return done ? doneText(done) : canStart ? 'No room timer running.' : 'No room timer running. Your block is yours either way.';
+  const kind = t.type === 'break' ? 'Room · Break' : 'Room · Focus';
   return t.state === 'paused' ? `${kind} · paused` : kind;
 }
 
-/** run calls a timer action; a failure shows in the room's notice, so it is dropped here. */
+/** A timer change waiting for "Change it for everyone" (others work under the timer). */
+const pending = signal<(() => Promise<unknown>) | null>(null);
+
+/**
+ * run calls a timer action, after a confirmation when others are working
+ * under the timer it changes; a failure shows in the room's notice, so it is
+ * dropped here.
+ */
 function run(action: () => Promise<unknown>) {
   if (prefs.value.notificationSettings.sound) primeAudio(); // a click may unlock the end chime
+  const r = room.value;
+  const me = user.value?.id;
+  if (r && me && needsConfirm(r.room, r.timer, r.participants, me)) {
+    pending.value = action;
+    return;
+  }
   action().catch(() => {});
 }
 
-/** TimerPanel is the room's shared timer: large, on top, the same for everyone. */
-export function TimerPanel({ timer, participants, meId }: { timer: Timer; participants: Participant[]; meId: string }) {
+/** ConfirmChange asks before changing a timer others are working under. */
+function ConfirmChange({ others }: { others: number }) {
+  const action = pending.value;
+  const close = () => (pending.value = null);
+  return (
+    <Dialog open={action !== null} onClose={close} labelledBy="timer-confirm-title" testId="timer-confirm-dialog">
+      <h2 id="timer-confirm-title" class="mb-2 text-xl font-bold">Change the timer for everyone?</h2>
+      <p class="mb-5">{others === 1 ? '1 other person is' : `${others} other people are`} working with this timer right now.</p>
+      <div class="flex flex-wrap justify-end gap-2">
+        <button type="button" class="btn btn-quiet" data-testid="timer-confirm-cancel" onClick={close}>Leave it</button>
+        <button
+          type="button"
+          class="btn btn-primary"
+          data-testid="timer-confirm"
+          onClick={() => {
+            close();
+            action?.().catch(() => {});
+          }}
+        >
+          Change it for everyone
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Rhythm: "This room keeps a 50/10 rhythm · next block at 14:00". */
+function Rhythm({ cycle }: { cycle: Cycle }) {
+  void secondsLeft.value; // the next block moves on at each phase
+  const next = new Date(nextBlockAt(cycle, rt.clock.now()) - rt.clock.offset);
+  const at = next.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return <p class="text-sm text-muted" data-testid="timer-rhythm">{rhythmText(cycle)} · next block at {at}</p>;
+}
+
+/**
+ * TimerPanel is the room's shared timer: large, on top, the same for
+ * everyone. It is the room's heartbeat, not anyone's block: a room with a
+ * cycle keeps it by itself (no controls), an owner-only room lets its
+ * creator alone control it.
+ */
+export function TimerPanel({ room: r, timer, participants, meId }: { room: Room; timer: Timer; participants: Participant[]; meId: string }) {
   const seconds = timer.state === 'idle' ? timer.duration || DEFAULT_SECONDS : secondsLeft.value;
   const ref = useRef<HTMLElement>(null);
   const inView = useInView(ref);
+  const ruled = timerRule(r, meId);
+  const control = ruled === 'control';
   const who = timer.by && timer.state !== 'idle'
     ? timer.by === meId ? 'you' : participants.find((p) => p.id === timer.by)?.displayName
     : undefined;
   const byMe = timer.by === meId;
   return (
-    <section ref={ref} aria-labelledby="timer-title" class="card mb-3 p-3 sm:mb-4 sm:p-5">
+    <section ref={ref} aria-labelledby="timer-title" class="card mb-3 p-3 sm:mb-4 sm:p-5" data-testid="room-timer" data-control={ruled}>
       <h2 id="timer-title" class="sr-only">Room timer</h2>
       <div class="flex flex-wrap items-center justify-between gap-x-6 gap-y-3">
         <div class="min-w-0">
-          {/* "No timer running" is said by the Start button on a phone, where the first screen is short. */}
-          <p class={`text-sm font-semibold text-muted ${timer.state === 'idle' && !lastDone.value ? 'max-sm:sr-only' : ''}`} data-testid="timer-label">{label(timer, lastDone.value)}</p>
+          <p class="text-sm font-semibold text-muted" data-testid="timer-label">{label(timer, lastDone.value, control)}</p>
           <p
             class={`text-timer font-bold tabular-nums tracking-tight ${timer.state === 'running' ? '' : 'text-muted'}`}
             data-testid="timer-remaining"
@@ -54,36 +111,40 @@ export function TimerPanel({ timer, participants, meId }: { timer: Timer; partic
           >
             {formatClock(seconds)}
           </p>
-          {who && <p class="text-sm text-muted">Set by {byMe ? who : <UserText text={who} />}</p>}
+          {r.cycle ? <Rhythm cycle={r.cycle} /> : who && <p class="text-sm text-muted">Set by {byMe ? who : <UserText text={who} />}</p>}
+          {!r.cycle && !control && <p class="text-sm text-muted" data-testid="timer-watch">The room's host sets this timer.</p>}
         </div>
-        <div class="flex flex-wrap gap-2">
-          {timer.state === 'idle' && (
-            <button type="button" class="btn btn-primary btn-lg px-4 sm:px-6" data-testid="timer-start-primary" onClick={() => run(() => timerActions.start(25, 'work'))}>
-              <PlayIcon size={18} /> Start a 25-minute focus
-            </button>
-          )}
-          {timer.state === 'running' && (
-            <button type="button" class="btn" data-testid="timer-pause" onClick={() => run(timerActions.pause)}>
-              <PauseIcon size={18} /> Pause
-            </button>
-          )}
-          {timer.state === 'paused' && (
-            <button type="button" class="btn btn-primary" data-testid="timer-resume" onClick={() => run(timerActions.resume)}>
-              <PlayIcon size={18} /> Resume
-            </button>
-          )}
-          {timer.state !== 'idle' && (
-            <button type="button" class="btn" data-testid="timer-reset" onClick={() => run(timerActions.reset)}>
-              <ResetIcon size={18} /> Reset
-            </button>
-          )}
-        </div>
+        {control && (
+          <div class="flex flex-wrap gap-2">
+            {timer.state === 'idle' && (
+              <button type="button" class="btn" data-testid="timer-start-primary" onClick={() => run(() => timerActions.start(25, 'work'))}>
+                <PlayIcon size={18} /> Start a 25-minute room timer
+              </button>
+            )}
+            {timer.state === 'running' && (
+              <button type="button" class="btn" data-testid="timer-pause" onClick={() => run(timerActions.pause)}>
+                <PauseIcon size={18} /> Pause
+              </button>
+            )}
+            {timer.state === 'paused' && (
+              <button type="button" class="btn" data-testid="timer-resume" onClick={() => run(timerActions.resume)}>
+                <PlayIcon size={18} /> Resume
+              </button>
+            )}
+            {timer.state !== 'idle' && (
+              <button type="button" class="btn" data-testid="timer-reset" onClick={() => run(timerActions.reset)}>
+                <ResetIcon size={18} /> Reset
+              </button>
+            )}
+          </div>
+        )}
       </div>
+      {control && <ConfirmChange others={participants.filter((p) => p.id !== meId).length} />}
       {!inView && timer.state !== 'idle' && (
         // Scrolled away from the timer: a slim copy stays in view. The
         // full timer is the one for screen readers and controls.
         <div aria-hidden="true" class="fixed inset-x-0 top-0 z-20 border-b border-border bg-surface px-4 py-1.5 text-center text-sm font-semibold shadow-tile">
-          {timer.type === 'break' ? 'Break' : 'Focus'} <span class="tabular-nums">{formatClock(seconds)}</span>
+          Room · {timer.type === 'break' ? 'Break' : 'Focus'} <span class="tabular-nums">{formatClock(seconds)}</span>
           {timer.state === 'paused' && ' · paused'}
         </div>
       )}
@@ -118,10 +179,9 @@ export function TimerChoices({ running }: { running: boolean }) {
       setError('Choose between 1 and 240 minutes.');
       return;
     }
-    if (prefs.value.notificationSettings.sound) primeAudio();
-    timerActions.start(m, type).catch((err) => {
+    run(() => timerActions.start(m, type).catch((err) => {
       if (err instanceof SocketError) setError(fieldMap(err.errors).duration ?? err.message);
-    });
+    }));
   }
 
   return (

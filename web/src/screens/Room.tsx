@@ -8,11 +8,14 @@ import { navigate } from '../lib/router';
 import { CATEGORY_LABELS, type Participant } from '../lib/types';
 import { MediaControls } from '../media/MediaControls';
 import { FocusPanel } from '../room/FocusPanel';
+import { LeaveDialog } from '../room/LeaveDialog';
+import { dispatch, loopPhase } from '../room/loopState';
 import { StatusSwitch } from '../room/StatusSwitch';
 import { Tile } from '../room/Tile';
+import { timerRule } from '../room/loop';
 import { TimerChoices, TimerPanel } from '../room/TimerPanel';
 import { hidden } from '../state/hidden';
-import { enterRoom, joinError, leaveRoom, notice, room } from '../state/room';
+import { enterRoom, joinError, leaveRoom, mySession, notice, room } from '../state/room';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
 
@@ -26,7 +29,10 @@ export function RoomScreen({ id }: { id: string }) {
   useEffect(() => enterRoom(id), [id]);
   const r = room.value?.room.id === id ? room.value : null;
   const err = joinError.value?.roomId === id ? joinError.value : null;
-  useTitle(r?.room.name ?? 'Room');
+  const [asking, setAsking] = useState(false);
+  const name = r?.room.name ?? 'Room';
+  // The end of a block shows in the tab title too, for a person in another tab.
+  useTitle(r && loopPhase.value === 'done' ? `Block done · ${name}` : name);
 
   if (err) return <RoomError code={err.code} message={err.message} />;
   if (!r) {
@@ -44,8 +50,25 @@ export function RoomScreen({ id }: { id: string }) {
   const others = people.length - (mine ? 1 : 0);
 
   function leave() {
-    void leaveRoom(); // forgets the room at once; telling the server finishes in the background
+    setAsking(false);
+    void leaveRoom(); // forgets the room at once; telling the server finishes in the background (which ends an open session)
     navigate('/lobby');
+  }
+
+  // An open session: ask first whether to check in before leaving.
+  function askLeave() {
+    if (mySession.value) setAsking(true);
+    else leave();
+  }
+
+  function checkInThenLeave() {
+    setAsking(false);
+    dispatch({ type: 'check-in', leaveAfter: true });
+    requestAnimationFrame(() => {
+      const title = document.getElementById('checkin-title');
+      title?.scrollIntoView({ block: 'center' });
+      title?.focus();
+    });
   }
 
   return (
@@ -59,16 +82,18 @@ export function RoomScreen({ id }: { id: string }) {
           </p>
           <InviteLink roomId={r.room.id} unlisted={r.room.unlisted === true} />
         </div>
-        <button type="button" class="btn shrink-0 px-3 sm:px-4" data-testid="leave-room" onClick={leave}>
+        <button type="button" class="btn shrink-0 px-3 sm:px-4" data-testid="leave-room" onClick={askLeave}>
           <LeaveIcon size={18} /> Leave
         </button>
       </div>
+
+      <LeaveDialog open={asking} onClose={() => setAsking(false)} onCheckIn={checkInThenLeave} onEnd={leave} />
 
       {notice.value && (
         <p role="status" class="card mb-3 border-l-4 border-l-accent px-4 py-3 text-sm" data-testid="room-notice">{notice.value}</p>
       )}
 
-      <TimerPanel timer={r.timer} participants={r.participants} meId={me.id} />
+      <TimerPanel room={r.room} timer={r.timer} participants={r.participants} meId={me.id} />
 
       {/* On a phone my own status and focus come right after the timer, on the
           first screen, and the other timers after them; on a wide screen my
@@ -83,7 +108,7 @@ export function RoomScreen({ id }: { id: string }) {
           <FocusPanel />
         </div>
         <div class="min-w-0 lg:col-start-1 lg:row-start-1">
-          <TimerChoices running={r.timer.state !== 'idle'} />
+          {timerRule(r.room, me.id) === 'control' && <TimerChoices running={r.timer.state !== 'idle'} />}
         </div>
         <section aria-labelledby="people-title" class="mt-2 min-w-0 lg:col-start-1 lg:row-span-2 lg:row-start-2 lg:mt-0">
           <h2 id="people-title" class="mb-3 text-lg font-bold">

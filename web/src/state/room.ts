@@ -148,6 +148,11 @@ function timerEnded(type: TimerType): void {
   lastDone.value = type;
   const text = doneText(type);
   announce(text);
+  // The chime and the notification belong to a person's own block (its end
+  // alerts by itself, room/loopState.ts). The room timer's end is only worth
+  // one when it is the timer someone chose to follow: not a cycle's phase,
+  // which turns by itself all day, and not while a block of one's own runs.
+  if (room.value?.room.cycle || mySession.value?.plannedMinutes) return;
   const n = prefs.value.notificationSettings;
   if (n.sound) chime();
   if (n.system) void notify(type === 'break' ? "Break's over" : 'Time is up', text);
@@ -286,10 +291,13 @@ export const timerActions = {
   reset: () => act('reset-timer', { roomId: roomId() }),
 };
 
-export async function startFocus(goals: string[], shareGoals: boolean): Promise<Session> {
+/** startFocus starts my focus session and my block together (plannedMinutes 5–240, or null: open-ended). */
+export async function startFocus(goals: string[], shareGoals: boolean, plannedMinutes: number | null = null): Promise<Session> {
   try {
-    const data = await act('start-focus-session', { roomId: roomId(), goals, shareGoals });
-    return data.session as Session;
+    const data: Data = { roomId: roomId(), goals, shareGoals };
+    if (plannedMinutes !== null) data.plannedMinutes = plannedMinutes;
+    const reply = await act('start-focus-session', data);
+    return reply.session as Session;
   } catch (e) {
     if (e instanceof SocketError && e.code === 'session_active') {
       // Started elsewhere (another tab): pick it up instead.

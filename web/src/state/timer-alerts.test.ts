@@ -59,3 +59,38 @@ describe('the end of the timer', () => {
     expect(alerts.notify).toHaveBeenCalledTimes(system ? 1 : 0);
   });
 });
+
+describe("the end of the room's timer stays quiet", () => {
+  let version = 100;
+  const completed = () => {
+    version += 1;
+    FakeSocket.last().receive('timer-completed', { roomId: 'r1', type: 'work', version, serverTime: Date.now() });
+  };
+
+  it("in a room with a cycle: its phases turn by themselves", () => {
+    user.prefs.value = { ...user.prefs.value, notificationSettings: { sound: true, system: true } };
+    const r = m.room.value!;
+    m.room.value = { ...r, room: { ...r.room, cycle: { work: 25, break: 5 } } };
+    vi.mocked(alerts.chime).mockClear();
+    vi.mocked(alerts.notify).mockClear();
+    completed();
+    expect(m.lastDone.value).toBe('work');
+    expect(alerts.chime).not.toHaveBeenCalled();
+    expect(alerts.notify).not.toHaveBeenCalled();
+    m.room.value = { ...m.room.value!, room: { ...m.room.value!.room, cycle: null } };
+  });
+
+  it('while a block of my own runs: its own end alerts', () => {
+    user.prefs.value = { ...user.prefs.value, notificationSettings: { sound: true, system: true } };
+    m.mySession.value = {
+      id: 's1', roomId: 'r1', userId: 'me', startedAt: new Date().toISOString(), endedAt: null, durationMinutes: null,
+      goals: [], achievements: [], progress: 0, rating: null, shareGoals: false, isCompleted: false, plannedMinutes: 25,
+    };
+    vi.mocked(alerts.chime).mockClear();
+    completed();
+    expect(alerts.chime).not.toHaveBeenCalled();
+    m.mySession.value = null;
+    completed();
+    expect(alerts.chime).toHaveBeenCalledTimes(1);
+  });
+});
