@@ -24,7 +24,7 @@ export function ReactionButtons({ p }: { p: Participant }) {
           onClick={() => void sendReaction(p.id, r.kind)}
         >
           <span aria-hidden="true">{r.emoji}</span>
-          <span class="sr-only">{r.label} for {p.displayName}</span>
+          <span class="sr-only">{r.label} for <UserText text={p.displayName} /></span>
         </button>
       ))}
     </div>
