@@ -46,7 +46,15 @@ func TestTwoInstancesOnPostgresAndRedisActAsOne(t *testing.T) {
 	if len(rooms.Rooms) != 5 {
 		t.Fatalf("%d starter rooms after a simultaneous start on one database", len(rooms.Rooms))
 	}
-	room := rooms.Rooms[0].ID
+	// A room whose timer anyone controls (starter rooms keep their own
+	// rhythm), created on A and joined on both.
+	var created struct {
+		ID string `json:"id"`
+	}
+	if code := call(t, nil, "POST", a.URL+"/api/rooms", alice.Token, map[string]any{"name": "Together", "category": "study", "timerControl": "anyone"}, &created); code != http.StatusCreated {
+		t.Fatalf("create room: %d", code)
+	}
+	room := created.ID
 
 	ca := wstest.Dial(t, wsURL(a.URL), alice.Token)
 	cb := wstest.Dial(t, wsURL(b.URL), bob.Token)
