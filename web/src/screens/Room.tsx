@@ -80,7 +80,7 @@ export function RoomScreen({ id }: { id: string }) {
             {CATEGORY_LABELS[r.room.category]} · {people.length} of {r.room.maxCapacity} here
             {r.room.micPolicy === 'muted' ? ' · mics off' : ''}
           </p>
-          <InviteLink roomId={r.room.id} unlisted={r.room.unlisted === true} />
+          <InviteLink roomId={r.room.id} unlisted={r.room.visibility === 'unlisted'} />
         </div>
         <button type="button" class="btn shrink-0 px-3 sm:px-4" data-testid="leave-room" onClick={askLeave}>
           <LeaveIcon size={18} /> Leave
