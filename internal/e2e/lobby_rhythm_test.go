@@ -196,7 +196,8 @@ func TestLobbyCreatedRooms(t *testing.T) {
 // TestLobbyHistoryUnreachable: with the server stopped and the device
 // online, History and the lobby say Body Double can't be reached (offline
 // only while the network is gone), never "check your connection", and
-// both recover by themselves once it is back.
+// both recover by themselves once it is back; a setting changed meanwhile
+// is saved by itself once the server answers.
 func TestLobbyHistoryUnreachable(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
@@ -231,4 +232,17 @@ func TestLobbyHistoryUnreachable(t *testing.T) {
 	srv.start()
 	b.gone(tid("lobby-problem"))
 	b.visible(tid("room-card"))
+
+	// Settings: the chime muted while the server is away is saved once it is back.
+	b.click(tid("nav-settings"))
+	b.visible(tid("setting-sound"))
+	srv.stop()
+	b.click(tid("setting-sound"))
+	b.waitText(tid("settings-status"), "Can't reach Body Double right now. We'll save this once it answers.")
+	b.setOffline(true)
+	b.waitText(tid("settings-status"), "You're offline. We'll save this when your connection is back.")
+	b.setOffline(false)
+	srv.start()
+	b.waitText(tid("settings-status"), "Saved.")
+	b.waitFor("the server to keep the chime off", `fetch('/api/users/preferences').then((r) => r.json()).then((p) => p.notificationSettings.sound === false)`)
 }
