@@ -51,6 +51,7 @@ export function CheckIn({ session, early, onDone }: { session: Session; early: b
       onDone(text);
       announce(text);
       if (leaving) {
+        dispatch({ type: 'skip-break' }); // a break belongs to the room being left
         void leaveRoom();
         navigate('/lobby');
       }

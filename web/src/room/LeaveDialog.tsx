@@ -1,4 +1,4 @@
-import { Dialog } from '../components/Dialog';
+import { Ask } from './Ask';
 
 /**
  * LeaveDialog asks what happens to an open focus session when its person
@@ -12,7 +12,7 @@ export function LeaveDialog({ open, onClose, onCheckIn, onEnd }: {
   onEnd: () => void;
 }) {
   return (
-    <Dialog open={open} onClose={onClose} labelledBy="leave-title" testId="leave-dialog">
+    <Ask open={open} onCancel={onClose} labelledBy="leave-title" testId="leave-dialog">
       <h2 id="leave-title" class="mb-2 text-xl font-bold">Leave during your block?</h2>
       <p class="mb-5">Your block is still open. A quick check-in keeps what you got done.</p>
       <div class="flex flex-col gap-2 sm:flex-row-reverse sm:flex-wrap">
@@ -20,6 +20,6 @@ export function LeaveDialog({ open, onClose, onCheckIn, onEnd }: {
         <button type="button" class="btn" data-testid="leave-end" onClick={onEnd}>Leave and end it</button>
         <button type="button" class="btn btn-quiet sm:mr-auto" data-testid="leave-cancel" onClick={onClose}>Cancel</button>
       </div>
-    </Dialog>
+    </Ask>
   );
 }

@@ -1,6 +1,5 @@
 import { signal } from '@preact/signals';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Dialog } from '../components/Dialog';
 import { FormError } from '../components/Field';
 import { UserText } from '../components/UserText';
 import { PauseIcon, PlayIcon, ResetIcon } from '../components/icons';
@@ -12,6 +11,7 @@ import { rt } from '../state/realtime';
 import { lastDone, room, secondsLeft, timerActions } from '../state/room';
 import { prefs, user } from '../state/user';
 import { needsConfirm, nextBlockAt, rhythmText, timerRule } from './loop';
+import { Ask } from './Ask';
 import { doneText, formatClock } from './timer';
 
 const PRESETS: Array<{ minutes: number; type: TimerType }> = [
@@ -53,7 +53,7 @@ function ConfirmChange({ others }: { others: number }) {
   const action = pending.value;
   const close = () => (pending.value = null);
   return (
-    <Dialog open={action !== null} onClose={close} labelledBy="timer-confirm-title" testId="timer-confirm-dialog">
+    <Ask open={action !== null} onCancel={close} labelledBy="timer-confirm-title" testId="timer-confirm-dialog">
       <h2 id="timer-confirm-title" class="mb-2 text-xl font-bold">Change the timer for everyone?</h2>
       <p class="mb-5">{others === 1 ? '1 other person is' : `${others} other people are`} working with this timer right now.</p>
       <div class="flex flex-wrap justify-end gap-2">
@@ -70,7 +70,7 @@ function ConfirmChange({ others }: { others: number }) {
           Change it for everyone
         </button>
       </div>
-    </Dialog>
+    </Ask>
   );
 }
 
