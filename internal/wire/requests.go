@@ -28,6 +28,9 @@ type StartSessionInput struct {
 	RoomID     string   `json:"roomId"`
 	Goals      []string `json:"goals"`
 	ShareGoals *bool    `json:"shareGoals"`
+	// PlannedMinutes is the block's length, 5–240, or null/absent for an
+	// open-ended one.
+	PlannedMinutes *int `json:"plannedMinutes"`
 }
 
 // UpdateSessionInput is a partial update of an open session.
@@ -35,9 +38,6 @@ type UpdateSessionInput struct {
 	Goals      []string `json:"goals"`
 	Progress   *int     `json:"progress"`
 	ShareGoals *bool    `json:"shareGoals"`
-	// PlannedMinutes is the block's length, 5–240, or null/absent for an
-	// open-ended one.
-	PlannedMinutes *int `json:"plannedMinutes"`
 }
 
 // CompleteSessionInput ends a session with what got done.
