@@ -44,9 +44,10 @@ export function FocusPanel() {
       data-phase={ph}
       class={`card p-3 transition-colors duration-500 sm:p-5 ${done ? 'border-2 border-accent bg-accent-soft' : ''}`}
     >
-      <div class="mb-2 flex items-start justify-between gap-2 sm:mb-3">
+      <div class="mb-2 flex items-center justify-between gap-2 sm:mb-3">
         <h2 id="focus-title" class="text-lg font-bold" data-testid="focus-title">{TITLES[ph]}</h2>
-        {(ph === 'block' || ph === 'done') && s?.plannedMinutes ? <SoundSwitch /> : null}
+        {ph === 'block' && <BlockClock />}
+        {ph === 'done' && s?.plannedMinutes ? <SoundSwitch /> : null}
       </div>
       {(ph === 'break' || ph === 'again') && outcome.value && <p class="mb-3 font-semibold" data-testid="focus-done">{outcome.value}</p>}
       {(ph === 'plan' || ph === 'again') && <PlanBlock key={ph} />}
@@ -182,19 +183,23 @@ function PlanBlock() {
   );
 }
 
-/** Block is my block counting down, with what I said I'd do. */
-function Block({ session }: { session: Session }) {
+/** BlockClock is the time left in my block, next to its title (an open-ended block has none). */
+function BlockClock() {
   const left = blockLeft.value;
+  const planned = mySession.value?.plannedMinutes;
+  if (left === null || !planned) return <p class="text-sm text-muted" data-testid="block-remaining">Open-ended</p>;
+  return (
+    <p class="text-right leading-none">
+      <span class="text-3xl font-bold tabular-nums" data-testid="block-remaining">{formatClock(left)}</span>
+      <span class="sr-only"> left of your {planned} minutes</span>
+    </p>
+  );
+}
+
+/** Block is my block under way: what I said I'd do, how far along, finishing early, the chime. */
+function Block({ session }: { session: Session }) {
   return (
     <>
-      {left !== null ? (
-        <p class="mb-2">
-          <span class="block text-4xl font-bold tabular-nums leading-none" data-testid="block-remaining">{formatClock(left)}</span>
-          <span class="text-sm text-muted">left of your {session.plannedMinutes} minutes</span>
-        </p>
-      ) : (
-        <p class="mb-2 text-sm text-muted" data-testid="block-remaining">An open-ended block.</p>
-      )}
       {session.goals.length > 0 ? (
         <ul class="mb-1 list-disc space-y-1 pl-5">
           {session.goals.map((g, i) => <li key={i} data-testid="my-goal"><UserText text={g} /></li>)}
@@ -216,9 +221,12 @@ function Block({ session }: { session: Session }) {
         data-testid="progress-slider"
         onInput={(e) => setProgress(Number(e.currentTarget.value))}
       />
-      <button type="button" class="btn" data-testid="complete-session" onClick={() => dispatch({ type: 'check-in' })}>
-        <CheckIcon size={18} /> {left === null ? 'Complete' : 'Finish early'}
-      </button>
+      <div class="flex flex-wrap items-center justify-between gap-2">
+        <button type="button" class="btn" data-testid="complete-session" onClick={() => dispatch({ type: 'check-in' })}>
+          <CheckIcon size={18} /> {session.plannedMinutes ? 'Finish early' : 'Complete'}
+        </button>
+        {session.plannedMinutes ? <SoundSwitch /> : null}
+      </div>
     </>
   );
 }
