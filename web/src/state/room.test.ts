@@ -102,6 +102,24 @@ describe('room store', () => {
     expect(m.mySession.value).toBeNull();
   });
 
+  it('keeps progress set while disconnected and sends it once the room is joined again', async () => {
+    const s = { id: 's2', roomId: 'r1', userId: 'me', startedAt: '', endedAt: null, durationMinutes: null, goals: [], achievements: [], progress: 10, rating: null, shareGoals: false, isCompleted: false };
+    FakeSocket.last().receive('focus-session-started', { roomId: 'r1', session: s, serverTime: Date.now() });
+    const first = FakeSocket.last();
+    first.drop(1006);
+    m.setProgress(60);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(first.sent.filter((f) => f.event === 'update-progress')).toHaveLength(0);
+    expect(m.notice.value).toMatch(/saved once you're back/);
+    expect(m.mySession.value?.progress).toBe(60);
+    vi.advanceTimersByTime(30_000);
+    FakeSocket.last().open();
+    answerJoin([{ ...me, focus: { sessionId: 's2', startedAt: '', progress: 10 } }, other]);
+    expect(FakeSocket.last().lastSent('update-progress').data).toEqual({ sessionId: 's2', progress: 60 });
+    expect(m.mySession.value?.progress).toBe(60);
+    FakeSocket.last().receive('focus-session-completed', { roomId: 'r1', session: { ...s, progress: 60, isCompleted: true, endedAt: 'x' }, serverTime: Date.now() });
+  });
+
   it('leaves, and does not rejoin on the next reconnect', async () => {
     const ws = FakeSocket.last();
     const leaving = m.leaveRoom();

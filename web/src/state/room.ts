@@ -90,6 +90,7 @@ function handle(event: string, data: Data): void {
       joinError.value = null;
       notice.value = null;
       reconcileMySession(after!);
+      resendProgress(after!);
       if (before?.room.id !== after!.room.id) announce(welcome(after!));
       break;
     case 'room-left':
@@ -313,6 +314,28 @@ export async function startFocus(goals: string[], shareGoals: boolean, plannedMi
 }
 
 let progressTimer: ReturnType<typeof setTimeout> | undefined;
+/** My progress as last set while disconnected: sent once the room is joined again. */
+let unsentProgress: { sessionId: string; progress: number } | null = null;
+
+const UNSENT_PROGRESS = "You're not connected right now. Your progress is kept here and saved once you're back.";
+
+function sendProgress(sessionId: string, progress: number): void {
+  unsentProgress = null;
+  act('update-progress', { sessionId, progress }).catch((e) => {
+    if (!(e instanceof NotConnectedError) && !(e instanceof SocketError && e.code === 'timeout')) return;
+    unsentProgress = { sessionId, progress };
+    notice.value = UNSENT_PROGRESS;
+  });
+}
+
+/** resendProgress sends, after a reconnect, the progress set while the socket was down (if the session is still open). */
+function resendProgress(r: RoomState): void {
+  const u = unsentProgress;
+  if (!u) return;
+  const focus = r.participants.find((p) => p.id === myId())?.focus;
+  if (focus?.sessionId === u.sessionId) sendProgress(u.sessionId, u.progress);
+  else unsentProgress = null;
+}
 
 /** setProgress shows the change at once and tells the room after a short pause. */
 export function setProgress(progress: number): void {
@@ -322,15 +345,14 @@ export function setProgress(progress: number): void {
   mySession.value = { ...s, progress };
   room.value = reduce(r, 'focus-session-updated', { roomId: r.room.id, session: { ...s, progress } });
   clearTimeout(progressTimer);
-  progressTimer = setTimeout(() => {
-    act('update-progress', { sessionId: s.id, progress }).catch(() => {});
-  }, 400);
+  progressTimer = setTimeout(() => sendProgress(s.id, progress), 400);
 }
 
 export async function completeFocus(achievements: string[], rating: number | null): Promise<Session> {
   const s = mySession.value;
   if (!s) throw new NotConnectedError();
   clearTimeout(progressTimer);
+  unsentProgress = null;
   const data: Data = { sessionId: s.id, achievements };
   if (rating !== null) data.rating = rating;
   const reply = await act('complete-session', data);
