@@ -267,3 +267,37 @@ func TestFocusLoopTimerRules(t *testing.T) {
 	ana.click(tid("timer-confirm"))
 	ben.visible(tid("timer-remaining") + `[data-state="idle"]`)
 }
+
+// TestFocusLoopAway: while the server is away the block goes on; progress
+// set meanwhile is kept and saved once the room is joined again; the
+// check-in says it can't be saved yet and waits, then saves.
+func TestFocusLoopAway(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	ana := newBrowser(t, srv, "ana")
+	ana.startAnonymously()
+	ana.findRoom()
+	startBlock(ana, "Fix the bike", 25)
+
+	srv.stop()
+	ana.visible(tid("reconnecting"))
+	ana.visible(tid("block-remaining"))
+	ana.setField(tid("progress-slider"), "40")
+	ana.waitText(tid("room-notice"), "saved once you're back")
+	ana.click(tid("complete-session"))
+	ana.visible(tid("checkin-offline"))
+	if !eval[bool](ana, `document.querySelector('[data-testid="complete-submit"]').disabled`) {
+		t.Error("Save is offered while the check-in can't be saved")
+	}
+
+	srv.start()
+	ana.gone(tid("reconnecting"))
+	ana.gone(tid("checkin-offline"))
+	ana.waitFor("the progress set while away saved", `fetch('/api/sessions/history?limit=1').then((r) => r.json()).then((l) => l.sessions[0].progress === 40)`)
+	ana.clickLabel(tid("rating-5"))
+	ana.click(tid("complete-submit"))
+	ana.waitText(tid("focus-done"), "Nice work")
+	if goal, completed, _ := lastSession(ana); goal != "Fix the bike" || !completed {
+		t.Errorf("the last session is %q, completed %v; want Fix the bike, completed", goal, completed)
+	}
+}
