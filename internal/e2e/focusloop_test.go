@@ -241,6 +241,38 @@ func TestFocusLoopTimerRules(t *testing.T) {
 	ana.visible(tid("timer-remaining") + `[data-state="running"]`)
 	noControls(ana, "a room with a cycle")
 
+	// With the room: a block that ends with the room's work phase. A
+	// 240/1 rhythm is at work nearly always; in its one minute of break the
+	// choice is not offered, and that is checked instead.
+	longRoom := create(host, map[string]any{"name": "Long haul", "category": "admin", "cycle": map[string]int{"work": 240, "break": 1}})
+	ana.open("/room/" + longRoom)
+	ana.visible(tid("timer-remaining") + `[data-state="running"]`)
+	ana.visible(tid("start-focus"))
+	if strings.Contains(ana.text(tid("timer-label")), "Break") {
+		if n := ana.count(tid("length-room")); n != 0 {
+			t.Error("the room's length is offered during its break")
+		}
+	} else {
+		ana.visible(tid("length-room") + ":checked") // the default
+		label := ana.text(tid("start-focus"))
+		var minutes int
+		if _, err := fmt.Sscanf(label, "Start a %d-minute block", &minutes); err != nil || minutes < 5 || minutes > 240 {
+			t.Fatalf("the start button says %q, want a block of 5-240 minutes with the room", label)
+		}
+		left, err := clockSeconds(ana.text(tid("timer-remaining")))
+		if err != nil || minutes < min(240, max(5, (left+29)/60-1)) || minutes > min(240, max(5, (left+30)/60+1)) {
+			t.Errorf("a block with the room is %d minutes, the room's phase has %q left", minutes, ana.text(tid("timer-remaining")))
+		}
+		ana.click(tid("start-focus"))
+		ana.visible(tid("block-remaining"))
+		if got := eval[int](ana, `fetch('/api/sessions/history?limit=1').then((r) => r.json()).then((l) => l.sessions[0].plannedMinutes)`); got != minutes {
+			t.Errorf("the block with the room was sent as %d minutes, want %d", got, minutes)
+		}
+		ana.click(tid("leave-room"))
+		ana.click(tid("leave-end"))
+		ana.waitPath("/lobby")
+	}
+
 	ana.open("/room/" + hostRoom)
 	ana.visible(tid("timer-watch"))
 	noControls(ana, "someone else's owner-only room")

@@ -55,7 +55,7 @@ export function FocusPanel() {
       {(ph === 'done' || ph === 'checkin') && s && (
         <>
           {done && (
-            <p role="status" class="mb-3 flex items-center gap-2 font-semibold" data-testid="block-done">
+            <p class="mb-3 flex items-center gap-2 font-semibold" data-testid="block-done">
               <CheckIcon size={20} /> {s.plannedMinutes} minutes of focus. Time for a check-in.
             </p>
           )}
