@@ -46,7 +46,7 @@ export function CheckIn({ session, early, onDone }: { session: Session; early: b
     setErrors({});
     try {
       const s = await completeFocus(achievementsFrom(session.goals, ticked, other), rating);
-      const text = outcomeText(s);
+      const text = s ? outcomeText(s) : "Nice work. Your check-in is kept here and saved once you're back.";
       checkedIn();
       onDone(text);
       announce(text);
@@ -122,9 +122,15 @@ export function CheckIn({ session, early, onDone }: { session: Session; early: b
         </div>
         {errors.rating && <p id="rating-error" class="field-error">{errors.rating}</p>}
       </fieldset>
-      {offline && <p class="hint mb-2" data-testid="checkin-offline">You're offline, so this can't be saved yet. Keep it open; Save works again once you're back.</p>}
+      {offline && (
+        <p class="hint mb-2" data-testid="checkin-offline">
+          {leaving
+            ? "You're not connected right now, so this can't be saved and you can't leave cleanly yet. It works again once you're back."
+            : "You're not connected right now: a check-in saved now is kept here and sent once you're back."}
+        </p>
+      )}
       <div class="flex flex-wrap gap-2">
-        <button type="submit" class="btn btn-primary" disabled={busy || offline} data-testid="complete-submit">
+        <button type="submit" class="btn btn-primary" disabled={busy || (offline && leaving)} data-testid="complete-submit">
           {busy ? 'Saving…' : leaving ? 'Save and leave' : 'Save'}
         </button>
         {early && <button type="button" class="btn btn-quiet" data-testid="checkin-not-yet" onClick={() => dispatch({ type: 'not-yet' })}>Not yet</button>}

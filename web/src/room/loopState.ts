@@ -65,8 +65,9 @@ function blockDone(): void {
   if (n.system) void notify('Block done', text);
 }
 
-/** myStatus is my status in the room (null outside one). */
+/** myStatus is my status in the room (null outside one, or while disconnected: a change could not be told). */
 function myStatus() {
+  if (rt.state.value !== 'open') return null;
   return room.value?.participants.find((p) => p.id === user.value?.id)?.status ?? null;
 }
 

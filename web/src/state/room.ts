@@ -89,8 +89,10 @@ function handle(event: string, data: Data): void {
     case 'room-joined':
       joinError.value = null;
       notice.value = null;
-      reconcileMySession(after!);
-      resendProgress(after!);
+      if (!resendCompletion(after!)) {
+        reconcileMySession(after!);
+        resendProgress(after!);
+      }
       if (before?.room.id !== after!.room.id) announce(welcome(after!));
       break;
     case 'room-left':
@@ -348,13 +350,57 @@ export function setProgress(progress: number): void {
   progressTimer = setTimeout(() => sendProgress(s.id, progress), 400);
 }
 
-export async function completeFocus(achievements: string[], rating: number | null): Promise<Session> {
+/** A check-in made while disconnected: sent once the room is joined again. */
+let unsentCompletion: Data | null = null;
+
+const UNSENT_CHECKIN = "You're not connected right now. Your check-in is kept here and saved once you're back.";
+
+/**
+ * completeFocus completes my session with the check-in. While the socket is
+ * down the check-in is kept and sent after the rejoin (resendCompletion):
+ * the answer is then null, and the room's notice says it is not saved yet.
+ */
+export async function completeFocus(achievements: string[], rating: number | null): Promise<Session | null> {
   const s = mySession.value;
   if (!s) throw new NotConnectedError();
   clearTimeout(progressTimer);
   unsentProgress = null;
   const data: Data = { sessionId: s.id, achievements };
   if (rating !== null) data.rating = rating;
-  const reply = await act('complete-session', data);
-  return reply.session as Session;
+  try {
+    const reply = await act('complete-session', data);
+    return reply.session as Session;
+  } catch (e) {
+    if (!(e instanceof NotConnectedError)) throw e;
+    unsentCompletion = data;
+    mySession.value = null;
+    notice.value = UNSENT_CHECKIN;
+    return null;
+  }
+}
+
+/**
+ * resendCompletion sends, after a rejoin, the check-in made while the socket
+ * was down; it tells whether one was waiting (the session it completes is
+ * then not picked up again as open).
+ */
+function resendCompletion(r: RoomState): boolean {
+  const data = unsentCompletion;
+  if (!data) return false;
+  unsentCompletion = null;
+  const focus = r.participants.find((p) => p.id === myId())?.focus;
+  if (focus?.sessionId !== data.sessionId) {
+    notice.value = "Your check-in couldn't be saved: that block had already ended.";
+    return false;
+  }
+  act('complete-session', data).then(
+    () => announce('Your check-in is saved.'),
+    (e) => {
+      if (e instanceof NotConnectedError) {
+        unsentCompletion = data; // dropped again: the next rejoin sends it
+        notice.value = UNSENT_CHECKIN;
+      }
+    },
+  );
+  return true;
 }
