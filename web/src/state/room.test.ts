@@ -120,6 +120,20 @@ describe('room store', () => {
     FakeSocket.last().receive('focus-session-completed', { roomId: 'r1', session: { ...s, progress: 60, isCompleted: true, endedAt: 'x' }, serverTime: Date.now() });
   });
 
+  it('keeps a check-in made while disconnected and completes the session once the room is joined again', async () => {
+    const s = { id: 's3', roomId: 'r1', userId: 'me', startedAt: '', endedAt: null, durationMinutes: null, goals: ['a'], achievements: [], progress: 0, rating: null, shareGoals: false, isCompleted: false };
+    FakeSocket.last().receive('focus-session-started', { roomId: 'r1', session: s, serverTime: Date.now() });
+    FakeSocket.last().drop(1006);
+    await expect(m.completeFocus(['a'], 4)).resolves.toBeNull();
+    expect(m.mySession.value).toBeNull();
+    expect(m.notice.value).toMatch(/check-in is kept here/);
+    vi.advanceTimersByTime(30_000);
+    FakeSocket.last().open();
+    answerJoin([{ ...me, focus: { sessionId: 's3', startedAt: '', progress: 0 } }, other]);
+    expect(FakeSocket.last().lastSent('complete-session').data).toEqual({ sessionId: 's3', achievements: ['a'], rating: 4 });
+    expect(m.mySession.value).toBeNull(); // not picked up again as open
+  });
+
   it('leaves, and does not rejoin on the next reconnect', async () => {
     const ws = FakeSocket.last();
     const leaving = m.leaveRoom();
