@@ -15,10 +15,11 @@ export function LeaveDialog({ open, onClose, onCheckIn, onEnd }: {
     <Ask open={open} onCancel={onClose} labelledBy="leave-title" testId="leave-dialog">
       <h2 id="leave-title" class="mb-2 text-xl font-bold">Leave during your block?</h2>
       <p class="mb-5">Your block is still open. A quick check-in keeps what you got done.</p>
-      <div class="flex flex-col gap-2 sm:flex-row-reverse sm:flex-wrap">
-        <button type="button" class="btn btn-primary" data-testid="leave-checkin" onClick={onCheckIn}>Finish with a check-in</button>
+      {/* On a phone the check-in comes first, under the thumb; on a wide screen it is the last, on the right. */}
+      <div class="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+        <button type="button" class="btn btn-quiet" data-testid="leave-cancel" onClick={onClose}>Cancel</button>
         <button type="button" class="btn" data-testid="leave-end" onClick={onEnd}>Leave and end it</button>
-        <button type="button" class="btn btn-quiet sm:mr-auto" data-testid="leave-cancel" onClick={onClose}>Cancel</button>
+        <button type="button" class="btn btn-primary" data-testid="leave-checkin" onClick={onCheckIn}>Finish with a check-in</button>
       </div>
     </Ask>
   );
