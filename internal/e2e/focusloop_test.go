@@ -73,10 +73,12 @@ func TestFocusLoopBlock(t *testing.T) {
 	_, anaID, _ := together(t, ana, ben)
 
 	ana.visible(tid("focus-panel") + `[data-phase="plan"]`)
+	ana.checkScreen("focus-plan")
 	permission := eval[string](ana, `window.Notification ? Notification.permission : 'unsupported'`)
 	ana.click(tid("share-goals"))
 	startBlock(ana, "Draft the intro", 25)
 	ana.waitText(tid("focus-title"), "Your block")
+	ana.checkScreen("focus-block")
 	if s, err := clockSeconds(ana.text(tid("block-remaining"))); err != nil || s < 24*60 || s > 25*60 {
 		t.Errorf("ana's block shows %q left, want about 25:00 (%v)", ana.text(tid("block-remaining")), err)
 	}
@@ -101,6 +103,7 @@ func TestFocusLoopBlock(t *testing.T) {
 	ana.waitText(tid("focus-title"), "Block done")
 	ana.waitFor("the tab title to say the block is done", `document.title.includes('Block done')`)
 	ana.waitFor("the chime's two notes", `window.__bdOscillators >= 2`)
+	ana.checkScreen("focus-block-done")
 	ana.click(tid("block-sound"))
 	ana.waitFor("the chime muted", `document.querySelector('[data-testid="block-sound"]').getAttribute('aria-checked') === 'false'`)
 	ana.waitFor("the muted chime kept", `fetch('/api/users/preferences').then((r) => r.json()).then((p) => p.notificationSettings.sound === false)`)
@@ -112,6 +115,7 @@ func TestFocusLoopBlock(t *testing.T) {
 	ana.click(tid("complete-submit"))
 	ana.waitText(tid("focus-done"), "Nice work")
 	ana.visible(tid("break-remaining"))
+	ana.checkScreen("focus-break")
 	ben.waitFor("ana's block gone from her tile", fmt.Sprintf(`!document.querySelector(%s)`, jsString(tileOf(anaID)+" "+tid("participant-block"))))
 
 	// A short break, skipped; another block starts from the same goal.
@@ -162,6 +166,7 @@ func TestFocusLoopLeave(t *testing.T) {
 	startBlock(ana, "Sort the inbox", 25)
 	ana.click(tid("leave-room"))
 	ana.visible(tid("leave-dialog"))
+	ana.checkScreen("leave-question")
 	ana.click(tid("leave-cancel"))
 	ana.gone(tid("leave-dialog") + "[open]")
 	if p := ana.path(); p != "/room/"+room {
@@ -292,6 +297,7 @@ func TestFocusLoopTimerRules(t *testing.T) {
 	ana.visible(tid("timer-remaining") + `[data-state="running"]`)
 	ana.click(tid("timer-reset"))
 	ana.visible(tid("timer-confirm-dialog"))
+	ana.checkScreen("timer-question")
 	ana.click(tid("timer-confirm-cancel"))
 	ana.gone(tid("timer-confirm-dialog") + "[open]")
 	ben.visible(tid("timer-remaining") + `[data-state="running"]`)
