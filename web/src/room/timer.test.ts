@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Timer } from '../lib/types';
-import { formatClock, milestone, remainingSeconds, spokenDuration } from './timer';
+import { formatClock, milestone, phaseText, remainingSeconds, spokenDuration } from './timer';
 
 const base: Timer = { state: 'running', type: 'work', duration: 1500, remaining: 1500, endsAt: 100_000, by: null, version: 1 };
 
@@ -65,5 +65,12 @@ describe('milestone', () => {
     expect(milestone(61, 60, 90)).toBeNull();
     expect(milestone(61, 60, 120)).toBe('one-minute');
     expect(milestone(91, 90, 180)).toBeNull();
+  });
+});
+
+describe('phaseText', () => {
+  it("says a cycle's phase is the room's", () => {
+    expect(phaseText('break', 600)).toBe("The room's break started: 10 minutes.");
+    expect(phaseText('work', 3000)).toBe("The room's next block started: 50 minutes.");
   });
 });

@@ -58,6 +58,11 @@ export function startedText(type: TimerType | null, duration: number): string {
   return `${type === 'break' ? 'Break' : 'Focus'} timer started: ${spokenDuration(duration)}.`;
 }
 
+/** phaseText is what a room with a cycle says when a phase starts: the room's, not anyone's block. */
+export function phaseText(type: TimerType | null, duration: number): string {
+  return type === 'break' ? `The room's break started: ${spokenDuration(duration)}.` : `The room's next block started: ${spokenDuration(duration)}.`;
+}
+
 export function doneText(type: TimerType | null): string {
   return type === 'break' ? "Break's over. Ready when you are." : 'Time is up. Nice work.';
 }

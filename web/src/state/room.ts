@@ -9,7 +9,7 @@ import { readJSON, writeJSON } from '../lib/storage';
 import type { Session, Status, TimerType } from '../lib/types';
 import { NotConnectedError, SocketError, type Data } from '../realtime/client';
 import { reduce, type RoomState } from '../room/reduce';
-import { doneText, milestone, milestoneText, remainingSeconds, startedText } from '../room/timer';
+import { doneText, milestone, milestoneText, phaseText, remainingSeconds, startedText } from '../room/timer';
 import { announce } from './announce';
 import { rt } from './realtime';
 import { prefs, user } from './user';
@@ -110,7 +110,7 @@ function handle(event: string, data: Data): void {
     case 'timer-started':
       if (after !== before) {
         lastDone.value = null;
-        announce(startedText(after!.timer.type, after!.timer.duration));
+        announce(after!.room.cycle ? phaseText(after!.timer.type, after!.timer.duration) : startedText(after!.timer.type, after!.timer.duration));
       }
       break;
     case 'timer-completed':
@@ -148,6 +148,8 @@ function movedOut(removed = false): void {
 }
 
 function timerEnded(type: TimerType): void {
+  // A cycle's phase ends into the next at once, which timer-started says.
+  if (room.value?.room.cycle) return;
   lastDone.value = type;
   const text = doneText(type);
   announce(text);
@@ -155,7 +157,7 @@ function timerEnded(type: TimerType): void {
   // alerts by itself, room/loopState.ts). The room timer's end is only worth
   // one when it is the timer someone chose to follow: not a cycle's phase,
   // which turns by itself all day, and not while a block of one's own runs.
-  if (room.value?.room.cycle || mySession.value?.plannedMinutes) return;
+  if (mySession.value?.plannedMinutes) return;
   const n = prefs.value.notificationSettings;
   if (n.sound) chime();
   if (n.system) void notify(type === 'break' ? "Break's over" : 'Time is up', text);
