@@ -338,3 +338,42 @@ func TestFocusLoopAway(t *testing.T) {
 	// The rejoin did not bring the completed block back.
 	ana.visible(tid("focus-panel") + `[data-phase="break"]`)
 }
+
+// TestFocusLoopPhone: on a 360 px phone, under the longest room name, the
+// room's timer, my status and where I say what I'll work on are on the
+// first screen, before a block and during one, in a room with a cycle and
+// in one whose timer someone controls; nothing scrolls sideways.
+func TestFocusLoopPhone(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	host := newAPIUser(t, srv)
+	ana := newBrowser(t, srv, "ana")
+	ana.do(phone.emulate())
+	ana.startAnonymously()
+	for _, rhythm := range []map[string]any{
+		{"cycle": map[string]int{"work": 50, "break": 10}},
+		{"timerControl": "anyone"},
+	} {
+		body := map[string]any{"name": strings.Repeat("R", 100), "description": strings.Repeat("d", 300), "category": "deep-work"}
+		for k, v := range rhythm {
+			body[k] = v
+		}
+		var r struct {
+			ID string `json:"id"`
+		}
+		if status := host.call(http.MethodPost, "/api/rooms", body, &r); status != http.StatusCreated {
+			t.Fatalf("POST /api/rooms: %d", status)
+		}
+		screen := fmt.Sprintf("phone, room %v", rhythm)
+		ana.open("/room/" + r.ID)
+		ana.visible(tid("goal-input"))
+		ana.fitsWidth(screen + ", plan")
+		ana.onFirstScreen(screen+", plan", tid("timer-remaining"), tid("status-select"), tid("goal-input"))
+		startBlock(ana, "Reply to two emails", 25)
+		ana.fitsWidth(screen + ", block")
+		ana.onFirstScreen(screen+", block", tid("timer-remaining"), tid("status-select"), tid("block-remaining"), tid("my-goal"))
+		ana.click(tid("leave-room"))
+		ana.click(tid("leave-end"))
+		ana.waitPath("/lobby")
+	}
+}
