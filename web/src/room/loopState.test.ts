@@ -103,3 +103,18 @@ describe('the end of my block', () => {
     expect(alerts.chime).not.toHaveBeenCalled();
   });
 });
+
+describe("my block's milestones", () => {
+  it('are said halfway and a minute before the end', async () => {
+    const announce = await import('../state/announce');
+    FakeSocket.last().receive('focus-session-completed', { roomId: 'r1', session: { ...block('s3', 5), isCompleted: true, endedAt: 'x' }, serverTime: Date.now() });
+    FakeSocket.last().receive('focus-session-started', { roomId: 'r1', session: block('s4', 10), serverTime: Date.now() });
+    const said: string[] = [];
+    for (let i = 0; i < 10 * 60; i++) {
+      vi.advanceTimersByTime(1000);
+      if (announce.announcement.value && said.at(-1) !== announce.announcement.value) said.push(announce.announcement.value);
+    }
+    expect(said).toContain('Halfway through your block.');
+    expect(said).toContain('One minute left in your block.');
+  });
+});

@@ -12,7 +12,7 @@ import { mySession, room, setStatus } from '../state/room';
 import { savePrefs } from '../state/session';
 import { prefs, user } from '../state/user';
 import { INITIAL_LOOP, blockEndsAt, phase, secondsUntil, shouldAlert, step, type Loop, type LoopEvent, type Phase } from './loop';
-import { spokenDuration } from './timer';
+import { milestone, spokenDuration } from './timer';
 
 const LOOP_KEY = 'bd.loop';
 
@@ -41,6 +41,33 @@ export const breakLeft = computed(() => {
   const end = loop.value.breakEndsAt;
   return end === null ? 0 : secondsUntil(end, now.value);
 });
+
+// My block's milestones for a screen reader: halfway, one minute left.
+let lastBlock = '';
+let lastLeft: number | null = null;
+effect(() => {
+  const s = mySession.value;
+  const left = blockLeft.value;
+  if (!s?.plannedMinutes || left === null) {
+    lastLeft = null;
+    return;
+  }
+  const prev = s.id === lastBlock ? lastLeft : null;
+  lastBlock = s.id;
+  lastLeft = left;
+  const m = milestone(prev, left, s.plannedMinutes * 60);
+  if (m) announce(m === 'halfway' ? 'Halfway through your block.' : 'One minute left in your block.');
+});
+
+// A chime needs sound unlocked by a gesture: after a reload during a
+// block, the first click or key anywhere does it.
+if (typeof document !== 'undefined') {
+  const unlock = () => {
+    if (mySession.value?.plannedMinutes && prefs.value.notificationSettings.sound) primeAudio();
+  };
+  document.addEventListener('pointerdown', unlock, true);
+  document.addEventListener('keydown', unlock, true);
+}
 
 export function dispatch(e: LoopEvent): void {
   loop.value = step(loop.value, e);

@@ -71,7 +71,8 @@ effect(() => {
   lastRun = run;
   lastSeconds = s;
   const m = milestone(prev, s, r.timer.duration);
-  if (m) announce(milestoneText(m));
+  // While a block of my own runs, its milestones are the ones said (room/loopState.ts).
+  if (m && !mySession.value?.plannedMinutes) announce(milestoneText(m));
 });
 
 // ---- server events ------------------------------------------------------
