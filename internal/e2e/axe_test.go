@@ -94,7 +94,8 @@ func TestAccessibility(t *testing.T) {
 	ana.visible(tid("start-anon"))
 	ana.checkScreen("landing")
 
-	_, _, benID := together(t, ana, ben)
+	// A room whose timer anyone controls, so that its controls are there.
+	_, _, benID := togetherUnder(t, "anyone", ana, ben)
 	// The room: two people, a running timer, the timer choices open, a focus session going.
 	ana.click(tid("timer-start-primary"))
 	ana.click(tid("timer-more"))

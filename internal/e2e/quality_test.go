@@ -65,12 +65,16 @@ func TestKeyboardOnly(t *testing.T) {
 	b.requireVisibleFocus()
 	b.do(chromedp.KeyEvent(kb.Enter))
 	b.waitPath("/room/")
-	b.visible(tid("timer-start-primary"))
+	b.visible(tid("goal-input"))
 
-	b.tabTo(tid("timer-start-primary"), 30)
+	// The room's one primary action: say what you'll do, start a block.
+	b.tabTo(tid("goal-input"), 30)
+	b.requireVisibleFocus()
+	b.do(chromedp.SendKeys(chromedp.CSS(tid("goal-input")), "Answer two emails"))
+	b.tabTo(tid("start-focus"), 30)
 	b.requireVisibleFocus()
 	b.do(chromedp.KeyEvent(kb.Enter))
-	b.visible(tid("timer-remaining") + `[data-state="running"]`)
+	b.visible(tid("block-remaining"))
 
 	// My status is a radio group: Tab into it, arrows to choose.
 	b.tabTo(`input[name="my-status"]`, 40)
@@ -105,8 +109,6 @@ func TestNarrowScreen(t *testing.T) {
 	b.shot("lobby-phone")
 
 	b.findRoom()
-	b.click(tid("timer-start-primary"))
-	b.click(tid("timer-more"))
 	b.typeInto("#goal-0", strings.Repeat("a-very-long-unbroken-goal-", 4))
 	b.click(tid("share-goals"))
 	b.click(tid("start-focus"))
@@ -227,7 +229,7 @@ func TestCleanConsole(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	ana, ben := newBrowser(t, srv, "ana"), newBrowser(t, srv, "ben")
-	_, _, benID := together(t, ana, ben)
+	_, _, benID := togetherUnder(t, "anyone", ana, ben)
 
 	ana.reload() // a returning visitor, inside a room
 	ana.visible(tileOf(benID))
@@ -237,6 +239,7 @@ func TestCleanConsole(t *testing.T) {
 	ana.click(tid("timer-start-work-50"))
 	sameTimer(t, "running", ana, ben)
 	ben.click(tid("timer-pause"))
+	ben.click(tid("timer-confirm")) // ana works under it: ben is asked first
 	sameTimer(t, "paused", ana, ben)
 	ana.click(tid("timer-reset"))
 	sameTimer(t, "idle", ana, ben)
@@ -262,10 +265,12 @@ func TestCleanConsole(t *testing.T) {
 	ana.reload() // a visit after signing out
 	ana.visible(tid("start-anon"))
 
+	// Notifications are asked for on the click that starts a first block,
+	// never otherwise: ben, who started none, was never asked.
+	if p := eval[string](ben, `Notification.permission`); p != "default" {
+		t.Errorf("ben: Notification.permission is %q without starting a block; want default", p)
+	}
 	for _, b := range []*browser{ana, ben} {
-		if p := eval[string](b, `Notification.permission`); p != "default" {
-			t.Errorf("%s: Notification.permission is %q without a click on the setting; want default", b.name, p)
-		}
 		b.flushConsole()
 		for _, m := range b.console() {
 			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException || m.Type == chromedp.ConsoleWarning {

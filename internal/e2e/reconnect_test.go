@@ -17,7 +17,7 @@ func TestReconnect(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	ana, ben := newBrowser(t, srv, "ana"), newBrowser(t, srv, "ben")
-	room, anaID, benID := together(t, ana, ben)
+	room, anaID, benID := togetherUnder(t, "anyone", ana, ben)
 	ana.click(tid("timer-start-primary"))
 	sameTimer(t, "running", ana, ben)
 

@@ -44,6 +44,26 @@ func together(t *testing.T, ana, ben *browser) (room, anaID, benID string) {
 	return room, anaID, benID
 }
 
+// togetherUnder signs two people in and puts them in a new room of ana's
+// whose timer is controlled as control says ("anyone" or "owner"; starter
+// rooms keep a rhythm nobody controls); it returns the room and their ids.
+func togetherUnder(t *testing.T, control string, ana, ben *browser) (room, anaID, benID string) {
+	t.Helper()
+	startAll(t, ana, ben)
+	anaID, benID = ana.userID(), ben.userID()
+	room = eval[string](ana, fmt.Sprintf(`fetch('/api/rooms', {
+		method: 'POST', headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ name: 'Our table', category: 'study', timerControl: %s }),
+	}).then((r) => r.json()).then((r) => r.id)`, jsString(control)))
+	for _, b := range []*browser{ana, ben} {
+		b.open("/room/" + room)
+		b.visible(tid("room-title"))
+	}
+	ana.visible(tileOf(benID))
+	ben.visible(tileOf(anaID))
+	return room, anaID, benID
+}
+
 // timerView is what one person's countdown shows.
 type timerView struct {
 	State   string `json:"state"`
@@ -118,7 +138,7 @@ func TestRoomTogether(t *testing.T) {
 	srv := startServer(t)
 	ana, ben := newBrowser(t, srv, "ana"), newBrowser(t, srv, "ben")
 	ben.skewClock(2 * time.Minute)
-	_, anaID, benID := together(t, ana, ben)
+	_, anaID, benID := togetherUnder(t, "anyone", ana, ben)
 	if skew := eval[int](ben, `Date.now() - new Date().getTime()`); skew < 119_000 || skew > 121_000 {
 		t.Fatalf("ben's clock is off by %d ms, want 2 minutes", skew)
 	}
