@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { UserText } from '../components/UserText';
 import { fieldMap } from '../lib/api';
 import { navigate } from '../lib/router';
@@ -34,10 +34,22 @@ export function CheckIn({ session, early, onDone }: { session: Session; early: b
   const offline = rt.state.value !== 'open';
   const leaving = loop.value.leaveAfter;
 
-  // Asked for (finishing early, leaving): keyboard focus moves here. At the
-  // block's end the panel changes by itself and focus stays where it was.
-  useEffect(() => {
+  // Asked for (finishing early, leaving): keyboard focus moves here at
+  // once (the button that asked is gone). At the block's end the panel
+  // changes by itself and focus stays where it was.
+  useLayoutEffect(() => {
     if (early) titleRef.current?.focus();
+  }, [early]);
+
+  // Escape is "Not yet" wherever focus is, unless a dialog has it.
+  useEffect(() => {
+    if (!early) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('dialog[open]')) return;
+      dispatch({ type: 'not-yet' });
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
   }, [early]);
 
   async function submit(e: Event) {
@@ -67,16 +79,7 @@ export function CheckIn({ session, early, onDone }: { session: Session; early: b
   }
 
   return (
-    <form
-      noValidate
-      onSubmit={submit}
-      data-testid="complete-dialog"
-      class="min-w-0"
-      // Escape is "Not yet", as it was when the check-in was a dialog.
-      onKeyDown={(e) => {
-        if (early && e.key === 'Escape') dispatch({ type: 'not-yet' });
-      }}
-    >
+    <form noValidate onSubmit={submit} data-testid="complete-dialog" class="min-w-0">
       <h3 ref={titleRef} tabIndex={-1} id="checkin-title" class="mb-3 text-lg font-bold focus:outline-none">What got done?</h3>
       {session.goals.length > 0 && (
         <fieldset class="mb-3">

@@ -16,7 +16,8 @@ import { milestone, spokenDuration } from './timer';
 
 const LOOP_KEY = 'bd.loop';
 
-export const loop = signal<Loop>({ ...INITIAL_LOOP, ...readJSON<Partial<Loop>>('sessionStorage', LOOP_KEY, {}) });
+// An early check-in is not kept: a reload goes back to the block ("not yet").
+export const loop = signal<Loop>({ ...INITIAL_LOOP, ...readJSON<Partial<Loop>>('sessionStorage', LOOP_KEY, {}), checkin: false, leaveAfter: false });
 effect(() => writeJSON('sessionStorage', LOOP_KEY, loop.value));
 
 /** now is the server time, ticking while a block or a break counts down. */
