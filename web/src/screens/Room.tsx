@@ -15,7 +15,7 @@ import { Tile } from '../room/Tile';
 import { timerRule } from '../room/loop';
 import { TimerChoices, TimerPanel } from '../room/TimerPanel';
 import { hidden } from '../state/hidden';
-import { enterRoom, joinError, leaveRoom, mySession, notice, room } from '../state/room';
+import { enterRoom, joinError, leaveRoom, leftRoom, mySession, notice, room } from '../state/room';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
 
@@ -35,6 +35,7 @@ export function RoomScreen({ id }: { id: string }) {
   useTitle(r && loopPhase.value === 'done' ? `Block done · ${name}` : name);
 
   if (err) return <RoomError code={err.code} message={err.message} />;
+  if (!r && leftRoom.value === id) return <RoomLeft id={id} />;
   if (!r) {
     return (
       <>
@@ -126,6 +127,20 @@ export function RoomScreen({ id }: { id: string }) {
         </div>
       </div>
     </>
+  );
+}
+
+/** RoomLeft: this tab is no longer in the room (left in another tab, or the seat was lost); nothing rejoins by itself. */
+function RoomLeft({ id }: { id: string }) {
+  return (
+    <div data-testid="room-left">
+      <h1 tabIndex={-1} class="mb-2 text-2xl font-bold">You're no longer in this room</h1>
+      <p class="mb-6">You may have left it in another tab.</p>
+      <div class="flex flex-wrap gap-2">
+        <button type="button" class="btn btn-primary" data-testid="rejoin-room" onClick={() => enterRoom(id)}>Go back in</button>
+        <Link href="/lobby" class="btn">Back to the lobby</Link>
+      </div>
+    </div>
   );
 }
 

@@ -26,6 +26,8 @@ export const mySession = signal<Session | null>(null);
 export const notice = signal<string | null>(null);
 /** The type of the timer that just ended, until the next one starts. */
 export const lastDone = signal<TimerType | null>(null);
+/** The room this tab was taken out of without asking (left in another tab, the seat lost), for the room screen. */
+export const leftRoom = signal<string | null>(null);
 /** Shown in the lobby after the room's creator asked this person to leave. */
 export const farewell = signal<string | null>(null);
 
@@ -141,6 +143,7 @@ function movedOut(removed = false): void {
     mySession.value = null;
     notice.value = removed ? REMOVED_TEXT : "You're no longer in this room.";
     if (removed) farewell.value = REMOVED_TEXT;
+    else leftRoom.value = roomId;
   });
   if (!removed) return;
   announce(REMOVED_TEXT);
@@ -221,6 +224,7 @@ export function enterRoom(id: string): void {
   }
   batch(() => {
     currentRoomId.value = id;
+    leftRoom.value = null;
     joinError.value = null;
     notice.value = null;
     farewell.value = null;
