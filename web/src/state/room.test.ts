@@ -149,6 +149,24 @@ describe('room store', () => {
     expect(FakeSocket.last().sent.filter((f) => f.event === 'join-room')).toHaveLength(0);
   });
 
+  it('says so when taken out of the room without asking (another tab left), and does not rejoin by itself', async () => {
+    m.enterRoom('r1');
+    answerJoin([me, other]);
+    await vi.advanceTimersByTimeAsync(0); // the join settles
+    expect(m.leftRoom.value).toBeNull();
+    FakeSocket.last().receive('participant-left', { roomId: 'r1', participantId: 'me', serverTime: Date.now() });
+    expect(m.room.value).toBeNull();
+    expect(m.leftRoom.value).toBe('r1');
+    FakeSocket.last().drop(1006);
+    vi.advanceTimersByTime(30_000);
+    FakeSocket.last().open();
+    expect(FakeSocket.last().sent.filter((f) => f.event === 'join-room')).toHaveLength(0);
+    m.enterRoom('r1'); // "Go back in"
+    expect(m.leftRoom.value).toBeNull();
+    expect(FakeSocket.last().lastSent('join-room').data).toEqual({ roomId: 'r1' });
+    answerJoin([me, other]);
+  });
+
   it('says clearly when a room is full', async () => {
     m.enterRoom('r2');
     const ws = FakeSocket.last();
