@@ -174,6 +174,14 @@ func TestFocusLoopLeave(t *testing.T) {
 	}
 	ana.visible(tid("block-remaining"))
 
+	// Leave from the room bar on another screen asks too, back in the room.
+	ana.click(tid("nav-history"))
+	ana.click(tid("room-bar") + " button")
+	ana.waitPath("/room/")
+	ana.visible(tid("leave-dialog") + "[open]")
+	ana.click(tid("leave-cancel"))
+	ana.gone(tid("leave-dialog") + "[open]")
+
 	ana.click(tid("leave-room"))
 	ana.click(tid("leave-checkin"))
 	ana.visible(tid("complete-dialog"))

@@ -4,7 +4,7 @@ import { formatClock } from '../room/timer';
 import { announcement } from '../state/announce';
 import { BANNER, connectionProblem, networkOnline } from '../realtime/connectivity';
 import { rt } from '../state/realtime';
-import { currentRoomId, leaveRoom, room, secondsLeft } from '../state/room';
+import { currentRoomId, requestLeave, room, secondsLeft } from '../state/room';
 import { ChartIcon, LeaveIcon, Logo, PeopleIcon, SlidersIcon } from './icons';
 import { Link } from './Link';
 import { UserText } from './UserText';
@@ -109,7 +109,7 @@ function RoomBar() {
         <Link href={`/room/${id}`} class="btn btn-quiet link" data-testid="room-bar-back">
           Back to the room
         </Link>
-        <button type="button" class="btn btn-quiet" onClick={() => void leaveRoom()}>
+        <button type="button" class="btn btn-quiet" onClick={requestLeave}>
           <LeaveIcon size={18} /> Leave
         </button>
       </div>

@@ -15,7 +15,7 @@ import { Tile } from '../room/Tile';
 import { timerRule } from '../room/loop';
 import { TimerChoices, TimerPanel } from '../room/TimerPanel';
 import { hidden } from '../state/hidden';
-import { enterRoom, joinError, leaveRoom, leftRoom, mySession, notice, room } from '../state/room';
+import { enterRoom, joinError, leaveAsked, leaveRoom, leftRoom, mySession, notice, room } from '../state/room';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
 
@@ -29,7 +29,6 @@ export function RoomScreen({ id }: { id: string }) {
   useEffect(() => enterRoom(id), [id]);
   const r = room.value?.room.id === id ? room.value : null;
   const err = joinError.value?.roomId === id ? joinError.value : null;
-  const [asking, setAsking] = useState(false);
   const name = r?.room.name ?? 'Room';
   // The end of a block shows in the tab title too, for a person in another tab.
   useTitle(r && loopPhase.value === 'done' ? `Block done · ${name}` : name);
@@ -51,19 +50,18 @@ export function RoomScreen({ id }: { id: string }) {
   const others = people.length - (mine ? 1 : 0);
 
   function leave() {
-    setAsking(false);
     void leaveRoom(); // forgets the room at once; telling the server finishes in the background (which ends an open session)
     navigate('/lobby');
   }
 
   // An open session: ask first whether to check in before leaving.
   function askLeave() {
-    if (mySession.value) setAsking(true);
+    if (mySession.value) leaveAsked.value = true;
     else leave();
   }
 
   function checkInThenLeave() {
-    setAsking(false);
+    leaveAsked.value = false;
     dispatch({ type: 'check-in', leaveAfter: true });
     requestAnimationFrame(() => {
       const title = document.getElementById('checkin-title');
@@ -88,7 +86,7 @@ export function RoomScreen({ id }: { id: string }) {
         </button>
       </div>
 
-      <LeaveDialog open={asking} onClose={() => setAsking(false)} onCheckIn={checkInThenLeave} onEnd={leave} />
+      <LeaveDialog open={leaveAsked.value && !!mySession.value} onClose={() => (leaveAsked.value = false)} onCheckIn={checkInThenLeave} onEnd={leave} />
 
       {notice.value && (
         <p role="status" class="card mb-3 border-l-4 border-l-accent px-4 py-3 text-sm" data-testid="room-notice">{notice.value}</p>

@@ -238,6 +238,24 @@ export function enterRoom(id: string): void {
   if (rt.state.value === 'open') void join(id);
 }
 
+/** The room screen shows the question "finish with a check-in or leave and end it?". */
+export const leaveAsked = signal(false);
+
+/**
+ * requestLeave leaves at once, or, during an open focus session, shows the
+ * room and asks first (from the room screen or the room bar elsewhere).
+ */
+export function requestLeave(): void {
+  const id = currentRoomId.value;
+  if (id && mySession.value) {
+    leaveAsked.value = true;
+    const here = match(path.value);
+    if (here.name !== 'room' || here.id !== id) navigate(`/room/${id}`);
+    return;
+  }
+  void leaveRoom();
+}
+
 export async function leaveRoom(): Promise<void> {
   const id = currentRoomId.value;
   resetRoom();
@@ -252,6 +270,7 @@ export async function leaveRoom(): Promise<void> {
 /** resetRoom forgets the room locally (sign out, leave). */
 export function resetRoom(): void {
   batch(() => {
+    leaveAsked.value = false;
     currentRoomId.value = null;
     room.value = null;
     mySession.value = null;
