@@ -9,6 +9,7 @@ import { Lobby } from './screens/Lobby';
 import { NotFound } from './screens/NotFound';
 import { BootError, Offline } from './screens/Offline';
 import { RoomScreen } from './screens/Room';
+import { blockLeft, loopPhase } from './room/loopState';
 import { room, secondsLeft } from './state/room';
 import { boot } from './state/session';
 import { screenTitle } from './state/title';
@@ -17,11 +18,20 @@ import { user } from './state/user';
 const History = lazy(() => import('./screens/History'));
 const Settings = lazy(() => import('./screens/Settings'));
 
-/** The tab title: the screen, and the room timer while it runs (visible from other tabs). */
+/**
+ * The tab title, visible from other tabs: the screen, led by your own
+ * block's time left while it runs (it is yours, whatever the room's timer
+ * does), else by the room timer's; nothing leads "Block done", so the end
+ * of a block cannot be read as a clock that went back.
+ */
 const documentTitle = computed(() => {
   const r = room.value;
   const base = screenTitle.value ? `${screenTitle.value} · Body Double` : 'Body Double';
-  return r && r.timer.state === 'running' ? `${formatClock(secondsLeft.value)} · ${base}` : base;
+  if (!r) return base;
+  const phase = loopPhase.value;
+  if (phase === 'block' && blockLeft.value !== null) return `${formatClock(blockLeft.value)} left · ${base}`;
+  if (phase === 'done') return base;
+  return r.timer.state === 'running' ? `${formatClock(secondsLeft.value)} · ${base}` : base;
 });
 
 export function App() {

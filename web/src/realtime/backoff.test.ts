@@ -10,8 +10,8 @@ describe('backoffDelay', () => {
   });
 
   it('is capped', () => {
-    expect(backoffDelay(30, () => 1)).toBe(30_000);
-    expect(backoffDelay(30, () => 0)).toBe(15_000);
+    expect(backoffDelay(30, () => 1)).toBe(10_000);
+    expect(backoffDelay(30, () => 0)).toBe(5_000);
   });
 
   it('spreads clients that dropped together', () => {

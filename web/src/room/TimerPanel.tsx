@@ -77,7 +77,9 @@ function ConfirmChange({ others }: { others: number }) {
 /** Rhythm: "This room keeps a 50/10 rhythm · next block at 14:00". */
 function Rhythm({ cycle }: { cycle: Cycle }) {
   void secondsLeft.value; // the next block moves on at each phase
-  const next = new Date(nextBlockAt(cycle, rt.clock.now()) - rt.clock.offset);
+  // The block starts on the server's whole minute: shown as that minute,
+  // not moved by this device's clock error (which read 13:59 for 14:00).
+  const next = new Date(nextBlockAt(cycle, rt.clock.now()));
   const at = next.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return <p class="text-sm text-muted" data-testid="timer-rhythm">{rhythmText(cycle)} · next block at {at}</p>;
 }

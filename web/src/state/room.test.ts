@@ -74,6 +74,23 @@ describe('room store', () => {
     expect(m.room.value?.participants.map((p) => p.id)).toEqual(['me', 'them']);
   });
 
+  it('tries a rejoin again when the server was only busy, and keeps the room', async () => {
+    const first = FakeSocket.last();
+    first.drop(1012);
+    vi.advanceTimersByTime(30_000);
+    const ws = FakeSocket.last();
+    ws.open();
+    const refused = ws.lastSent('join-room');
+    ws.receive('error', { code: 'internal', message: 'Something went wrong.', serverTime: Date.now() }, refused.ref);
+    await vi.advanceTimersByTimeAsync(10_000); // the longest wait before another try
+    const again = ws.lastSent('join-room');
+    expect(again.ref).not.toBe(refused.ref);
+    expect(again.data).toEqual({ roomId: 'r1' });
+    expect(m.joinError.value).toBeNull();
+    answerJoin([me, other]);
+    expect(m.room.value?.participants.map((p) => p.id)).toEqual(['me', 'them']);
+  });
+
   it('counts the room timer down from endsAt', () => {
     const ws = FakeSocket.last();
     const endsAt = Date.now() + 25 * 60_000;

@@ -7,6 +7,7 @@ import { api } from '../lib/api';
 import { match, navigate, path } from '../lib/router';
 import { readJSON, writeJSON } from '../lib/storage';
 import type { Session, Status, TimerType } from '../lib/types';
+import { backoffDelay } from '../realtime/backoff';
 import { NotConnectedError, SocketError, type Data } from '../realtime/client';
 import { reduce, type RoomState } from '../room/reduce';
 import { doneText, milestone, milestoneText, phaseText, remainingSeconds, startedText } from '../room/timer';
@@ -203,17 +204,38 @@ async function join(id: string): Promise<void> {
   joining = id;
   try {
     await rt.request('join-room', { roomId: id });
+    joinAttempt = 0;
   } catch (e) {
-    // Not connected: the next connection joins. Timed out: so does a reconnect.
-    if (!(e instanceof SocketError) || e.code === 'timeout' || currentRoomId.value !== id) return;
-    batch(() => {
-      joinError.value = { roomId: id, code: e.code, message: JOIN_MESSAGES[e.code] ?? e.message };
-      currentRoomId.value = null;
-      room.value = null;
-    });
+    if (currentRoomId.value !== id) return;
+    if (e instanceof SocketError && FINAL_JOIN_ERRORS.has(e.code)) {
+      batch(() => {
+        joinError.value = { roomId: id, code: e.code, message: JOIN_MESSAGES[e.code] ?? e.message };
+        currentRoomId.value = null;
+        room.value = null;
+      });
+      return;
+    }
+    // Not connected: the next connection joins (onOpen). A timeout or a
+    // busy server (restarting, its database slow) is tried again on this
+    // connection, or the seat and the block would run out meanwhile.
+    if (e instanceof SocketError) retryJoin(id);
   } finally {
     joining = null;
   }
+}
+
+/** Join answers that another try cannot change: the room is not there, is full, or is closed to this person. */
+const FINAL_JOIN_ERRORS = new Set(['not_found', 'room_full', 'forbidden', 'banned', 'invalid', 'unauthorized']);
+let joinAttempt = 0;
+let joinTimer: ReturnType<typeof setTimeout> | undefined;
+
+function retryJoin(id: string): void {
+  clearTimeout(joinTimer);
+  joinTimer = setTimeout(() => {
+    // A join is idempotent: asking again after a join that did get
+    // through (a new connection's) only brings a fresh snapshot.
+    if (currentRoomId.value === id && rt.state.value === 'open') void join(id);
+  }, backoffDelay(joinAttempt++));
 }
 
 /** enterRoom makes this tab join room `id` (leaving any other). */
