@@ -8,6 +8,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 )
@@ -81,11 +83,16 @@ func jsonKind(goKind string) string {
 	return "a number"
 }
 
-// ValidText reports whether s has no control characters, so names and
-// goals display as plain text.
+// ValidText reports whether s is UTF-8 with no control characters (C0,
+// DEL and C1), line or paragraph separators, or bidi controls, so names
+// and goals display as plain text and cannot reorder the text around them.
+// Text others see is held to more (package textrules).
 func ValidText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if unicode.In(r, unicode.Cc, unicode.Zl, unicode.Zp, unicode.Bidi_Control) {
 			return false
 		}
 	}

@@ -149,6 +149,14 @@ func TestValidText(t *testing.T) {
 		{"\x1f", false},
 		{" ", true},
 		{"~", true},
+		{"next\u0085line", false},
+		{"csi\u009b", false},
+		{"right\u202eto left", false},
+		{"\u2066isolate\u2069", false},
+		{"mark\u200f", false},
+		{"line\u2028separator", false},
+		{"bad \xff", false},
+		{"שלום محمد", true},
 	} {
 		if got := ValidText(tc.in); got != tc.want {
 			t.Errorf("ValidText(%q) = %v, want %v", tc.in, got, tc.want)
