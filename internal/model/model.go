@@ -66,6 +66,9 @@ type User struct {
 	AvatarVersion *string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// Role is RoleMember, RoleModerator or RoleAdmin, as stored; what
+	// CreateUser is given is ignored (everyone starts a member).
+	Role string
 }
 
 // AvatarVersion names one version of a stored avatar: 16 hex digits of the

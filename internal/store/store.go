@@ -168,4 +168,33 @@ type Store interface {
 	SaveTimer(ctx context.Context, t model.Timer, prevVersion int64) error
 	// RunningTimers lists every timer in state running.
 	RunningTimers(ctx context.Context) ([]model.Timer, error)
+
+	// Moderation. Every change below writes its audit entry in the same
+	// transaction, so the log never misses a change nor records one that
+	// did not happen.
+	//
+	// UserRole returns a user's role, or model.ErrNotFound.
+	UserRole(ctx context.Context, userID string) (string, error)
+	// SetUserRole changes a user's role (model.ErrNotFound for none).
+	SetUserRole(ctx context.Context, userID, role string, a model.AuditEntry) error
+	// CreateUserBan stores b (the store fills ID if empty); model.ErrNotFound
+	// when the user does not exist.
+	CreateUserBan(ctx context.Context, b model.UserBan, a model.AuditEntry) (model.UserBan, error)
+	// ActiveUserBan returns the ban of userID in force at now that lasts
+	// longest, or model.ErrNotFound.
+	ActiveUserBan(ctx context.Context, userID string, now time.Time) (model.UserBan, error)
+	// UserBans lists the bans in force at now, newest first.
+	UserBans(ctx context.Context, now time.Time) ([]model.UserBan, error)
+	// LiftUserBan deletes a ban and returns it; model.ErrNotFound for none.
+	LiftUserBan(ctx context.Context, id string, a model.AuditEntry) (model.UserBan, error)
+	// CloseRoom makes a room inactive (model.ErrNotFound for none); its
+	// participants are not touched (the caller has them leave).
+	CloseRoom(ctx context.Context, roomID string, a model.AuditEntry) error
+	// AddAudit appends an entry; its ID is assigned by the store.
+	AddAudit(ctx context.Context, a model.AuditEntry) error
+	// AuditLog returns up to limit entries, newest first, with ids below
+	// beforeID when it is not "" (the previous page's last id).
+	AuditLog(ctx context.Context, beforeID string, limit int) ([]model.AuditEntry, error)
+	// PurgeAudit deletes the entries older than before and says how many.
+	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
 }

@@ -14,7 +14,7 @@ import (
 
 // userCols are the columns every user read selects: the avatar's version,
 // never the avatar itself (up to 32 KB), which only UserAvatar reads.
-const userCols = "id, anonymous_id, display_name, avatar_version, created_at, updated_at"
+const userCols = "id, anonymous_id, display_name, avatar_version, created_at, updated_at, role"
 
 // avatarVersionArg is the avatar_version to store beside avatar, NULL for none.
 func avatarVersionArg(avatar *string) any {
@@ -104,7 +104,7 @@ func (s *Store) UserAvatar(ctx context.Context, id string) (string, error) {
 func scanUser(row *sql.Row) (model.User, error) {
 	var u model.User
 	var version sql.NullString
-	err := row.Scan(&u.ID, &u.AnonymousID, &u.DisplayName, &version, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	err := row.Scan(&u.ID, &u.AnonymousID, &u.DisplayName, &version, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, &u.Role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.User{}, model.ErrNotFound
 	}

@@ -54,6 +54,10 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 		{"QuickJoinConcurrent", testQuickJoinConcurrent},
 		{"Media", testMedia},
 		{"Ban", testBan},
+		{"Roles", testRoles},
+		{"UserBans", testUserBans},
+		{"CloseRoom", testCloseRoom},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
