@@ -40,14 +40,20 @@ var Visibilities = []string{wire.VisibilityPublic, wire.VisibilityUnlisted}
 func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateRoomInput) (model.Room, error) {
 	var errs []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > maxNameLen || !wire.ValidText(name) {
+	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
 		errs = append(errs, apperr.FieldError{Field: "name", Message: "Give the room a name of 1 to 100 characters."})
+	} else if n, why := s.text.Text(name); why != "" {
+		errs = append(errs, apperr.FieldError{Field: "name", Message: why})
+	} else {
+		name = n
 	}
 	var desc *string
 	if in.Description != nil {
-		d := strings.TrimSpace(*in.Description)
-		if utf8.RuneCountInString(d) > maxDescLen || !wire.ValidText(d) {
+		d, why := s.text.Text(strings.TrimSpace(*in.Description))
+		if utf8.RuneCountInString(d) > maxDescLen {
 			errs = append(errs, apperr.FieldError{Field: "description", Message: "Keep the description under 500 characters."})
+		} else if why != "" {
+			errs = append(errs, apperr.FieldError{Field: "description", Message: why})
 		} else if d != "" {
 			desc = &d
 		}

@@ -32,6 +32,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/seats"
 	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/textrules"
 )
 
 // Presence timing (docs/protocol.md "Presence and grace").
@@ -70,6 +71,9 @@ type Options struct {
 	// which cycle rooms' phase changes are told (tests tick it after
 	// moving Now).
 	CycleTicks <-chan time.Time
+	// Text holds the content rules of public text: room names and
+	// descriptions, shared goals and achievements (textrules.Builtin if nil).
+	Text *textrules.Rules
 }
 
 // Service implements every room operation. It is safe for concurrent use.
@@ -90,6 +94,8 @@ type Service struct {
 	statusFlush time.Duration
 
 	cycles *cycles // rooms with a cycle (cycle.go)
+
+	text *textrules.Rules // rules of public text
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -106,7 +112,10 @@ func New(o Options) *Service {
 	if o.StatusFlush <= 0 {
 		o.StatusFlush = StatusFlush
 	}
-	s := &Service{store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
+	if o.Text == nil {
+		o.Text = textrules.Builtin()
+	}
+	s := &Service{text: o.Text, store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
 		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush,
 		cycles: newCycles(o.CycleTicks)}
 	// When the store answers again after an outage, timers that fell due

@@ -13,6 +13,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/protocol"
+	"github.com/bodydouble/bodydouble/internal/textrules"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -27,7 +28,7 @@ const (
 
 // StartSession opens a focus session in the room userID is in and tells the room.
 func (s *Service) StartSession(ctx context.Context, userID string, in wire.StartSessionInput, o protocol.Origin) (model.Session, error) {
-	goals, errs := checkList("goals", in.Goals, true)
+	goals, errs := checkList("goals", in.Goals, true, s.public(in.ShareGoals != nil && *in.ShareGoals))
 	if in.RoomID == "" {
 		errs = append(errs, apperr.FieldError{Field: "roomId", Message: "Say which room the session is in."})
 	}
@@ -72,7 +73,7 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in wire.
 	var upd model.SessionUpdate
 	var errs []apperr.FieldError
 	if in.Goals != nil {
-		upd.Goals, errs = checkList("goals", in.Goals, false)
+		upd.Goals, errs = checkList("goals", in.Goals, false, nil)
 	}
 	if in.Progress != nil {
 		if *in.Progress < 0 || *in.Progress > 100 {
@@ -87,6 +88,9 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in wire.
 	if err := checkID(id); err != nil {
 		return model.Session{}, err
 	}
+	if err := s.publicGoals(ctx, userID, id, in, &upd); err != nil {
+		return model.Session{}, err
+	}
 	sess, err := s.store.UpdateSession(ctx, id, userID, upd)
 	if err != nil {
 		return model.Session{}, sessionErr(err)
@@ -97,7 +101,7 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in wire.
 
 // CompleteSession ends a session with achievements and an optional 1–5 rating.
 func (s *Service) CompleteSession(ctx context.Context, userID, id string, in wire.CompleteSessionInput, o protocol.Origin) (model.Session, error) {
-	achievements, errs := checkList("achievements", in.Achievements, true)
+	achievements, errs := checkList("achievements", in.Achievements, true, nil)
 	if in.Rating != nil && (*in.Rating < 1 || *in.Rating > 5) {
 		errs = append(errs, apperr.FieldError{Field: "rating", Message: "Rate from 1 to 5."})
 	}
@@ -106,6 +110,15 @@ func (s *Service) CompleteSession(ctx context.Context, userID, id string, in wir
 	}
 	if err := checkID(id); err != nil {
 		return model.Session{}, err
+	}
+	if len(achievements) > 0 {
+		cur, err := s.GetSession(ctx, userID, id)
+		if err != nil {
+			return model.Session{}, err
+		}
+		if achievements, errs = checkList("achievements", in.Achievements, true, s.public(cur.ShareGoals)); len(errs) > 0 {
+			return model.Session{}, apperr.Fields(errs...)
+		}
 	}
 	sess, err := s.store.CompleteSession(ctx, id, userID, achievements, in.Rating, s.clock())
 	if err != nil {
@@ -140,9 +153,50 @@ func sessionErr(err error) error {
 	return apperr.From(err)
 }
 
+// public returns the rules of public text for a session's goals and
+// achievements if it shares them, or nil: private text is never filtered.
+func (s *Service) public(shared bool) *textrules.Rules {
+	if shared {
+		return s.text
+	}
+	return nil
+}
+
+// publicGoals holds to the rules of public text the goals an update leaves
+// shared: those it sends to a session that shares them or starts to, or,
+// when it switches a private session to shared, the goals it already has.
+// Goals that pass are stored normalised.
+func (s *Service) publicGoals(ctx context.Context, userID, id string, in wire.UpdateSessionInput, upd *model.SessionUpdate) error {
+	if (in.ShareGoals != nil && !*in.ShareGoals) || (in.ShareGoals == nil && in.Goals == nil) {
+		return nil
+	}
+	items := in.Goals
+	if in.ShareGoals == nil || in.Goals == nil {
+		cur, err := s.GetSession(ctx, userID, id)
+		if err != nil {
+			return err
+		}
+		if in.ShareGoals == nil && !cur.ShareGoals {
+			return nil // private stays private
+		}
+		if in.Goals == nil {
+			items = cur.Goals
+		}
+	}
+	goals, errs := checkList("goals", items, false, s.text)
+	if len(errs) > 0 {
+		return apperr.Fields(errs...)
+	}
+	if in.Goals != nil {
+		upd.Goals = goals
+	}
+	return nil
+}
+
 // checkList validates goals or achievements: at most MaxGoals non-empty
-// entries of at most MaxGoalLen characters. Blank entries are dropped.
-func checkList(field string, items []string, allowNil bool) ([]string, []apperr.FieldError) {
+// entries of at most MaxGoalLen characters, and, if pub is set (the
+// session shares them), the rules of public text. Blank entries are dropped.
+func checkList(field string, items []string, allowNil bool, pub *textrules.Rules) ([]string, []apperr.FieldError) {
 	if items == nil && allowNil {
 		return []string{}, nil
 	}
@@ -153,9 +207,21 @@ func checkList(field string, items []string, allowNil bool) ([]string, []apperr.
 	out := make([]string, 0, len(items))
 	for i, it := range items {
 		it = strings.TrimSpace(it)
-		if utf8.RuneCountInString(it) > MaxGoalLen || !wire.ValidText(it) {
+		if utf8.RuneCountInString(it) > MaxGoalLen {
 			errs = append(errs, apperr.FieldError{Field: field + "." + strconv.Itoa(i), Message: "Keep each one under 200 characters."})
 			continue
+		}
+		if !wire.ValidText(it) {
+			errs = append(errs, apperr.FieldError{Field: field + "." + strconv.Itoa(i), Message: textrules.ReasonInvisible})
+			continue
+		}
+		if pub != nil {
+			n, why := pub.Text(it)
+			if why != "" {
+				errs = append(errs, apperr.FieldError{Field: field + "." + strconv.Itoa(i), Message: why})
+				continue
+			}
+			it = n
 		}
 		if it != "" {
 			out = append(out, it)

@@ -14,6 +14,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
+	"github.com/bodydouble/bodydouble/internal/textrules"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -27,6 +28,7 @@ const (
 type Service struct {
 	store store.Store
 	now   func() time.Time
+	text  *textrules.Rules
 }
 
 // New returns a Service.
@@ -34,7 +36,14 @@ func New(st store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, now: now}
+	return &Service{store: st, now: now, text: textrules.Builtin()}
+}
+
+// WithText makes s check display names with r, which carries the
+// operator's word list, instead of the built-in list alone. It returns s.
+func (s *Service) WithText(r *textrules.Rules) *Service {
+	s.text = r
+	return s
 }
 
 // Profile returns userID's profile.
@@ -54,9 +63,9 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in wire.Prof
 	var upd model.UserUpdate
 	var errs []apperr.FieldError
 	if in.DisplayName.Set {
-		name := strings.TrimSpace(in.DisplayName.Value)
-		if in.DisplayName.Null || name == "" || utf8.RuneCountInString(name) > MaxNameLen || !wire.ValidText(name) {
-			errs = append(errs, apperr.FieldError{Field: "displayName", Message: "Pick a name of 1 to 50 characters."})
+		name, why := s.displayName(in.DisplayName)
+		if why != "" {
+			errs = append(errs, apperr.FieldError{Field: "displayName", Message: why})
 		}
 		upd.DisplayName = &name
 	}
@@ -77,6 +86,22 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in wire.Prof
 		return model.User{}, apperr.From(err)
 	}
 	return u, nil
+}
+
+// displayName returns the display name to store, or why it is refused:
+// its length, or the rules of public text (package textrules), which
+// also normalise it.
+func (s *Service) displayName(in wire.Optional[string]) (string, string) {
+	const length = "Pick a name of 1 to 50 characters."
+	name := strings.TrimSpace(in.Value)
+	if in.Null || name == "" || utf8.RuneCountInString(name) > MaxNameLen {
+		return "", length
+	}
+	name, why := s.text.Name(name)
+	if why == "" && utf8.RuneCountInString(name) > MaxNameLen {
+		return "", length // compatibility forms may grow: ㈱ is (株)
+	}
+	return name, why
 }
 
 // validAvatar reports whether a is an avatar ParseAvatar accepts.
