@@ -49,6 +49,11 @@ type Config struct {
 	// ICEServers are external STUN/TURN servers handed to browsers.
 	ICEServers []ICEServer
 
+	// BlocklistFile names the operator's list of words refused in public
+	// text, one term per line, added to the built-in list and re-read
+	// when it changes; empty: the built-in list alone.
+	BlocklistFile string
+
 	// MaxConnsPerAddr caps the open TCP connections of one client address
 	// (IPv6 by /64); 0 switches the cap off, and so does RateLimit false.
 	// Trusted proxies are exempt.
@@ -172,6 +177,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.BoolVar(&c.TURNAllowLocal, "turn-allow-local", false, "let the TURN relay reach loopback, private and link-local addresses (tests only)")
 	fs.StringVar(&relayPorts, "turn-relay-ports", "", "UDP port range of TURN relays, e.g. 49152-65535 (any port when empty)")
 	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "most open TCP connections from one client address (IPv6: one /64); 0 switches the cap off, as does --rate-limit=off; --trusted-proxies are exempt")
+	fs.StringVar(&c.BlocklistFile, "blocklist-file", "", "file of words refused in display names, room names and descriptions and shared goals, one term per line (# starts a comment), added to the built-in list and re-read when it changes")
 	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
 	// Environment first, so explicit flags parsed afterwards override it.

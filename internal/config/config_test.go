@@ -74,11 +74,27 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	if _, err := Parse([]string{"--help"}, env(nil), &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, name := range []string{"max-conns-per-addr", "addr", "data-dir", "database-url", "redis-url", "secret", "public-url", "tls-cert", "tls-key", "trusted-proxies", "rate-limit", "turn-addr", "turn-public-ip", "turn-secret", "turn-allow-local", "turn-relay-ports", "ice-servers"} {
+	for _, name := range []string{"max-conns-per-addr", "addr", "data-dir", "database-url", "redis-url", "secret", "public-url", "tls-cert", "tls-key", "trusted-proxies", "rate-limit", "turn-addr", "turn-public-ip", "turn-secret", "turn-allow-local", "turn-relay-ports", "ice-servers", "blocklist-file"} {
 		variable := "BODYDOUBLE_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		if !strings.Contains(out.String(), "-"+name) || !strings.Contains(out.String(), variable) {
 			t.Errorf("--help lacks %s / %s", name, variable)
 		}
+	}
+}
+
+func TestBlocklistFile(t *testing.T) {
+	t.Parallel()
+	c, err := Parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil || c.BlocklistFile != "" {
+		t.Fatalf("default %q, %v", c.BlocklistFile, err)
+	}
+	c, err = Parse(nil, env(map[string]string{"BODYDOUBLE_BLOCKLIST_FILE": "/etc/bodydouble/words.txt"}), &bytes.Buffer{})
+	if err != nil || c.BlocklistFile != "/etc/bodydouble/words.txt" {
+		t.Fatalf("from the environment %q, %v", c.BlocklistFile, err)
+	}
+	c, err = Parse([]string{"--blocklist-file", "words.txt"}, env(map[string]string{"BODYDOUBLE_BLOCKLIST_FILE": "other.txt"}), &bytes.Buffer{})
+	if err != nil || c.BlocklistFile != "words.txt" {
+		t.Fatalf("flag over environment %q, %v", c.BlocklistFile, err)
 	}
 }
 
