@@ -166,13 +166,25 @@ type Cycle struct {
 }
 
 // ListRoomsOptions filters and pages ListRooms. Rooms are ordered by
-// (created_at, id) ascending; After is the id of the last room of the
-// previous page ("" for the first page).
+// (created_at, id) ascending, or with OrderPeople by the number of people
+// in them, most first, then (created_at, id); After is the id of the last
+// room of the previous page ("" for the first page), and with OrderPeople
+// AfterPeople is how many people that room had when the page was read (the
+// count moves, so the position is the count the previous page saw).
 type ListRoomsOptions struct {
-	Category string // "" for all
-	After    string
-	Limit    int
+	Category    string // "" for all
+	After       string
+	AfterPeople int
+	Limit       int
+	Order       string // OrderCreated ("" too) or OrderPeople
+	HideFull    bool   // leave out rooms with as many people as seats
 }
+
+// Orders of ListRooms (ListRoomsOptions.Order).
+const (
+	OrderCreated = "created"
+	OrderPeople  = "people"
+)
 
 // Participant is an active member of a room, joined with its user's profile.
 type Participant struct {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -147,9 +149,12 @@ func (s *Store) GetRoom(ctx context.Context, id string) (model.Room, error) {
 }
 
 // ListRooms returns listed rooms (open and closed) ordered by
-// (created_at, id), optionally of one category, starting after the room
-// opts.After (which must exist, else ErrNotFound). Limit <= 0 means no
-// limit. Unlisted rooms are never returned: only their link finds them.
+// (created_at, id), or with opts.Order OrderPeople by the number of people
+// in them (most first) and then (created_at, id); optionally of one
+// category, without full rooms (opts.HideFull), starting after the room
+// opts.After (which must exist, else ErrNotFound) as it stood with
+// opts.AfterPeople people. Limit <= 0 means no limit. Unlisted rooms are
+// never returned: only their link finds them.
 //
 // On SQLite the answer comes from a cache for as long as nothing at all was
 // committed to the database since it was read, by this process or any
@@ -157,6 +162,12 @@ func (s *Store) GetRoom(ctx context.Context, id string) (model.Room, error) {
 // slice is then shared between callers, who must not change it. (The
 // lobby's caches: docs/performance.md "Caches".)
 func (s *Store) ListRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error) {
+	if opts.Order == "" {
+		opts.Order = model.OrderCreated // one cache entry for both spellings
+	}
+	if opts.Order != model.OrderPeople {
+		opts.AfterPeople = 0 // only the people order reads it
+	}
 	if s.watch == nil {
 		return s.listRooms(ctx, opts)
 	}
@@ -176,15 +187,16 @@ func (s *Store) ListRooms(ctx context.Context, opts model.ListRoomsOptions) ([]m
 	return rooms[:len(rooms):len(rooms)], err
 }
 
+// activeCount is the number of people in room r, as roomCols counts them.
+const activeCount = "(SELECT COUNT(*) FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL)"
+
+// afterCreated is the keyset condition "after (created_at, id)" of the
+// created order; its arguments are (created_at, created_at, id).
+const afterCreated = " AND (r.created_at > ? OR (r.created_at = ? AND r.id > ?))"
+
 func (s *Store) listRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error) {
-	query := "SELECT " + roomCols + " FROM rooms r WHERE r.unlisted = FALSE"
-	var args []any
-	if opts.Category != "" {
-		query += " AND r.category = ?"
-		args = append(args, opts.Category)
-	}
+	var after time.Time
 	if opts.After != "" {
-		var after time.Time
 		err := s.r.QueryRowContext(ctx, s.q("SELECT created_at FROM rooms WHERE id = ?"), opts.After).
 			Scan(timeCol{&after})
 		if errors.Is(err, sql.ErrNoRows) {
@@ -193,13 +205,13 @@ func (s *Store) listRooms(ctx context.Context, opts model.ListRoomsOptions) ([]m
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
 		}
-		query += " AND (r.created_at > ? OR (r.created_at = ? AND r.id > ?))"
-		args = append(args, s.ts(after), s.ts(after), opts.After)
 	}
-	query += " ORDER BY r.created_at, r.id"
-	if opts.Limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, opts.Limit)
+	var query string
+	var args []any
+	if opts.Order == model.OrderPeople {
+		query, args = s.listByPeople(opts, after)
+	} else {
+		query, args = s.listByCreated(opts, after)
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
@@ -218,6 +230,78 @@ func (s *Store) listRooms(ctx context.Context, opts model.ListRoomsOptions) ([]m
 		return nil, fmt.Errorf("sqlstore: list rooms: %w", err)
 	}
 	return rooms, nil
+}
+
+// listFilters is the WHERE clause shared by both orders: listed rooms, of
+// opts.Category if set.
+func listFilters(opts model.ListRoomsOptions) (string, []any) {
+	where := " WHERE r.unlisted = FALSE"
+	if opts.Category == "" {
+		return where, nil
+	}
+	return where + " AND r.category = ?", []any{opts.Category}
+}
+
+// listByCreated is the query of the created order, walking the index
+// rooms_created (or rooms_category_created).
+func (s *Store) listByCreated(opts model.ListRoomsOptions, after time.Time) (string, []any) {
+	where, args := listFilters(opts)
+	query := "SELECT " + roomCols + " FROM rooms r" + where
+	if opts.HideFull {
+		query += " AND " + activeCount + " < r.max_capacity"
+	}
+	if opts.After != "" {
+		query += afterCreated
+		args = append(args, s.ts(after), s.ts(after), opts.After)
+	}
+	query += " ORDER BY r.created_at, r.id"
+	if opts.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, opts.Limit)
+	}
+	return query, args
+}
+
+// listByPeople is the query of the people order. Sorting every room by a
+// count would read them all; instead it joins two ordered parts, in one
+// statement so that both see the same moment: the occupied rooms (as few
+// as there are people, counted from the partial index
+// room_participants_active and sorted), then the empty ones, which walk
+// the created-order index exactly as listByCreated does and stop at the
+// limit. A cursor with people resumes inside the occupied part and takes
+// the empty part from its start; a cursor on an empty room skips the
+// occupied part.
+func (s *Store) listByPeople(opts model.ListRoomsOptions, after time.Time) (string, []any) {
+	where, filterArgs := listFilters(opts)
+	limit := ""
+	if opts.Limit > 0 {
+		limit = " LIMIT " + strconv.Itoa(opts.Limit)
+	}
+	var args []any
+	var parts []string
+	if opts.After == "" || opts.AfterPeople > 0 {
+		busy := "SELECT " + roomCols + " FROM (SELECT room_id, COUNT(*) AS n FROM room_participants" +
+			" WHERE left_at IS NULL GROUP BY room_id) o JOIN rooms r ON r.id = o.room_id" + where
+		args = append(args, filterArgs...)
+		if opts.HideFull {
+			busy += " AND o.n < r.max_capacity"
+		}
+		if opts.After != "" {
+			busy += " AND (o.n < ? OR (o.n = ?" + afterCreated + "))"
+			args = append(args, opts.AfterPeople, opts.AfterPeople, s.ts(after), s.ts(after), opts.After)
+		}
+		parts = append(parts, "SELECT * FROM ("+busy+" ORDER BY o.n DESC, r.created_at, r.id"+limit+") b")
+	}
+	empty := "SELECT " + roomCols + " FROM rooms r" + where +
+		" AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL)"
+	args = append(args, filterArgs...)
+	if opts.After != "" && opts.AfterPeople == 0 {
+		empty += afterCreated
+		args = append(args, s.ts(after), s.ts(after), opts.After)
+	}
+	parts = append(parts, "SELECT * FROM ("+empty+" ORDER BY r.created_at, r.id"+limit+") e")
+	// Columns 6, 10 and 1 of roomCols are the count, created_at and id.
+	return strings.Join(parts, " UNION ALL ") + " ORDER BY 6 DESC, 10, 1" + limit, args
 }
 
 // lockRooms locks the given rooms' rows on PostgreSQL, in id order so that

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,103 @@ func testListRooms(t *testing.T, f *fixture) {
 	rooms, err = f.s.ListRooms(f.ctx, model.ListRoomsOptions{After: wantAll[len(wantAll)-1], Limit: 10})
 	ok(t, err, "ListRooms after last")
 	eq(t, len(rooms), 0, "rooms after the last")
+
+	testListRoomsByPeople(t, f, all)
+}
+
+// testListRoomsByPeople: with OrderPeople the rooms of testListRooms (all,
+// in created order) list by how many people are in them, most first, then
+// in created order; HideFull leaves out full rooms; paging by (people, id)
+// never repeats or skips a room whose count did not change between pages.
+func testListRoomsByPeople(t *testing.T, f *fixture, all []model.Room) {
+	people := map[string]int{}
+	for i, n := range map[int]int{1: 2, 4: 8, 5: 2, 7: 1, 8: 2} { // all[4] is full
+		f.fill(all[i].ID, n)
+		people[all[i].ID] = n
+	}
+	want := func(cat string, hideFull bool) []string {
+		byPeople := slices.Clone(all)
+		slices.SortStableFunc(byPeople, func(a, b model.Room) int { return people[b.ID] - people[a.ID] })
+		var ids []string
+		for _, r := range byPeople {
+			if (cat == "" || r.Category == cat) && !(hideFull && people[r.ID] >= r.MaxCapacity) {
+				ids = append(ids, r.ID)
+			}
+		}
+		return ids
+	}
+	page := func(opts model.ListRoomsOptions) []string {
+		t.Helper()
+		opts.Order = model.OrderPeople
+		var ids []string
+		for range 20 {
+			rooms, err := f.s.ListRooms(f.ctx, opts)
+			ok(t, err, "ListRooms by people")
+			for _, r := range rooms {
+				eq(t, r.CurrentCapacity, people[r.ID], "CurrentCapacity of "+r.ID)
+				ids = append(ids, r.ID)
+			}
+			if len(rooms) < opts.Limit {
+				return ids
+			}
+			last := rooms[len(rooms)-1]
+			opts.After, opts.AfterPeople = last.ID, last.CurrentCapacity
+		}
+		t.Fatal("ListRooms paging by people does not end")
+		return nil
+	}
+	for _, limit := range []int{1, 2, 3, 100} {
+		eq(t, page(model.ListRoomsOptions{Limit: limit}), want("", false), "by people, pages of "+strconv.Itoa(limit))
+		eq(t, page(model.ListRoomsOptions{Limit: limit, HideFull: true}), want("", true), "by people without full rooms, pages of "+strconv.Itoa(limit))
+	}
+	eq(t, page(model.ListRoomsOptions{Category: "study", Limit: 2}), want("study", false), "study rooms by people")
+	eq(t, page(model.ListRoomsOptions{Category: "study", Limit: 2, HideFull: true}), want("study", true), "study rooms by people, not full")
+	// The created order leaves out full rooms too, and keeps its order.
+	var notFull []string
+	for _, r := range all {
+		if people[r.ID] < r.MaxCapacity {
+			notFull = append(notFull, r.ID)
+		}
+	}
+	rooms, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 100, HideFull: true})
+	ok(t, err, "ListRooms created order without full rooms")
+	eq(t, ids(rooms), notFull, "created order without full rooms")
+
+	// A count changing between pages moves only that room: the first page
+	// ends inside the occupied rooms, then the room after the cursor fills
+	// up past it and an empty room gets a person. Every other room is
+	// listed once, in order.
+	order := want("", false)
+	first, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Order: model.OrderPeople, Limit: 2})
+	ok(t, err, "ListRooms first page by people")
+	eq(t, ids(first), order[:2], "first page by people")
+	moved, joined := order[2], order[len(order)-1]
+	f.fill(moved, 5)
+	f.fill(joined, 1)
+	last := first[1]
+	rest, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Order: model.OrderPeople, After: last.ID, AfterPeople: last.CurrentCapacity, Limit: 100})
+	ok(t, err, "ListRooms next page by people")
+	var unchanged []string
+	for _, id := range order[2:] {
+		if id != moved && id != joined {
+			unchanged = append(unchanged, id)
+		}
+	}
+	eq(t, slices.DeleteFunc(ids(rest), func(id string) bool { return id == moved || id == joined }), unchanged,
+		"rooms that did not change, after the cursor")
+
+	// A cursor on a room that no longer exists is not found.
+	_, err = f.s.ListRooms(f.ctx, model.ListRoomsOptions{Order: model.OrderPeople, After: uuid.NewString(), AfterPeople: 1, Limit: 5})
+	isErr(t, err, model.ErrNotFound, "ListRooms by people after an unknown room")
+}
+
+// ids are the rooms' ids, in order.
+func ids(rooms []model.Room) []string {
+	out := make([]string, 0, len(rooms))
+	for _, r := range rooms {
+		out = append(out, r.ID)
+	}
+	return out
 }
 
 // sortRooms orders rooms as ListRooms does: by (CreatedAt, ID), ids bytewise.
