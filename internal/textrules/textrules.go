@@ -273,3 +273,16 @@ func sameWord(w, t string) bool {
 	}
 	return false
 }
+
+// ParseList reads an operator's word list: one term per line, blank lines
+// and lines starting with # left out.
+func ParseList(data string) []string {
+	var out []string
+	for line := range strings.Lines(data) {
+		line = strings.TrimSpace(strings.TrimPrefix(line, "\uFEFF"))
+		if line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out
+}

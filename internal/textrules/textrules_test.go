@@ -376,3 +376,17 @@ func TestBuiltinWords(t *testing.T) {
 		}
 	}
 }
+
+// The operator's file: one term per line; comments, blank lines and a
+// byte order mark are not terms; Windows line ends are fine.
+func TestParseList(t *testing.T) {
+	t.Parallel()
+	got := ParseList("\uFEFFgrindset\r\n# a comment\r\n\r\n  hustle culture  \n#\nlast")
+	want := []string{"grindset", "hustle culture", "last"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if ParseList("") != nil || ParseList("# only\n\n") != nil {
+		t.Fatal("an empty list has terms")
+	}
+}
