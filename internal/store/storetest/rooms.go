@@ -300,7 +300,7 @@ func testListRoomsByPeople(t *testing.T, f *fixture, all []model.Room) {
 	}
 	rooms, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Limit: 100, HideFull: true})
 	ok(t, err, "ListRooms created order without full rooms")
-	eq(t, ids(rooms), notFull, "created order without full rooms")
+	eq(t, roomIDs(rooms), notFull, "created order without full rooms")
 
 	// A count changing between pages moves only that room: the first page
 	// ends inside the occupied rooms, then the room after the cursor fills
@@ -309,7 +309,7 @@ func testListRoomsByPeople(t *testing.T, f *fixture, all []model.Room) {
 	order := want("", false)
 	first, err := f.s.ListRooms(f.ctx, model.ListRoomsOptions{Order: model.OrderPeople, Limit: 2})
 	ok(t, err, "ListRooms first page by people")
-	eq(t, ids(first), order[:2], "first page by people")
+	eq(t, roomIDs(first), order[:2], "first page by people")
 	moved, joined := order[2], order[len(order)-1]
 	f.fill(moved, 5)
 	f.fill(joined, 1)
@@ -322,7 +322,7 @@ func testListRoomsByPeople(t *testing.T, f *fixture, all []model.Room) {
 			unchanged = append(unchanged, id)
 		}
 	}
-	eq(t, slices.DeleteFunc(ids(rest), func(id string) bool { return id == moved || id == joined }), unchanged,
+	eq(t, slices.DeleteFunc(roomIDs(rest), func(id string) bool { return id == moved || id == joined }), unchanged,
 		"rooms that did not change, after the cursor")
 
 	// A cursor on a room that no longer exists is not found.
@@ -330,8 +330,8 @@ func testListRoomsByPeople(t *testing.T, f *fixture, all []model.Room) {
 	isErr(t, err, model.ErrNotFound, "ListRooms by people after an unknown room")
 }
 
-// ids are the rooms' ids, in order.
-func ids(rooms []model.Room) []string {
+// roomIDs are the rooms' ids, in order.
+func roomIDs(rooms []model.Room) []string {
 	out := make([]string, 0, len(rooms))
 	for _, r := range rooms {
 		out = append(out, r.ID)
