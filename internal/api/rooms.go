@@ -4,23 +4,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 
+	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/protocol"
+	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
-// listRooms is GET /api/rooms?category=&cursor=&limit=: rooms in a stable
-// order (oldest first), a page at a time.
+// listRooms is GET /api/rooms?category=&order=&hideFull=&cursor=&limit=:
+// rooms in a stable order (oldest first, or with order=people the most
+// people first), a page at a time.
 func (s *server) listRooms(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	limit, err := limitOf(q)
 	if err != nil {
 		return err
 	}
-	key := pageKey{category: q.Get("category"), cursor: q.Get("cursor"), limit: limit}
-	list, next, err := s.rooms.ListRooms(r.Context(), key.category, key.cursor, limit)
+	hideFull, err := boolOf(q, "hideFull")
+	if err != nil {
+		return err
+	}
+	key := pageKey{category: q.Get("category"), cursor: q.Get("cursor"), limit: limit, order: q.Get("order"), hideFull: hideFull}
+	list, next, err := s.rooms.ListLobby(r.Context(), rooms.LobbyQuery{
+		Category: key.category, Cursor: key.cursor, Order: key.order, HideFull: hideFull, Limit: limit,
+	})
 	if err != nil {
 		return err
 	}
@@ -54,8 +64,20 @@ type pageCache struct {
 }
 
 type pageKey struct {
-	category, cursor string
-	limit            int
+	category, cursor, order string
+	limit                   int
+	hideFull                bool
+}
+
+// boolOf reads an optional true/false query parameter (absent is false).
+func boolOf(query url.Values, name string) (bool, error) {
+	switch query.Get(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, apperr.Field(name, "must be true or false")
 }
 
 type encodedPage struct {
