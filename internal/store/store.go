@@ -17,6 +17,9 @@ import (
 // Store is everything Body Double keeps. Implementations must be safe for
 // concurrent use by many goroutines and many processes sharing one database.
 type Store interface {
+	// Blocks and reports (safety.go).
+	SafetyStore
+
 	// Close releases the database.
 	Close() error
 

@@ -75,11 +75,14 @@ func (s *Store) QuickJoin(ctx context.Context, userID string, preferred []string
 //  4. oldest, then lowest id.
 //
 // The current room is a candidate even when full (the user holds a seat
-// there), unless it is unlisted.
+// there), unless it is unlisted. A room where someone the user blocked, or
+// who blocked them, is seated is never a candidate, the current one
+// included: quick-join never seats a blocked pair together (quick joins
+// run one at a time, see QuickJoin, so two of them cannot cross).
 // It is never the room just left: rejoining clears left_at.
 func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, preferred []string, now, leftSince time.Time) (string, error) {
 	order := ""
-	args := []any{cur, userID, userID, s.ts(now), s.ts(leftSince)}
+	args := []any{cur, userID, userID, s.ts(now), userID, userID, s.ts(leftSince)}
 	if len(preferred) > 0 {
 		order = "CASE WHEN c.n - c.mine > 0 AND c.category IN (" + placeholders(len(preferred)) + ") THEN 1 ELSE 0 END DESC, "
 		for _, p := range preferred {
@@ -99,11 +102,14 @@ func (s *Store) pickRoom(ctx context.Context, tx *sql.Tx, userID, cur string, pr
 					CASE WHEN r.id = ? THEN 1 ELSE 0 END AS mine,
 					(SELECT p.left_at FROM room_participants p WHERE p.room_id = r.id AND p.user_id = ?) AS left_at,
 					EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ? AND b.until > ?) AS banned,
+					EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL AND p.user_id IN (
+						SELECT k.blocked_id FROM blocks k WHERE k.blocker_id = ?
+						UNION SELECT k.blocker_id FROM blocks k WHERE k.blocked_id = ?)) AS apart,
 					r.unlisted
 				FROM rooms r WHERE r.is_active = TRUE
 			) c0
 		) c
-		WHERE NOT c.banned AND NOT c.unlisted AND (c.n < c.max_capacity OR c.mine = 1)
+		WHERE NOT c.banned AND NOT c.apart AND NOT c.unlisted AND (c.n < c.max_capacity OR c.mine = 1)
 		ORDER BY CASE WHEN c.left_at = c.last_left AND c.left_at >= ? THEN 1 ELSE 0 END,
 			` + order + `c.n - c.mine DESC, c.mine DESC, c.created_at, c.id
 		LIMIT 1`
