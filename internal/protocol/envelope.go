@@ -34,6 +34,12 @@ type Event struct {
 	Subject string
 	// Reason says why Subject left ("removed"), for their own room-left.
 	Reason string
+	// Blockers lists, one id a line, the users who blocked the person the
+	// event is about (its sender or participant): they get BlockedData
+	// instead of Data (their view marks that person blocked), or nothing
+	// when BlockedData is nil (a reaction from them).
+	Blockers    string
+	BlockedData json.RawMessage
 }
 
 // RoomChannel is the broker channel of a room's events.
@@ -41,7 +47,7 @@ func RoomChannel(roomID string) string { return "room:" + roomID }
 
 // eventVersion tags the binary envelope, so a mixed deployment during an
 // upgrade drops what it cannot read instead of misreading it.
-const eventVersion = 1
+const eventVersion = 2
 
 // Encode writes ev in the broker's envelope: a version byte, then every
 // field as a uvarint length and its bytes, in a fixed order. Data travels
@@ -50,8 +56,8 @@ const eventVersion = 1
 // The layout must not change without a new eventVersion: instances of
 // two versions share the broker during an upgrade.
 func (ev Event) Encode() []byte {
-	strs := [...]string{ev.Room, ev.Name, ev.Owner, ev.To, ev.ToConn, ev.From, ev.Subject, ev.Reason, ev.Origin.Conn, ev.Origin.Ref}
-	n := 1 + len(ev.Data) + len(ev.OwnerData) + 2*binary.MaxVarintLen32
+	strs := [...]string{ev.Room, ev.Name, ev.Owner, ev.To, ev.ToConn, ev.From, ev.Subject, ev.Reason, ev.Origin.Conn, ev.Origin.Ref, ev.Blockers}
+	n := 1 + len(ev.Data) + len(ev.OwnerData) + len(ev.BlockedData) + 3*binary.MaxVarintLen32
 	for _, v := range strs {
 		n += binary.MaxVarintLen32 + len(v)
 	}
@@ -61,15 +67,15 @@ func (ev Event) Encode() []byte {
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		b = append(b, v...)
 	}
-	for _, v := range [...][]byte{ev.Data, ev.OwnerData} {
+	for _, v := range [...][]byte{ev.Data, ev.OwnerData, ev.BlockedData} {
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		b = append(b, v...)
 	}
 	return b
 }
 
-// DecodeEvent reads an envelope written by Encode. Data and OwnerData
-// share b's memory.
+// DecodeEvent reads an envelope written by Encode. Data, OwnerData and
+// BlockedData share b's memory.
 func DecodeEvent(b []byte) (Event, error) {
 	if len(b) == 0 || b[0] != eventVersion {
 		return Event{}, errors.New("protocol: unknown event envelope")
@@ -85,14 +91,14 @@ func DecodeEvent(b []byte) (Event, error) {
 		return v, true
 	}
 	var ev Event
-	for _, dst := range [...]*string{&ev.Room, &ev.Name, &ev.Owner, &ev.To, &ev.ToConn, &ev.From, &ev.Subject, &ev.Reason, &ev.Origin.Conn, &ev.Origin.Ref} {
+	for _, dst := range [...]*string{&ev.Room, &ev.Name, &ev.Owner, &ev.To, &ev.ToConn, &ev.From, &ev.Subject, &ev.Reason, &ev.Origin.Conn, &ev.Origin.Ref, &ev.Blockers} {
 		v, ok := next()
 		if !ok {
 			return Event{}, errors.New("protocol: truncated event envelope")
 		}
 		*dst = string(v)
 	}
-	for _, dst := range [...]*json.RawMessage{&ev.Data, &ev.OwnerData} {
+	for _, dst := range [...]*json.RawMessage{&ev.Data, &ev.OwnerData, &ev.BlockedData} {
 		v, ok := next()
 		if !ok {
 			return Event{}, errors.New("protocol: truncated event envelope")

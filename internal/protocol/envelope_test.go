@@ -13,6 +13,7 @@ func TestEventEnvelopeRoundTrip(t *testing.T) {
 		{Room: "r", Name: EvPresenceUpdated, Data: json.RawMessage(`{"a":1}`)},
 		{Room: "r", Name: EvSessionUpdated, Data: json.RawMessage(`{}`), Owner: "u", OwnerData: json.RawMessage(`{"goals":["é"]}`),
 			To: "t", ToConn: "tc", From: "f", Subject: "s", Reason: "why", Origin: Origin{Conn: "c-1", Ref: "17"}},
+		{Room: "r", Name: EvParticipantJoined, Data: json.RawMessage(`{"p":{}}`), Subject: "s", Blockers: "u\nw", BlockedData: json.RawMessage(`{"p":{"blocked":true}}`)},
 	} {
 		got, err := DecodeEvent(ev.Encode())
 		if err != nil {
@@ -27,7 +28,7 @@ func TestEventEnvelopeRoundTrip(t *testing.T) {
 func TestEventEnvelopeRefusesDamage(t *testing.T) {
 	t.Parallel()
 	b := Event{Room: "r", Name: "n", Data: json.RawMessage(`{}`)}.Encode()
-	for _, bad := range [][]byte{nil, {}, {2}, b[:len(b)-1], append(append([]byte{}, b...), 0)} {
+	for _, bad := range [][]byte{nil, {}, {1}, {3}, b[:len(b)-1], append(append([]byte{}, b...), 0)} {
 		if _, err := DecodeEvent(bad); err == nil {
 			t.Errorf("DecodeEvent(%v) accepted", bad)
 		}
@@ -40,8 +41,9 @@ func TestEventEnvelopeRefusesDamage(t *testing.T) {
 func TestEventEnvelopeBytes(t *testing.T) {
 	t.Parallel()
 	ev := Event{Room: "r", Name: EvSessionUpdated, Data: json.RawMessage(`{}`), Owner: "u", OwnerData: json.RawMessage(`{"goals":["é"]}`),
-		To: "t", ToConn: "tc", From: "f", Subject: "s", Reason: "why", Origin: Origin{Conn: "c-1", Ref: "17"}}
-	const want = "01017215666f6375732d73657373696f6e2d7570646174656401750174027463016601730377687903632d31023137027b7d107b22676f616c73223a5b22c3a9225d7d"
+		To: "t", ToConn: "tc", From: "f", Subject: "s", Reason: "why", Origin: Origin{Conn: "c-1", Ref: "17"},
+		Blockers: "b", BlockedData: json.RawMessage(`[]`)}
+	const want = "02017215666f6375732d73657373696f6e2d7570646174656401750174027463016601730377687903632d310231370162027b7d107b22676f616c73223a5b22c3a9225d7d025b5d"
 	if got := hex.EncodeToString(ev.Encode()); got != want {
 		t.Fatalf("envelope\n got %s\nwant %s", got, want)
 	}

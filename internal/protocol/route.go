@@ -1,6 +1,9 @@
 package protocol
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Copy is what one connection gets of a room event.
 type Copy uint8
@@ -16,6 +19,9 @@ const (
 	// place of a participant-left about the connection's own user, who
 	// is no longer in the room: the connection leaves it.
 	RoomLeftCopy
+	// BlockedCopy: Name with BlockedData, the view of someone who blocked
+	// the person the event is about.
+	BlockedCopy
 )
 
 // Route decides what the connection connID of userID, a member of the
@@ -32,6 +38,11 @@ func (ev *Event) Route(userID, connID string, sender bool) (c Copy, withRef bool
 		c = RoomLeftCopy
 	case ev.To != "" && (ev.To != userID || ev.ToConn != "" && ev.ToConn != connID):
 		return NoCopy, false // signalling goes to one person's media connection only
+	case ev.Blockers != "" && listed(ev.Blockers, userID):
+		if ev.BlockedData == nil {
+			return NoCopy, false // nothing of a blocked person reaches the blocker
+		}
+		c = BlockedCopy
 	case ev.Owner != "" && ev.Owner == userID && ev.OwnerData != nil:
 		c = OwnerCopy
 	default:
@@ -39,6 +50,26 @@ func (ev *Event) Route(userID, connID string, sender bool) (c Copy, withRef bool
 	}
 	return c, sender && ev.Origin.Ref != ""
 }
+
+// listed reports whether id is one of the lines of list, without
+// allocating.
+func listed(list, id string) bool {
+	for list != "" {
+		line := list
+		if i := strings.IndexByte(list, '\n'); i >= 0 {
+			line, list = list[:i], list[i+1:]
+		} else {
+			list = ""
+		}
+		if line == id {
+			return true
+		}
+	}
+	return false
+}
+
+// BlockerList joins user ids into an Event's Blockers.
+func BlockerList(ids []string) string { return strings.Join(ids, "\n") }
 
 // RoomLeftData is the data of room-left, with why when there is a reason.
 func RoomLeftData(roomID, reason string) json.RawMessage {

@@ -9,6 +9,7 @@ import (
 func TestRoute(t *testing.T) {
 	t.Parallel()
 	owned := json.RawMessage(`{"goals":["mine"]}`)
+	marked := json.RawMessage(`{"participant":{"blocked":true}}`)
 	for _, tc := range []struct {
 		name    string
 		ev      Event
@@ -36,6 +37,12 @@ func TestRoute(t *testing.T) {
 		{"the owner's view carries the ref", Event{Name: EvSessionUpdated, Owner: "u", OwnerData: owned, Origin: Origin{Conn: "c", Ref: "7"}}, "u", "c", true, OwnerCopy, true},
 		{"others get the shared view", Event{Name: EvSessionUpdated, Owner: "v", OwnerData: owned}, "u", "c", false, DataCopy, false},
 		{"an owner with no own view gets the shared one", Event{Name: EvSessionUpdated, Owner: "u"}, "u", "c", false, DataCopy, false},
+		{"a blocker gets the blocked view", Event{Name: EvParticipantJoined, Subject: "v", Blockers: "w\nu", BlockedData: marked}, "u", "c", false, BlockedCopy, false},
+		{"the only blocker gets the blocked view", Event{Name: EvParticipantUpdated, Blockers: "u", BlockedData: marked}, "u", "c", false, BlockedCopy, false},
+		{"others get the plain view", Event{Name: EvParticipantJoined, Subject: "v", Blockers: "w\nuu\nx", BlockedData: marked}, "u", "c", false, DataCopy, false},
+		{"a prefix of a blocker is no blocker", Event{Name: EvParticipantJoined, Subject: "v", Blockers: "uu", BlockedData: marked}, "u", "c", false, DataCopy, false},
+		{"a blocker gets nothing without a blocked view", Event{Name: EvReaction, Blockers: "w\nu"}, "u", "c", false, NoCopy, false},
+		{"signalling to someone else is not a blocker's", Event{Name: EvRTCOffer, To: "v", Blockers: "u", BlockedData: marked}, "u", "c", false, NoCopy, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ref := tc.ev.Route(tc.user, tc.conn, tc.sender)
@@ -51,6 +58,10 @@ func TestRouteAllocatesNothing(t *testing.T) {
 	ev := Event{Name: EvSessionUpdated, Owner: "u", OwnerData: json.RawMessage(`{}`), Origin: Origin{Conn: "c", Ref: "7"}}
 	if n := testing.AllocsPerRun(100, func() { ev.Route("u", "c", true) }); n != 0 {
 		t.Fatalf("Route allocates %v times", n)
+	}
+	blocked := Event{Name: EvParticipantJoined, Blockers: "a\nb\nu", BlockedData: json.RawMessage(`{}`)}
+	if n := testing.AllocsPerRun(100, func() { blocked.Route("u", "c", false) }); n != 0 {
+		t.Fatalf("Route of a blocked view allocates %v times", n)
 	}
 }
 

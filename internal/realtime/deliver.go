@@ -51,6 +51,8 @@ func (h *Hub) deliver(room string, b []byte) {
 			left = append(left, c)
 		case protocol.OwnerCopy:
 			data = ev.OwnerData
+		case protocol.BlockedCopy:
+			data = ev.BlockedData
 		}
 		if withRef {
 			ref = ev.Origin.Ref
