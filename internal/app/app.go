@@ -24,10 +24,12 @@ import (
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
+	"github.com/bodydouble/bodydouble/internal/textrules"
 	"github.com/bodydouble/bodydouble/internal/turn"
 	"github.com/bodydouble/bodydouble/internal/users"
 	"github.com/bodydouble/bodydouble/web"
@@ -42,7 +44,13 @@ type App struct {
 	rooms  *rooms.Service
 	hub    *realtime.Hub
 	server *http.Server
+	mod    *moderation.Service // roles, bans, the audit log
 	ln     net.Listener
+
+	// text holds the rules of public text; blocklist, when
+	// --blocklist-file is set, keeps its operator's terms current.
+	text      *textrules.Rules
+	blocklist *blocklist
 
 	// The built-in STUN/TURN server (nil when off or its port was
 	// taken) and what /api/rtc/ice-servers hands out.
@@ -99,7 +107,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
-	ro := rooms.Options{Store: a.store, Broker: a.broker, Logger: log}
+	a.text = textrules.New()
+	if cfg.BlocklistFile != "" {
+		a.blocklist = &blocklist{path: cfg.BlocklistFile, rules: a.text, log: log}
+		if err := a.blocklist.load(); err != nil {
+			return nil, err
+		}
+	}
+	ro := rooms.Options{Store: a.store, Broker: a.broker, Logger: log, Text: a.text}
 	if cfg.RedisURL != "" {
 		// Other instances read statuses from the database for their
 		// snapshots; one instance alone reads its own, in memory.
@@ -108,8 +123,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.rooms = rooms.New(ro)
 	a.setupICE(secret)
 	proxies := httpx.Proxies(cfg.TrustedProxies)
+	a.mod = moderation.New(moderation.Options{Store: a.store, Rooms: a.rooms, Broker: a.broker, Logger: log})
 	a.hub, err = realtime.New(realtime.Options{
-		Auth: authSvc, Rooms: a.rooms, Broker: a.broker, Logger: log,
+		Auth: authSvc, Rooms: a.rooms, Moderation: a.mod, Broker: a.broker, Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 	})
 	if err != nil {
@@ -118,9 +134,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.rooms.SetLocal(a.hub) // cycle rooms' phase changes go to this instance's sockets
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.New(api.Options{
-		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil), Logger: log,
+		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
-		OnLogout: a.hub.CloseToken, ICE: a.ice.Load,
+		OnLogout: a.hub.CloseToken, ICE: a.ice.Load, Moderation: a.mod,
 	}))
 	mux.Handle("/ws", a.hub)
 	if web.Dist != nil {
@@ -173,6 +189,15 @@ func (a *App) Start(ctx context.Context) error {
 	a.cancel = cancel
 	a.goRun(func() { _ = a.rooms.Run(bg) })
 	a.goRun(func() { a.hub.Run(bg) })
+	a.goRun(func() { a.mod.Run(bg) })
+	a.goRun(func() { runAuditPurge(bg, a.mod, cmp.Or(a.cfg.RetainAudit, config.DefaultRetainAudit), a.log) })
+	if a.blocklist != nil {
+		a.goRun(func() {
+			t := time.NewTicker(blocklistPoll)
+			defer t.Stop()
+			a.blocklist.run(bg, t.C)
+		})
+	}
 	a.goRun(func() {
 		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("app: serve", "err", err)
