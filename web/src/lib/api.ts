@@ -97,6 +97,14 @@ export interface NewRoom {
   cycle?: Cycle | null;
 }
 
+/** RoomQuery picks a page of the lobby (GET /api/rooms). */
+export interface RoomQuery {
+  category?: Category | '';
+  hideFull?: boolean;
+  cursor?: string | null;
+  limit?: number;
+}
+
 const q = encodeURIComponent;
 
 export const api = {
@@ -104,7 +112,14 @@ export const api = {
   startAnonymous: () => request<AuthSession>('POST', '/api/auth/anonymous', { expect401: true }),
   logout: () => request<void>('POST', '/api/auth/logout', { expect401: true }),
 
-  rooms: () => request<RoomList>('GET', '/api/rooms?limit=100'),
+  /** A page of the lobby, busiest rooms first (`order=people`); pass the last page's nextCursor for the next. */
+  rooms: (opts: RoomQuery = {}) => {
+    const params = new URLSearchParams({ order: 'people', limit: String(opts.limit ?? 100) });
+    if (opts.category) params.set('category', opts.category);
+    if (opts.hideFull) params.set('hideFull', 'true');
+    if (opts.cursor) params.set('cursor', opts.cursor);
+    return request<RoomList>('GET', `/api/rooms?${params}`);
+  },
   createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', { body: room }),
   quickJoin: () => request<Room>('POST', '/api/rooms/quick-join'),
   leaveRoom: (id: string) => request<Room>('POST', `/api/rooms/${q(id)}/leave`),

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Field, FormError } from '../components/Field';
 import { ArrowIcon, LockIcon, MicIcon, MicOffIcon, PeopleIcon, PlusIcon, ResetIcon } from '../components/icons';
 import { Link } from '../components/Link';
@@ -10,37 +10,58 @@ import { rt } from '../state/realtime';
 import { farewell } from '../state/room';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
-import { listed, rhythmText, splitByActivity } from './lobby-rooms';
+import { listed, mergeRooms, rhythmText, splitByActivity } from './lobby-rooms';
 import { failure, failureText, problemText, useRetryUntilAnswered } from './reach';
 
 const POLL_MS = 10_000;
 
+/** LobbyFilter is what the reader narrows the lobby to. */
+interface LobbyFilter {
+  category: Category | '';
+  hideFull: boolean;
+}
+
 /**
- * useRooms keeps the room list fresh while the lobby is on screen. When the
- * server gives no answer it says whether the device is offline or Body
- * Double is away, and tries again by itself until it answers.
+ * useRooms keeps the room list fresh while the lobby is on screen, busiest
+ * rooms first, a page at a time: `more` reads the next page, and every
+ * refresh reads again as many pages as are shown. When the server gives no
+ * answer it says whether the device is offline or Body Double is away, and
+ * tries again by itself until it answers.
  */
-function useRooms() {
+function useRooms(filter: LobbyFilter) {
   const [rooms, setRooms] = useState<Room[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const pages = useRef(1);
+  const more = useRef<() => void>(() => {});
   const retry = useRetryUntilAnswered();
   useEffect(() => {
     let alive = true;
     let retrying = false;
-    const fetchRooms = () =>
-      api.rooms().then(
+    // Each read is numbered and only the newest one's answer is shown, so a
+    // slow refresh never takes back a page that "more" added meanwhile.
+    let reads = 0;
+    // A new filter starts again from its first page; the old list stays
+    // until the new one arrives, so the page does not jump.
+    pages.current = 1;
+    const fetchRooms = () => {
+      const read = ++reads;
+      return readPages(filter, pages.current).then(
         (r) => {
-          if (alive) {
+          if (alive && read === reads) {
             setRooms(r.rooms);
+            setNext(r.next);
             setError(null);
           }
           return true;
         },
         (e) => {
-          if (alive) setError(failure(e));
+          if (alive && read === reads) setError(failure(e));
           return !(e instanceof NetworkError);
         },
       );
+    };
     const load = () => {
       if (document.visibilityState !== 'visible') return;
       void fetchRooms().then((answered) => {
@@ -53,6 +74,13 @@ function useRooms() {
         });
       });
     };
+    more.current = () => {
+      pages.current += 1;
+      setLoadingMore(true);
+      void fetchRooms().then(() => {
+        if (alive) setLoadingMore(false);
+      });
+    };
     load();
     const timer = setInterval(load, POLL_MS);
     addEventListener('focus', load);
@@ -63,13 +91,27 @@ function useRooms() {
       removeEventListener('focus', load);
       document.removeEventListener('visibilitychange', load);
     };
-  }, []);
-  return { rooms, error };
+  }, [filter.category, filter.hideFull]);
+  return { rooms, error, next, loadingMore, more: () => more.current() };
+}
+
+/** readPages reads the first `count` pages of the lobby, and the cursor after them (null at the end). */
+async function readPages(filter: LobbyFilter, count: number): Promise<{ rooms: Room[]; next: string | null }> {
+  let rooms: Room[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < count; i++) {
+    const page = await api.rooms({ ...filter, cursor });
+    rooms = mergeRooms(rooms, page.rooms);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return { rooms, next: cursor };
 }
 
 export function Lobby() {
   useTitle('Lobby');
-  const { rooms, error } = useRooms();
+  const [filter, setFilter] = useState<LobbyFilter>({ category: '', hideFull: false });
+  const { rooms, error, next, loadingMore, more } = useRooms(filter);
   const shown = rooms && listed(rooms, user.value?.id);
   const [finding, setFinding] = useState(false);
   const [findError, setFindError] = useState<string | null>(null);
@@ -107,6 +149,7 @@ export function Lobby() {
 
       <section aria-labelledby="rooms-title" class="mb-10">
         <h2 id="rooms-title" class="mb-4 text-xl font-bold">Or pick a room</h2>
+        <RoomFilter filter={filter} onChange={setFilter} />
         <div role="status" aria-live="polite">
           {error && (
             <p class="card mb-4 flex items-center gap-2 border-l-4 border-l-accent px-4 py-3 text-sm" data-testid="lobby-problem">
@@ -118,10 +161,40 @@ export function Lobby() {
         {rooms === null && !error && <p class="min-h-dvh text-muted">Loading rooms…</p>}
         {shown?.length === 0 && <p class="text-muted">No rooms open yet. Start one below and others can join you.</p>}
         {shown && shown.length > 0 && <RoomGroups rooms={shown} />}
+        {rooms !== null && next && (
+          <button type="button" class="btn w-full sm:w-auto" data-testid="rooms-more" disabled={loadingMore} onClick={more}>
+            {loadingMore ? 'Loading more rooms…' : 'Show more rooms'}
+          </button>
+        )}
       </section>
 
       <CreateRoom />
     </>
+  );
+}
+
+/** RoomFilter narrows the lobby to one category and can leave out full rooms. */
+function RoomFilter({ filter, onChange }: { filter: LobbyFilter; onChange: (f: LobbyFilter) => void }) {
+  return (
+    <div class="mb-4 flex flex-wrap items-end gap-x-6 gap-y-2">
+      <div>
+        <label for="lobby-category" class="label">Category</label>
+        <select
+          id="lobby-category"
+          class="field"
+          value={filter.category}
+          data-testid="lobby-category"
+          onChange={(e) => onChange({ ...filter, category: e.currentTarget.value as Category | '' })}
+        >
+          <option value="">All categories</option>
+          {CATEGORIES.map((c) => <option key={c} value={c}>{CATEGORY_LABELS[c]}</option>)}
+        </select>
+      </div>
+      <label class="choice">
+        <input type="checkbox" checked={filter.hideFull} data-testid="lobby-hide-full" onChange={(e) => onChange({ ...filter, hideFull: e.currentTarget.checked })} />
+        Hide full rooms
+      </label>
+    </div>
   );
 }
 

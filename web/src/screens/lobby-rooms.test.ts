@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Room } from '../lib/types';
-import { busyFirst, listed, phaseAt, rhythmText, splitByActivity } from './lobby-rooms';
+import { busyFirst, listed, mergeRooms, phaseAt, rhythmText, splitByActivity } from './lobby-rooms';
 
 const MIN = 60_000;
 
@@ -70,5 +70,16 @@ describe('busyFirst and splitByActivity', () => {
     const { busy, quiet } = splitByActivity(rooms);
     expect(busy.map((r) => r.id)).toEqual(['c', 'b', 'e']);
     expect(quiet.map((r) => r.id)).toEqual(['a', 'd']);
+  });
+});
+
+describe('mergeRooms', () => {
+  it('appends a page in its order, leaving out rooms already listed', () => {
+    const first = [room('a', { currentCapacity: 3 }), room('b', { currentCapacity: 1 })];
+    // b gained people between pages and came again; c and d are new.
+    const next = [room('c'), room('b', { currentCapacity: 2 }), room('d')];
+    expect(mergeRooms(first, next).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(mergeRooms([], next).map((r) => r.id)).toEqual(['c', 'b', 'd']);
+    expect(mergeRooms(first, []).map((r) => r.id)).toEqual(['a', 'b']);
   });
 });

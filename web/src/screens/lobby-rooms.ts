@@ -14,6 +14,12 @@ export function listed(rooms: Room[], viewerId: string | undefined): Room[] {
   );
 }
 
+/** mergeRooms appends a page, leaving out rooms already listed (a room whose count changed between pages may come again). */
+export function mergeRooms(rooms: Room[], page: Room[]): Room[] {
+  const seen = new Set(rooms.map((r) => r.id));
+  return rooms.concat(page.filter((r) => !seen.has(r.id)));
+}
+
 /** busyFirst orders rooms with people first (most people first); otherwise the list's order holds. */
 export function busyFirst(rooms: Room[]): Room[] {
   return rooms
