@@ -179,7 +179,7 @@ func (c *conn) joinAndSnapshot(ctx context.Context, roomID string) (wire.Snapsho
 	if err := c.hub.rooms.ClaimMedia(ctx, c.user.UserID, roomID, c.id); err != nil {
 		return wire.Snapshot{}, err
 	}
-	return c.hub.rooms.Snapshot(ctx, roomID)
+	return c.hub.rooms.SnapshotFor(ctx, c.user.UserID, roomID)
 }
 
 // leaveRoom leaves through the service; when this connection is in the

@@ -140,6 +140,9 @@ func (s *Service) Relay(ctx context.Context, fromUser, event string, in wire.RTC
 	if err != nil {
 		return apperr.From(err)
 	}
+	if apart, err := s.apart(ctx, fromUser, in.To); apart || err != nil {
+		return err // blocked: dropped in silence (see apart)
+	}
 	ev := newEvent(in.RoomID, event, data, protocol.Origin{})
 	ev.To, ev.ToConn, ev.From = in.To, conn, fromUser
 	s.publish(ctx, ev)

@@ -80,6 +80,9 @@ func (s *Service) afterJoin(ctx context.Context, userID string, res model.JoinRe
 		}
 		ev := newEvent(res.Room.ID, protocol.EvParticipantJoined, wire.ParticipantJoined{RoomID: res.Room.ID, Participant: p}, o)
 		ev.Subject = userID
+		marked := p
+		marked.Blocked = true
+		s.forBlockers(ctx, &ev, userID, wire.ParticipantJoined{RoomID: res.Room.ID, Participant: marked})
 		s.publish(ctx, ev)
 	}
 	return JoinResult{Room: res.Room, AlreadyIn: res.AlreadyIn}, nil
@@ -118,7 +121,11 @@ func (s *Service) ProfileChanged(ctx context.Context, userID string) error {
 	if i < 0 {
 		return nil // they left between the two reads
 	}
-	s.publish(ctx, newEvent(roomID, protocol.EvParticipantUpdated, wire.ParticipantUpdated{RoomID: roomID, Participant: ps[i]}, protocol.Origin{}))
+	ev := newEvent(roomID, protocol.EvParticipantUpdated, wire.ParticipantUpdated{RoomID: roomID, Participant: ps[i]}, protocol.Origin{})
+	marked := ps[i]
+	marked.Blocked = true
+	s.forBlockers(ctx, &ev, userID, wire.ParticipantUpdated{RoomID: roomID, Participant: marked})
+	s.publish(ctx, ev)
 	return nil
 }
 

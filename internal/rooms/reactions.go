@@ -44,7 +44,9 @@ func (s *Service) SendReaction(ctx context.Context, userID string, in wire.React
 	if allow != nil && !allow() {
 		return apperr.New(apperr.RateLimited, "That's a lot of cheering: one reaction every few seconds, please.")
 	}
-	s.publish(ctx, newEvent(in.RoomID, protocol.EvReaction,
-		wire.Reaction{RoomID: in.RoomID, From: userID, To: in.To, Reaction: in.Reaction}, o))
+	ev := newEvent(in.RoomID, protocol.EvReaction,
+		wire.Reaction{RoomID: in.RoomID, From: userID, To: in.To, Reaction: in.Reaction}, o)
+	s.forBlockers(ctx, &ev, userID, nil) // those who blocked the sender see nothing of it
+	s.publish(ctx, ev)
 	return nil
 }

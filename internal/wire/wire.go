@@ -204,6 +204,8 @@ type Participant struct {
 	JoinedAt    Time    `json:"joinedAt"`
 	Focus       *Focus  `json:"focus"`
 	Media       Media   `json:"media"`
+	// Blocked is set only in the view of someone who blocked this person.
+	Blocked bool `json:"blocked,omitempty"`
 }
 
 // FromParticipant converts a model participant (focus filled by the caller).
