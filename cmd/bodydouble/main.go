@@ -18,6 +18,14 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "admin" {
+		// bodydouble admin role <userId> <role>, with the server's flags.
+		err := app.Admin(context.Background(), os.Args[2:], os.Getenv, os.Stdout)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			fail(1, err)
+		}
+		return
+	}
 	cfg, err := config.Parse(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return

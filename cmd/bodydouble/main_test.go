@@ -52,6 +52,7 @@ type server struct {
 	URL  string
 	logs *bytes.Buffer
 	done chan error
+	env  []string // the BODYDOUBLE_* it was started with
 }
 
 var listenLine = regexp.MustCompile(`url=(https?://[^ ]+)`)
@@ -69,7 +70,7 @@ func start(t *testing.T, dir string, env []string, args ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &server{t: t, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1), env: env}
 	url := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/turn"
 	"github.com/bodydouble/bodydouble/internal/users"
@@ -23,6 +24,10 @@ type Options struct {
 	Auth  *auth.Service
 	Rooms *rooms.Service
 	Users *users.Service
+	// Moderation runs the moderation routes and refuses banned people
+	// (403 banned) everywhere but bannedMayUse. It may be nil (tests
+	// without moderation).
+	Moderation *moderation.Service
 	// Logger gets one Debug line per request and every internal error.
 	Logger *slog.Logger
 	// PublicOrigin is the origin people use (https://focus.example.org),
@@ -78,6 +83,7 @@ type server struct {
 	auth         *auth.Service
 	rooms        *rooms.Service
 	users        *users.Service
+	mod          *moderation.Service
 	log          *slog.Logger
 	publicOrigin string
 	proxies      httpx.Proxies
@@ -93,7 +99,7 @@ type server struct {
 // New returns the handler of everything under /api/. Mount it at "/api/".
 func New(o Options) http.Handler {
 	s := &server{
-		auth: o.Auth, rooms: o.Rooms, users: o.Users, log: o.Logger,
+		auth: o.Auth, rooms: o.Rooms, users: o.Users, mod: o.Moderation, log: o.Logger,
 		publicOrigin: o.PublicOrigin, proxies: o.Proxies, onLogout: o.OnLogout, now: o.Now, ice: o.ICE,
 		mux: http.NewServeMux(), ids: newRequestIDs(),
 	}
@@ -142,6 +148,14 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/sessions/{id}/complete", session, s.completeSession},
 
 		{http.MethodGet, "/api/rtc/ice-servers", session, s.iceServers},
+
+		{http.MethodPost, "/api/mod/bans", session, s.createBan},
+		{http.MethodGet, "/api/mod/bans", session, s.listBans},
+		{http.MethodDelete, "/api/mod/bans/{id}", session, s.deleteBan},
+		{http.MethodPost, "/api/mod/rooms/{id}/close", session, s.closeRoom},
+		{http.MethodPost, "/api/mod/users/{id}/reset-name", session, s.resetName},
+		{http.MethodGet, "/api/mod/audit", session, s.audit},
+		{http.MethodPut, "/api/admin/users/{id}/role", session, s.setRole},
 
 		{http.MethodGet, "/api/openapi.json", public, s.openAPI},
 	}

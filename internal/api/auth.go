@@ -7,6 +7,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -36,7 +37,7 @@ func (s *server) anonymous(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			s.setCookie(w, r, id)
-			return writeJSON(w, http.StatusOK, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
+			return writeJSON(w, http.StatusOK, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: ownUser(u)})
 		case !errors.Is(err, auth.ErrUnauthorized):
 			return err
 		}
@@ -46,7 +47,7 @@ func (s *server) anonymous(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setCookie(w, r, id)
-	return writeJSON(w, http.StatusCreated, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
+	return writeJSON(w, http.StatusCreated, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: ownUser(u)})
 }
 
 // session is GET /api/auth/session: who the caller is, with their token.
@@ -61,7 +62,7 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: wire.FromUser(u)})
+	return writeJSON(w, http.StatusOK, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: ownUser(u)})
 }
 
 // renewed returns id, or a fresh identity for the same user when id is in
@@ -87,4 +88,15 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 	s.clearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// ownUser is the caller's own user: the only user object that carries a
+// role (an anonymous user made just now is a member).
+func ownUser(u model.User) wire.User {
+	w := wire.FromUser(u)
+	w.Role = u.Role
+	if w.Role == "" {
+		w.Role = model.RoleMember
+	}
+	return w
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/openapicheck"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
@@ -73,13 +74,15 @@ func (e *testEnv) instance(t *testing.T, configure func(*Options)) string {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	roomsSvc := rooms.New(rooms.Options{Store: e.store, Broker: br, Logger: log, Now: e.clock.Now})
 	o := Options{
-		Auth:     authSvc,
-		Rooms:    rooms.New(rooms.Options{Store: e.store, Broker: br, Logger: log, Now: e.clock.Now}),
-		Users:    users.New(e.store, e.clock.Now),
-		Logger:   log,
-		Now:      e.clock.Now,
-		OnLogout: e.recordLogout,
+		Auth:       authSvc,
+		Rooms:      roomsSvc,
+		Moderation: moderation.New(moderation.Options{Store: e.store, Rooms: roomsSvc, Broker: br, Logger: log, Now: e.clock.Now}),
+		Users:      users.New(e.store, e.clock.Now),
+		Logger:     log,
+		Now:        e.clock.Now,
+		OnLogout:   e.recordLogout,
 	}
 	if configure != nil {
 		configure(&o)

@@ -122,6 +122,10 @@ func (s *server) wrap(rt route) http.Handler {
 				return
 			}
 			in.identity = id
+			if err := s.refuseBanned(r, rt); err != nil {
+				s.problem(w, r, err)
+				return
+			}
 		}
 		if err := rt.handle(w, r); err != nil {
 			s.problem(w, r, err)

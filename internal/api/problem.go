@@ -38,6 +38,13 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, status int
 	if e.Code == apperr.Invalid {
 		p.Errors = e.Capped()
 	}
+	if e.Ban != nil {
+		p.Reason = e.Ban.Reason
+		if e.Ban.Until != nil {
+			u := wire.Time(*e.Ban.Until)
+			p.Until = &u
+		}
+	}
 	b, _ := json.Marshal(p) // a problem always encodes
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)

@@ -24,6 +24,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
@@ -43,6 +44,7 @@ type App struct {
 	rooms  *rooms.Service
 	hub    *realtime.Hub
 	server *http.Server
+	mod    *moderation.Service // roles, bans, the audit log
 	ln     net.Listener
 
 	// text holds the rules of public text; blocklist, when
@@ -121,8 +123,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.rooms = rooms.New(ro)
 	a.setupICE(secret)
 	proxies := httpx.Proxies(cfg.TrustedProxies)
+	a.mod = moderation.New(moderation.Options{Store: a.store, Rooms: a.rooms, Broker: a.broker, Logger: log})
 	a.hub, err = realtime.New(realtime.Options{
-		Auth: authSvc, Rooms: a.rooms, Broker: a.broker, Logger: log,
+		Auth: authSvc, Rooms: a.rooms, Moderation: a.mod, Broker: a.broker, Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 	})
 	if err != nil {
@@ -133,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	mux.Handle("/api/", api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
-		OnLogout: a.hub.CloseToken, ICE: a.ice.Load,
+		OnLogout: a.hub.CloseToken, ICE: a.ice.Load, Moderation: a.mod,
 	}))
 	mux.Handle("/ws", a.hub)
 	if web.Dist != nil {
@@ -186,6 +189,8 @@ func (a *App) Start(ctx context.Context) error {
 	a.cancel = cancel
 	a.goRun(func() { _ = a.rooms.Run(bg) })
 	a.goRun(func() { a.hub.Run(bg) })
+	a.goRun(func() { a.mod.Run(bg) })
+	a.goRun(func() { runAuditPurge(bg, a.mod, cmp.Or(a.cfg.RetainAudit, config.DefaultRetainAudit), a.log) })
 	if a.blocklist != nil {
 		a.goRun(func() {
 			t := time.NewTicker(blocklistPoll)

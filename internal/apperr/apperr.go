@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bodydouble/bodydouble/internal/model"
@@ -25,6 +26,8 @@ const (
 	RateLimited   = "rate_limited"
 	Internal      = "internal"
 	UnknownEvent  = "unknown_event"
+	// Banned: the person is banned from the site (Error.Ban says why and until when).
+	Banned = "banned"
 )
 
 var statuses = map[string]int{
@@ -39,6 +42,14 @@ var statuses = map[string]int{
 	RateLimited:   http.StatusTooManyRequests,
 	Internal:      http.StatusInternalServerError,
 	UnknownEvent:  http.StatusBadRequest,
+	Banned:        http.StatusForbidden,
+}
+
+// BanInfo is what a banned person is told: the reason, and until when
+// (nil: until lifted).
+type BanInfo struct {
+	Reason string
+	Until  *time.Time
 }
 
 // FieldError names one invalid input by dotted path (`goals.3`).
@@ -52,7 +63,8 @@ type Error struct {
 	Code      string
 	Message   string
 	Fields    []FieldError
-	SessionID string // for session_active: the open session
+	SessionID string   // for session_active: the open session
+	Ban       *BanInfo // for banned: why, and until when
 	Cause     error
 }
 

@@ -33,6 +33,8 @@ type Config struct {
 	RateLimit      bool
 	LogFormat      string // text | json
 	ShutdownGrace  time.Duration
+	// RetainAudit is how long audit log entries are kept.
+	RetainAudit time.Duration
 
 	// TURNAddr is where the built-in STUN/TURN server listens (UDP and
 	// TCP), or TURNOff.
@@ -138,6 +140,7 @@ func Default() Config {
 		RateLimit:     true,
 		LogFormat:     "text",
 		ShutdownGrace: 10 * time.Second,
+		RetainAudit:   DefaultRetainAudit,
 		TURNAddr:      ":3478",
 
 		MaxConnsPerAddr: DefaultMaxConnsPerAddr,
@@ -151,6 +154,20 @@ func Default() Config {
 // order of precedence: a flag given on the command line beats BODYDOUBLE_*.
 // It returns flag.ErrHelp after printing usage to out for -h/--help.
 func Parse(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	c, rest, err := ParseCommand(args, getenv, out)
+	if err == nil && len(rest) > 0 {
+		return Config{}, fmt.Errorf("config: unexpected argument %q", rest[0])
+	}
+	return c, err
+}
+
+// DefaultRetainAudit is how long the audit log is kept by default.
+const DefaultRetainAudit = 400 * 24 * time.Hour
+
+// ParseCommand is Parse for a subcommand (bodydouble admin role <id>
+// <role>): the words that are not flags, wherever they stand, are
+// returned in order instead of being an error.
+func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
 	c := Default()
 	fs := flag.NewFlagSet("bodydouble", flag.ContinueOnError)
 	// The flag package would print a bad flag's error and then the whole
@@ -171,6 +188,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&rateLimit, "rate-limit", "on", "REST rate limiting: on or off")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long shutdown may take")
+	fs.Var(days{&c.RetainAudit}, "retain-audit", "how long audit log entries are kept: days (400d) or a duration (9600h)")
 	fs.StringVar(&c.TURNAddr, "turn-addr", c.TURNAddr, "address of the built-in STUN/TURN server (UDP and TCP); off disables it")
 	fs.StringVar(&c.TURNPublicIP, "turn-public-ip", "", "IP address advertised for relayed candidates: this server's public address when it is behind NAT")
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "shared secret of TURN credentials, at least 16 bytes (derived from the token secret when empty); also coturn's static-auth-secret for --ice-servers")
@@ -193,19 +211,17 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		f.Usage += " (env " + name + ")"
 	})
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+	rest, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(out, "Usage of bodydouble:")
 		fs.SetOutput(out)
 		fs.PrintDefaults()
-		return Config{}, err
+		return Config{}, nil, err
 	} else if err != nil {
-		return Config{}, fmt.Errorf("config: %w (bodydouble --help lists the flags)", err)
+		return Config{}, nil, fmt.Errorf("config: %w (bodydouble --help lists the flags)", err)
 	}
 	if envErr != nil {
-		return Config{}, envErr
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+		return Config{}, nil, envErr
 	}
 	switch rateLimit {
 	case "on", "true":
@@ -213,23 +229,23 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	case "off", "false":
 		c.RateLimit = false
 	default:
-		return Config{}, fmt.Errorf("config: --rate-limit must be on or off, not %q", rateLimit)
+		return Config{}, nil, fmt.Errorf("config: --rate-limit must be on or off, not %q", rateLimit)
 	}
-	var err error
+
 	if c.TrustedProxies, err = parsePrefixes(proxies); err != nil {
-		return Config{}, err
+		return Config{}, nil, err
 	}
 	if c.TURNRelayPortMin, c.TURNRelayPortMax, err = parsePortRange(relayPorts); err != nil {
-		return Config{}, err
+		return Config{}, nil, err
 	}
 	if iceServers != "" {
 		d := json.NewDecoder(strings.NewReader(iceServers))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&c.ICEServers); err != nil || d.More() {
-			return Config{}, fmt.Errorf("config: --ice-servers must be a JSON array of {urls, username?, credential?}: %v", err)
+			return Config{}, nil, fmt.Errorf("config: --ice-servers must be a JSON array of {urls, username?, credential?}: %v", err)
 		}
 	}
-	return c, c.Validate()
+	return c, rest, c.Validate()
 }
 
 // Validate reports the first problem with c.
@@ -381,4 +397,55 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// parseInterspersed parses fs's flags wherever they stand among args and
+// returns the other words in order ("--" ends the flags).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// days is a flag.Value of a duration that also takes whole days ("400d").
+type days struct{ d *time.Duration }
+
+func (v days) String() string {
+	if v.d == nil {
+		return ""
+	}
+	if *v.d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(*v.d/(24*time.Hour)), 10) + "d"
+	}
+	return v.d.String()
+}
+
+func (v days) Set(s string) error {
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		k, err := strconv.Atoi(n)
+		if err != nil {
+			return errors.New("want days (400d) or a duration (9600h)")
+		}
+		d = time.Duration(k) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return errors.New("want days (400d) or a duration (9600h)")
+		}
+	}
+	if d <= 0 {
+		return errors.New("must be positive")
+	}
+	*v.d = d
+	return nil
 }

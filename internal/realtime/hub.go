@@ -39,6 +39,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/seats"
 )
@@ -71,8 +72,11 @@ const (
 
 // Options configure a Hub.
 type Options struct {
-	Auth         *auth.Service
-	Rooms        *rooms.Service
+	Auth  *auth.Service
+	Rooms *rooms.Service
+	// Moderation refuses banned people's upgrades and tells the hub of
+	// bans (their sockets close with 4403). It may be nil (tests).
+	Moderation   *moderation.Service
 	Broker       broker.Broker
 	Logger       *slog.Logger
 	PublicOrigin string
@@ -86,6 +90,7 @@ type Options struct {
 type Hub struct {
 	auth    *auth.Service
 	rooms   *rooms.Service
+	mod     *moderation.Service
 	broker  broker.Broker
 	log     *slog.Logger
 	origin  string
@@ -130,11 +135,14 @@ func New(o Options) (*Hub, error) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	h := &Hub{
-		auth: o.Auth, rooms: o.Rooms, broker: o.Broker, log: o.Logger,
+		auth: o.Auth, rooms: o.Rooms, mod: o.Moderation, broker: o.Broker, log: o.Logger,
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
 		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
 		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
 		handshakes: newHandshakeLimits(o.RateLimit), reactions: newReactionLimits(),
+	}
+	if h.mod != nil {
+		h.mod.OnBan(h.onBan)
 	}
 	var lease *seats.Lease
 	if o.Rooms != nil { // a hub that never runs needs none (tests)

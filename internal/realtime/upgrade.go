@@ -41,6 +41,18 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, apperr.New(apperr.Forbidden, "This origin may not open a socket."))
 		return
 	}
+	if h.mod != nil {
+		b, err := h.mod.Banned(r.Context(), id.UserID)
+		if err != nil {
+			h.log.Warn("realtime: check a ban", "err", err)
+			httpError(w, apperr.New(apperr.Internal, "Try again in a moment."))
+			return
+		}
+		if b != nil {
+			bannedError(w, *b)
+			return
+		}
+	}
 	if ok, wait := h.handshakes.perUser.Allow(id.UserID, time.Now()); !ok {
 		tooMany(w, wait, "You are reconnecting too often; wait a moment.")
 		return

@@ -254,7 +254,7 @@ func inGroup(attrs []sdp.Attribute, mids map[string]bool) bool {
 
 func attrKey(a sdp.Attribute) string { return strings.ToLower(strings.TrimSpace(a.Key)) }
 
-// RemoveParticipant is the room creator's removal of participantID: they
+// RemoveParticipant is the room creator's (or a moderator's) removal of participantID: they
 // leave at once (their open session ends) and may not rejoin for BanFor.
 // When it fails nothing changes: removing someone who is not in the room
 // is not_in_room, and bans nobody.
@@ -269,8 +269,16 @@ func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, partici
 	if err != nil {
 		return apperr.From(err)
 	}
+	// Moderators and admins may remove someone from any room, starter
+	// and quick-join rooms included; the audit log records it.
+	byStaff := false
 	if room.CreatedBy == nil || *room.CreatedBy != byUser {
-		return apperr.New(apperr.Forbidden, "Only the person who created this room can remove someone.")
+		if byStaff, err = s.isStaff(ctx, byUser); err != nil {
+			return err
+		}
+		if !byStaff {
+			return apperr.New(apperr.Forbidden, "Only the person who created this room can remove someone.")
+		}
 	}
 	// Only a participant can be removed (an unknown id is simply not one).
 	current, err := s.store.CurrentRoom(ctx, participantID)
@@ -301,5 +309,8 @@ func (s *Service) RemoveParticipant(ctx context.Context, byUser, roomID, partici
 		return apperr.From(err)
 	}
 	s.announceLeave(ctx, participantID, res, protocol.ReasonRemoved, o)
+	if byStaff {
+		s.auditRemoval(ctx, byUser, roomID, participantID)
+	}
 	return nil
 }

@@ -189,6 +189,7 @@ type Store interface {
 	// UserBans lists the bans in force at now, newest first.
 	UserBans(ctx context.Context, now time.Time) ([]model.UserBan, error)
 	// LiftUserBan deletes a ban and returns it; model.ErrNotFound for none.
+	// An empty a.TargetID is the ban's user.
 	LiftUserBan(ctx context.Context, id string, a model.AuditEntry) (model.UserBan, error)
 	// CloseRoom makes a room inactive (model.ErrNotFound for none); its
 	// participants are not touched (the caller has them leave).

@@ -15,7 +15,11 @@ type Problem struct {
 	Message   string              `json:"message"`
 	Errors    []apperr.FieldError `json:"errors,omitempty"`
 	SessionID string              `json:"sessionId,omitempty"`
-	RequestID string              `json:"requestId"`
+	// Reason and Until are a ban's (code banned); Until is absent for a
+	// ban until lifted.
+	Reason    string `json:"reason,omitempty"`
+	Until     *Time  `json:"until,omitempty"`
+	RequestID string `json:"requestId"`
 }
 
 // AuthSession answers POST /api/auth/anonymous and GET /api/auth/session.

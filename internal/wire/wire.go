@@ -46,6 +46,9 @@ type User struct {
 	DisplayName string  `json:"displayName"`
 	AvatarURL   *string `json:"avatarUrl"` // AvatarPath, never the picture itself
 	CreatedAt   Time    `json:"createdAt"`
+	// Role is only ever set on the caller's own user (the session), never
+	// on anyone else's.
+	Role string `json:"role,omitempty"`
 }
 
 // FromUser converts a model user.

@@ -135,6 +135,9 @@ func (s *Store) LiftUserBan(ctx context.Context, id string, a model.AuditEntry) 
 		if err != nil {
 			return err
 		}
+		if a.TargetID == "" {
+			a.TargetID = b.UserID
+		}
 		return s.addAudit(ctx, tx, a)
 	})
 	if err != nil {
