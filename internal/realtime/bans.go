@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -35,6 +36,36 @@ func (h *Hub) onBan(m moderation.BanMessage) {
 	for _, c := range conns {
 		c.closeWith(CloseBanned, why)
 	}
+}
+
+// recheckBans closes, with 4403, the sockets here of people banned while
+// the broker may have lost the ban's message (a Redis outage): it runs
+// with the token recheck after the broker recovers.
+func (h *Hub) recheckBans(ctx context.Context) error {
+	if h.mod == nil {
+		return nil
+	}
+	h.mu.Lock()
+	users := make([]string, 0, len(h.byUser))
+	for u := range h.byUser {
+		users = append(users, u)
+	}
+	h.mu.Unlock()
+	var failed error
+	for _, u := range users {
+		b, err := h.mod.Banned(ctx, u)
+		if err != nil {
+			failed = err
+			if ctx.Err() != nil {
+				return failed
+			}
+			continue
+		}
+		if b != nil {
+			h.onBan(moderation.BanMessage{UserID: u, Reason: b.Reason, Until: b.Until})
+		}
+	}
+	return failed
 }
 
 // banCloseReason cuts a ban's reason to fit a close frame, on a rune boundary.

@@ -76,7 +76,7 @@ func (r *rechecker) run(ctx context.Context) {
 			case <-r.wake: // requests that came while settling: this pass covers them
 			default:
 			}
-			err := r.h.recheckTokens(ctx)
+			err := errors.Join(r.h.recheckTokens(ctx), r.h.recheckBans(ctx))
 			if err == nil {
 				break
 			}
