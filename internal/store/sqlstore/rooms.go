@@ -23,6 +23,17 @@ const roomCols = `r.id, r.name, r.description, r.category, r.max_capacity,
 	r.mic_policy, r.is_active, r.created_by, r.created_at, r.unlisted,
 	r.timer_control, r.cycle_work, r.cycle_break`
 
+// roomColsCounted selects a room as roomCols does, with count, an
+// expression the query already has, as current_capacity. A query whose plan
+// sorts rooms computes its select list for every row it sorts, so a
+// per-room subquery there would count people in every room, not only the
+// ones on the page.
+func roomColsCounted(count string) string {
+	return `r.id, r.name, r.description, r.category, r.max_capacity, ` + count + `,
+	r.mic_policy, r.is_active, r.created_by, r.created_at, r.unlisted,
+	r.timer_control, r.cycle_work, r.cycle_break`
+}
+
 // scanRoom scans one room selected with roomCols.
 func scanRoom(sc interface{ Scan(...any) error }) (model.Room, error) {
 	var r model.Room
@@ -280,7 +291,7 @@ func (s *Store) listByPeople(opts model.ListRoomsOptions, after time.Time) (stri
 	var args []any
 	var parts []string
 	if opts.After == "" || opts.AfterPeople > 0 {
-		busy := "SELECT " + roomCols + " FROM (SELECT room_id, COUNT(*) AS n FROM room_participants" +
+		busy := "SELECT " + roomColsCounted("o.n") + " FROM (SELECT room_id, COUNT(*) AS n FROM room_participants" +
 			" WHERE left_at IS NULL GROUP BY room_id) o JOIN rooms r ON r.id = o.room_id" + where
 		args = append(args, filterArgs...)
 		if opts.HideFull {
@@ -292,7 +303,8 @@ func (s *Store) listByPeople(opts model.ListRoomsOptions, after time.Time) (stri
 		}
 		parts = append(parts, "SELECT * FROM ("+busy+" ORDER BY o.n DESC, r.created_at, r.id"+limit+") b")
 	}
-	empty := "SELECT " + roomCols + " FROM rooms r" + where +
+	// Empty by the NOT EXISTS of the same statement: no count to make.
+	empty := "SELECT " + roomColsCounted("0") + " FROM rooms r" + where +
 		" AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = r.id AND p.left_at IS NULL)"
 	args = append(args, filterArgs...)
 	if opts.After != "" && opts.AfterPeople == 0 {
