@@ -14,7 +14,9 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/moderation"
+	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/safety"
 	"github.com/bodydouble/bodydouble/internal/turn"
 	"github.com/bodydouble/bodydouble/internal/users"
 )
@@ -47,6 +49,8 @@ type Options struct {
 	// ICE returns the STUN/TURN configuration handed out at
 	// /api/rtc/ice-servers (rtc.go); nil, or a nil result, hands out none.
 	ICE func() *turn.ICE
+	// Safety runs blocks and reports.
+	Safety *safety.Service
 }
 
 // access says what a route needs from the caller.
@@ -94,6 +98,8 @@ type server struct {
 	ids          requestIDs
 	pages        pageCache // encoded room lists (rooms.go)
 	ice          func() *turn.ICE
+	safety       *safety.Service
+	reportLimit  *ratelimit.Buckets[string] // reports per person (reports.go)
 }
 
 // New returns the handler of everything under /api/. Mount it at "/api/".
@@ -109,6 +115,7 @@ func New(o Options) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.safety, s.reportLimit = o.Safety, newReportLimit()
 	if o.RateLimit {
 		s.limiter = newLimiter(defaultLimits, s.now)
 	}
@@ -156,6 +163,11 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/mod/users/{id}/reset-name", session, s.resetName},
 		{http.MethodGet, "/api/mod/audit", session, s.audit},
 		{http.MethodPut, "/api/admin/users/{id}/role", session, s.setRole},
+
+		{http.MethodGet, "/api/blocks", session, s.listBlocks},
+		{http.MethodPost, "/api/blocks", session, s.block},
+		{http.MethodDelete, "/api/blocks/{userId}", session, s.unblock},
+		{http.MethodPost, "/api/reports", session, s.report},
 
 		{http.MethodGet, "/api/openapi.json", public, s.openAPI},
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/openapicheck"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/safety"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 	"github.com/bodydouble/bodydouble/internal/users"
@@ -80,6 +81,7 @@ func (e *testEnv) instance(t *testing.T, configure func(*Options)) string {
 		Rooms:      roomsSvc,
 		Moderation: moderation.New(moderation.Options{Store: e.store, Rooms: roomsSvc, Broker: br, Logger: log, Now: e.clock.Now}),
 		Users:      users.New(e.store, e.clock.Now),
+		Safety:     safety.New(safety.Options{Store: e.store, Rooms: roomsSvc, Logger: log, Now: e.clock.Now}),
 		Logger:     log,
 		Now:        e.clock.Now,
 		OnLogout:   e.recordLogout,

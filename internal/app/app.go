@@ -27,6 +27,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/safety"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/textrules"
@@ -137,6 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 		OnLogout: a.hub.CloseToken, ICE: a.ice.Load, Moderation: a.mod,
+		Safety: safety.New(safety.Options{Store: a.store, Rooms: a.rooms, Logger: log}),
 	}))
 	mux.Handle("/ws", a.hub)
 	if web.Dist != nil {

@@ -33,7 +33,7 @@ var (
 	model      = layer{"internal/model"}
 	vocabulary = layer{"internal/wire", "internal/apperr"}
 	store      = layer{"internal/store/..."}
-	domain     = layer{"internal/rooms", "internal/auth", "internal/users", "internal/moderation"}
+	domain     = layer{"internal/rooms", "internal/auth", "internal/users", "internal/safety", "internal/moderation"}
 	transports = layer{"internal/api", "internal/realtime/..."}
 	protocol   = layer{"internal/protocol"}
 	seats      = layer{"internal/seats"}
