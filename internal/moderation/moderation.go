@@ -187,6 +187,13 @@ func (s *Service) ResetName(ctx context.Context, actor, target string) (model.Us
 		return model.User{}, apperr.From(err)
 	}
 	s.audit(ctx, model.AuditEntry{ActorID: actor, Action: ActionResetName, TargetType: "user", TargetID: target})
+	// The room they are in shows the new name at once, as after their own
+	// profile change.
+	if s.rooms != nil {
+		if err := s.rooms.ProfileChanged(ctx, target); err != nil {
+			s.log.Warn("moderation: tell the room of a reset name", "err", err)
+		}
+	}
 	return u, nil
 }
 
