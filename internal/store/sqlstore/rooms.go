@@ -273,6 +273,17 @@ func (s *Store) listByCreated(opts model.ListRoomsOptions, after time.Time) (str
 	return query, args
 }
 
+// occupiedRooms joins each occupied room (o.room_id) to its row r. SQLite
+// looks each up by primary key; PostgreSQL would rather hash-join the whole
+// rooms table (a scan of every room), so there the lookup is spelled out as
+// a LATERAL subquery that OFFSET 0 keeps from being flattened.
+func (s *Store) occupiedRooms() string {
+	if s.pg {
+		return "CROSS JOIN LATERAL (SELECT * FROM rooms WHERE id = o.room_id OFFSET 0) r"
+	}
+	return "JOIN rooms r ON r.id = o.room_id"
+}
+
 // listByPeople is the query of the people order. Sorting every room by a
 // count would read them all; instead it joins two ordered parts, in one
 // statement so that both see the same moment: the occupied rooms (as few
@@ -292,7 +303,7 @@ func (s *Store) listByPeople(opts model.ListRoomsOptions, after time.Time) (stri
 	var parts []string
 	if opts.After == "" || opts.AfterPeople > 0 {
 		busy := "SELECT " + roomColsCounted("o.n") + " FROM (SELECT room_id, COUNT(*) AS n FROM room_participants" +
-			" WHERE left_at IS NULL GROUP BY room_id) o JOIN rooms r ON r.id = o.room_id" + where
+			" WHERE left_at IS NULL GROUP BY room_id) o " + s.occupiedRooms() + where
 		args = append(args, filterArgs...)
 		if opts.HideFull {
 			busy += " AND o.n < r.max_capacity"
