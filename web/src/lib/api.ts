@@ -2,8 +2,8 @@
 // ApiError (the server answered with a problem) or NetworkError (it did not).
 
 import type {
-  AuthSession, Category, Cycle, FieldError, MicPolicy, Preferences, Problem, Room, RoomList,
-  Session, SessionList, Stats, TimerControl, User, Visibility,
+  AuditPage, AuthSession, Block, Category, Cycle, FieldError, MicPolicy, ModAction, ModReportPage, Preferences,
+  Problem, Report, ReportReason, Room, RoomList, Session, SessionList, Stats, TimerControl, User, Visibility,
 } from './types';
 
 /** ApiError is a problem answer from the server (docs/api.md "Errors"). */
@@ -46,6 +46,12 @@ export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
 }
 
+/** Called with the problem when a request answers 403 `banned`: the person is banned from the site. */
+let onBanned: (p: Problem) => void = () => {};
+export function setBannedHandler(fn: (p: Problem) => void): void {
+  onBanned = fn;
+}
+
 interface Options {
   body?: unknown;
   /** Do not treat 401 as "signed out" (the bootstrap call expects it). */
@@ -74,7 +80,9 @@ async function request<T>(method: string, path: string, opts: Options = {}): Pro
   }
   if (res.ok) return payload as T;
   if (res.status === 401 && !opts.expect401) onUnauthorized();
-  throw new ApiError(res.status, toProblem(payload, res.status));
+  const problem = toProblem(payload, res.status);
+  if (res.status === 403 && problem.code === 'banned') onBanned(problem);
+  throw new ApiError(res.status, problem);
 }
 
 function toProblem(payload: unknown, status: number): Problem {
@@ -105,7 +113,29 @@ export interface RoomQuery {
   limit?: number;
 }
 
+/** NewReport is POST /api/reports: reporting someone also blocks them. */
+export interface NewReport {
+  userId: string;
+  roomId?: string;
+  reason: ReportReason;
+  note?: string;
+}
+
+/** Resolution is POST /api/mod/reports/{id}/resolve; durationHours only with `ban` (absent: until lifted). */
+export interface Resolution {
+  action: ModAction;
+  reason: string;
+  durationHours?: number;
+}
+
 const q = encodeURIComponent;
+
+function page(cursor: string | null | undefined, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams(extra);
+  if (cursor) params.set('cursor', cursor);
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
 
 export const api = {
   session: () => request<AuthSession>('GET', '/api/auth/session', { expect401: true }),
@@ -133,4 +163,13 @@ export const api = {
   history: (cursor: string | null) =>
     request<SessionList>('GET', `/api/sessions/history?limit=20${cursor ? `&cursor=${q(cursor)}` : ''}`),
   stats: (tz: string) => request<Stats>('GET', `/api/sessions/stats?tz=${q(tz)}`),
+
+  blocks: () => request<{ blocks: Block[] }>('GET', '/api/blocks'),
+  block: (userId: string) => request<void>('POST', '/api/blocks', { body: { userId } }),
+  unblock: (userId: string) => request<void>('DELETE', `/api/blocks/${q(userId)}`),
+  report: (r: NewReport) => request<Report>('POST', '/api/reports', { body: r }),
+
+  modReports: (cursor?: string | null) => request<ModReportPage>('GET', `/api/mod/reports${page(cursor, { status: 'open' })}`),
+  resolveReport: (id: string, r: Resolution) => request<unknown>('POST', `/api/mod/reports/${q(id)}/resolve`, { body: r }),
+  audit: (cursor?: string | null) => request<AuditPage>('GET', `/api/mod/audit${page(cursor)}`),
 };

@@ -27,7 +27,11 @@ export interface User {
   displayName: string;
   avatarUrl: string | null;
   createdAt: string;
+  /** Only on your own user: `moderator` and `admin` may moderate. */
+  role?: Role;
 }
+
+export type Role = 'member' | 'moderator' | 'admin';
 
 export interface AuthSession {
   user: User;
@@ -111,6 +115,8 @@ export interface Participant {
   joinedAt: string;
   focus: Focus | null;
   media: Media;
+  /** Set only in the view of someone who blocked this person: hide them. */
+  blocked?: boolean;
 }
 
 /** The data of participant-updated: a participant changed their name or avatar. */
@@ -176,4 +182,56 @@ export interface Problem {
   code: string;
   message: string;
   errors?: FieldError[];
+  /** With `banned`: why, and when it ends (absent or null: until lifted). */
+  reason?: string;
+  until?: string | null;
+}
+
+export type ReportReason = 'harassment' | 'sexual' | 'hate' | 'spam' | 'self-harm' | 'impersonation' | 'other';
+
+/** One person this person blocks (GET /api/blocks). */
+export interface Block {
+  userId: string;
+  displayName: string;
+  createdAt: string;
+}
+
+export interface Report {
+  id: string;
+  reportedUserId: string;
+  roomId: string | null;
+  reason: ReportReason;
+  note: string;
+  status: 'open' | 'resolved';
+  createdAt: string;
+}
+
+/** A report as moderators see it (GET /api/mod/reports), with its context. */
+export interface ModReport extends Report {
+  reportedUser?: { id: string; displayName: string; recentNames?: string[] } | null;
+  /** The other open reports against the same person (a count, or the reports themselves). */
+  openReports?: number | Report[] | null;
+  room?: { id: string; name: string } | null;
+}
+
+export interface ModReportPage {
+  reports: ModReport[];
+  nextCursor: string | null;
+}
+
+export type ModAction = 'dismiss' | 'remove' | 'ban';
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorId: string;
+  action: string;
+  targetType: 'user' | 'room';
+  targetId: string;
+  reason: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  nextCursor: string | null;
 }

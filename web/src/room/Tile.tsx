@@ -6,10 +6,12 @@ import { UserText } from '../components/UserText';
 import type { Participant } from '../lib/types';
 import { localVideo } from '../media/state';
 import { MediaBadges, OwnPreview, RemoteMedia, TileMediaActions } from '../media/TileMedia';
+import { blockedIds } from '../state/blocks';
 import { setHidden } from '../state/hidden';
 import { companyNow, finished } from '../state/reactions';
 import { blockText, markOf, type Mark } from './company';
 import { ReactionButtons, ReceivedReactions } from './Reactions';
+import { BlockedTile, ReportAction } from './ReportSheet';
 
 interface Props {
   p: Participant;
@@ -37,6 +39,7 @@ function TileMark({ mark }: { mark: Mark }) {
  * who just arrived or finished, and silent cheers.
  */
 export function Tile({ p, isMe, hidden }: Props) {
+  if (!isMe && blockedIds.value.has(p.id)) return <BlockedTile p={p} />;
   if (hidden) {
     return (
       <li class="card flex items-center justify-between gap-3 p-3" data-testid="participant-tile" data-participant-id={p.id} data-hidden="true">
@@ -105,6 +108,7 @@ export function Tile({ p, isMe, hidden }: Props) {
       <ReceivedReactions p={p} />
       {!isMe && <TileMediaActions p={p} />}
       {!isMe && <ReactionButtons p={p} />}
+      {!isMe && <ReportAction p={p} />}
     </li>
   );
 }

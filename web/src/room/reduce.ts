@@ -72,10 +72,10 @@ export function reduce(state: RoomState | null, event: string, data: Data): Room
       return withParticipants(state, [...state.participants.filter((x) => x.id !== p.id), p]);
     }
     case 'participant-updated': {
-      // Only the profile changed; what this tab knows of the rest (status,
-      // focus, media) may be newer than the server's copy in the event.
+      // Only the profile (or my block of them) changed; what this tab knows
+      // of the rest (status, focus, media) may be newer than the server's copy.
       const { participant: p } = data as ParticipantUpdated;
-      return updateParticipant(state, p.id, (x) => ({ ...x, displayName: p.displayName, avatarUrl: p.avatarUrl }));
+      return updateParticipant(state, p.id, (x) => ({ ...x, displayName: p.displayName, avatarUrl: p.avatarUrl, blocked: p.blocked === true }));
     }
     case 'participant-left':
       return withParticipants(state, state.participants.filter((x) => x.id !== data.participantId));
