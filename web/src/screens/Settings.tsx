@@ -9,6 +9,7 @@ import { CATEGORIES, CATEGORY_LABELS, type Preferences, type ReducedMotion, type
 import { networkOnline, probeServer } from '../realtime/connectivity';
 import { savePrefs, saveProfile, signOut } from '../state/session';
 import { useTitle } from '../state/title';
+import { BlockedPeople } from './BlockedPeople';
 import { prefs, user } from '../state/user';
 import { NO_ANSWER, useRetryUntilAnswered } from './reach';
 
@@ -83,6 +84,7 @@ export default function Settings() {
       <NotificationsSection p={p} save={save} />
       <DisplaySection p={p} save={save} />
       <CameraSection />
+      <BlockedPeople />
       <SignOutSection />
       <div role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-20 flex justify-center px-4" data-testid="settings-status">
         {status && (
