@@ -23,8 +23,9 @@ type SafetyStore interface {
 	Blockers(ctx context.Context, userID string) ([]string, error)
 
 	// SharedRoomSince reports whether a and b are in one room now, or were
-	// in one together at some time at or after since (their seats there
-	// overlapped), judged from the participants' rows.
+	// both in one at some time at or after since (not necessarily at the
+	// same moment: a room keeps one row per person, which a rejoin
+	// overwrites), judged from the participants' rows.
 	SharedRoomSince(ctx context.Context, a, b string, since time.Time) (bool, error)
 	// CreateReport stores r (the store fills ID if empty) and, in the same
 	// transaction, the reporter's block of the reported person, unless the

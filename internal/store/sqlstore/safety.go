@@ -106,18 +106,17 @@ func (s *Store) Blockers(ctx context.Context, userID string) ([]string, error) {
 	return out, nil
 }
 
-// SharedRoomSince implements store.Store: two rows of one room overlap
-// when each joined before the other left (an open row has not left), and
-// the overlap reaches since when both left at or after it.
+// SharedRoomSince implements store.Store. A room keeps one row per
+// person, which a rejoin overwrites, so the rows cannot tell whether two
+// stays overlapped; it is enough that both were in the room at or after
+// since (rather that than refuse a report about someone who was there).
 func (s *Store) SharedRoomSince(ctx context.Context, a, b string, since time.Time) (bool, error) {
 	t := s.ts(since)
 	var n int
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM room_participants pa
 		JOIN room_participants pb ON pb.room_id = pa.room_id AND pb.user_id = ?
 		WHERE pa.user_id = ?
-			AND (pa.left_at IS NULL OR pa.left_at >= ?) AND (pb.left_at IS NULL OR pb.left_at >= ?)
-			AND (pb.left_at IS NULL OR pa.joined_at <= pb.left_at)
-			AND (pa.left_at IS NULL OR pb.joined_at <= pa.left_at)`), b, a, t, t).Scan(&n)
+			AND (pa.left_at IS NULL OR pa.left_at >= ?) AND (pb.left_at IS NULL OR pb.left_at >= ?)`), b, a, t, t).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: shared room: %w", err)
 	}
