@@ -7,10 +7,12 @@ import { formatClock } from './room/timer';
 import { Landing } from './screens/Landing';
 import { Lobby } from './screens/Lobby';
 import { NotFound } from './screens/NotFound';
+import { Banned } from './screens/Banned';
 import { BootError, Offline } from './screens/Offline';
 import { RoomScreen } from './screens/Room';
 import { blockLeft, loopPhase } from './room/loopState';
 import { room, secondsLeft } from './state/room';
+import { banned } from './state/banned';
 import { boot } from './state/session';
 import { screenTitle } from './state/title';
 import { user } from './state/user';
@@ -56,6 +58,7 @@ export function App() {
   if (state === 'offline') return <Offline />;
   if (state === 'error') return <BootError />;
   if (!user.value) return <Landing />;
+  if (banned.value) return <Banned ban={banned.value} />;
 
   const route = match(path.value);
   return (

@@ -1,6 +1,6 @@
 // RealtimeClient is the tab's one WebSocket to /ws (docs/protocol.md): it
-// reconnects with exponential backoff and jitter, except after close code
-// 4401 (signed out); it pairs replies with requests by `ref`; and it feeds
+// reconnects with exponential backoff and jitter, except after close codes
+// 4401 (signed out) and 4403 (banned); it pairs replies with requests by `ref`; and it feeds
 // every frame's serverTime to the clock-offset estimate.
 import { signal } from '@preact/signals';
 import type { FieldError } from '../lib/types';
@@ -10,7 +10,7 @@ import { Clock } from './clock';
 /** SocketLike is the part of the browser WebSocket this client uses. */
 export interface SocketLike {
   onopen: (() => void) | null;
-  onclose: ((ev: { code: number }) => void) | null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
   onerror: (() => void) | null;
   send(data: string): void;
@@ -53,6 +53,7 @@ export class NotConnectedError extends Error {
 }
 
 const CLOSE_SIGNED_OUT = 4401;
+const CLOSE_BANNED = 4403;
 /** A connection that stayed up this long resets the backoff. */
 const STABLE_MS = 10_000;
 
@@ -80,6 +81,8 @@ export class RealtimeClient {
   onOpen: () => void = () => {};
   /** onSignedOut runs when the server ends the session (close 4401). */
   onSignedOut: () => void = () => {};
+  /** onBanned runs when the server closes the socket because the person is banned (close 4403; the close reason is the ban's). */
+  onBanned: (reason: string) => void = () => {};
   /** onSendError gets the `error` answering a send() (rtc-* signalling: no reply on success). */
   onSendError: (event: string, data: Data) => void = () => {};
 
@@ -184,6 +187,12 @@ export class RealtimeClient {
         this.stopped = true;
         this.state.value = 'closed';
         this.onSignedOut();
+        return;
+      }
+      if (ev.code === CLOSE_BANNED) {
+        this.stopped = true;
+        this.state.value = 'closed';
+        this.onBanned(ev.reason ?? '');
         return;
       }
       if (this.openedAt !== null && this.now() - this.openedAt >= STABLE_MS) this.attempt = 0;

@@ -5,10 +5,11 @@
 // visit, and "Start anonymously" returns the identity of a session cookie
 // it may still hold anyway.
 import { signal } from '@preact/signals';
-import { ApiError, NetworkError, api, setUnauthorizedHandler } from '../lib/api';
+import { ApiError, NetworkError, api, setBannedHandler, setUnauthorizedHandler } from '../lib/api';
 import { navigate } from '../lib/router';
 import { readJSON, writeJSON } from '../lib/storage';
 import type { Preferences, User } from '../lib/types';
+import { banFromProblem, banned, bannedBySocket, setBanStopper, showBanned } from './banned';
 import { rt } from './realtime';
 import { currentRoomId, resetRoom } from './room';
 import { forgetUser, mergePrefs, prefs, user } from './user';
@@ -61,6 +62,7 @@ export function signedOut(): void {
   rt.stop();
   resetRoom();
   forgetUser();
+  banned.value = null;
   navigate('/', { replace: true });
 }
 
@@ -87,3 +89,9 @@ export async function savePrefs(patch: Partial<Preferences>): Promise<void> {
 
 setUnauthorizedHandler(signedOut);
 rt.onSignedOut = signedOut;
+setBannedHandler((p) => showBanned(banFromProblem(p)));
+rt.onBanned = bannedBySocket;
+setBanStopper(() => {
+  rt.stop();
+  resetRoom();
+});
