@@ -19,6 +19,7 @@ import { user } from './state/user';
 
 const History = lazy(() => import('./screens/History'));
 const Settings = lazy(() => import('./screens/Settings'));
+const Moderation = lazy(() => import('./screens/Moderation'));
 
 /**
  * The tab title, visible from other tabs: the screen, led by your own
@@ -67,6 +68,7 @@ export function App() {
       {route.name === 'room' && <RoomScreen key={route.id} id={route.id} />}
       {route.name === 'history' && <History />}
       {route.name === 'settings' && <Settings />}
+      {route.name === 'moderation' && <Moderation />}
       {route.name === 'not-found' && <NotFound />}
     </Shell>
   );

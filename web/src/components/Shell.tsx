@@ -5,7 +5,8 @@ import { announcement } from '../state/announce';
 import { BANNER, connectionProblem, networkOnline } from '../realtime/connectivity';
 import { rt } from '../state/realtime';
 import { currentRoomId, requestLeave, room, secondsLeft } from '../state/room';
-import { ChartIcon, LeaveIcon, Logo, PeopleIcon, SlidersIcon } from './icons';
+import { user } from '../state/user';
+import { ChartIcon, LeaveIcon, LockIcon, Logo, PeopleIcon, SlidersIcon } from './icons';
 import { Link } from './Link';
 import { UserText } from './UserText';
 
@@ -15,9 +16,14 @@ const NAV = [
   { href: '/settings', label: 'Settings', Icon: SlidersIcon, testId: 'nav-settings' },
 ];
 
+/** Moderators and admins also get the moderation page. */
+const MOD_NAV = { href: '/moderation', label: 'Moderation', Icon: LockIcon, testId: 'nav-moderation' };
+
 /** Shell is the frame of every signed-in screen: header, connection state, the room you are in, and the live region. */
 export function Shell({ children }: { children: ComponentChildren }) {
   const here = path.value;
+  const role = user.value?.role;
+  const nav = role === 'moderator' || role === 'admin' ? [...NAV, MOD_NAV] : NAV;
   return (
     <>
       <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 btn">
@@ -32,7 +38,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
           </Link>
           <nav aria-label="Main" class="ml-auto">
             <ul class="flex gap-1">
-              {NAV.map(({ href, label, Icon, testId }) => {
+              {nav.map(({ href, label, Icon, testId }) => {
                 const current = here === href;
                 return (
                   <li key={href}>

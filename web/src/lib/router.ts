@@ -8,6 +8,7 @@ export type Route =
   | { name: 'room'; id: string }
   | { name: 'history' }
   | { name: 'settings' }
+  | { name: 'moderation' }
   | { name: 'not-found' };
 
 export function match(pathname: string): Route {
@@ -16,6 +17,7 @@ export function match(pathname: string): Route {
   if (p === '/lobby') return { name: 'lobby' };
   if (p === '/history') return { name: 'history' };
   if (p === '/settings') return { name: 'settings' };
+  if (p === '/moderation') return { name: 'moderation' };
   const room = /^\/room\/([^/]+)$/.exec(p);
   if (room) return { name: 'room', id: decodeURIComponent(room[1]!) };
   return { name: 'not-found' };
