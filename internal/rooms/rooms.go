@@ -132,16 +132,10 @@ func (s *Service) GetRoom(ctx context.Context, id string) (model.Room, error) {
 	return r, nil
 }
 
-// ListRooms returns a page of rooms and the cursor of the next page ("" on
-// the last). The cursor is opaque to clients.
+// ListRooms returns a page of rooms oldest first and the cursor of the next
+// page ("" on the last): ListLobby in the created order.
 func (s *Service) ListRooms(ctx context.Context, category, cursor string, limit int) ([]model.Room, string, error) {
-	if category != "" && !slices.Contains(model.Categories, category) {
-		return nil, "", apperr.Field("category", "Unknown category.")
-	}
-	return readPage(cursor, limit, decodeRoomCursor, encodeRoomCursor, func(r model.Room) string { return r.ID },
-		func(after string, n int) ([]model.Room, error) {
-			return s.store.ListRooms(ctx, model.ListRoomsOptions{Category: category, After: after, Limit: n})
-		})
+	return s.ListLobby(ctx, LobbyQuery{Category: category, Cursor: cursor, Limit: limit})
 }
 
 // StarterRooms are seeded into every database so the lobby is never empty:
