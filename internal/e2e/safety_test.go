@@ -36,6 +36,7 @@ func (b *browser) reportFromTile(id, note string) {
 	b.t.Helper()
 	b.click(tileOf(id) + " " + tid("report-open"))
 	b.visible(tid("report-sheet"))
+	b.checkScreen("report-sheet")
 	b.clickLabel(tid("report-reason-harassment"))
 	b.typeInto(tid("report-note"), note)
 	b.click(tid("report-submit"))
@@ -63,6 +64,8 @@ func TestSafetyReportHidesAndUnblocks(t *testing.T) {
 		t.Fatalf("ana's hidden tile of ben still has %d pictures, media, controls or goal lists", n)
 	}
 
+	ana.checkScreen("room-blocked")
+
 	ana.reload()
 	ana.visible(blocked)
 	if got := ana.text(blocked); strings.Contains(got, name) {
@@ -72,6 +75,7 @@ func TestSafetyReportHidesAndUnblocks(t *testing.T) {
 	ana.click(tid("nav-settings"))
 	person := tid("blocked-person") + `[data-user-id="` + benID + `"]`
 	ana.waitText(person, name)
+	ana.checkScreen("settings-blocked")
 	ana.click(person + " " + tid("unblock"))
 	ana.gone(person)
 	ana.visible(tid("blocked-empty"))
@@ -97,6 +101,7 @@ func TestSafetyBanShowsBannedScreen(t *testing.T) {
 	ben.visible(tid("banned"))
 	ben.waitText(tid("banned-reason"), reason)
 	ben.waitText(tid("banned-until"), "until lifted")
+	ben.checkScreen("banned")
 
 	ben.reload()
 	ben.visible(tid("banned"))
@@ -105,9 +110,10 @@ func TestSafetyBanShowsBannedScreen(t *testing.T) {
 }
 
 // TestSafetyModeratorBansFromReport: ana reports ben from his tile (he is
-// hidden on her screen); an admin sees the report on /moderation, with
-// ben's name, and bans him for 7 days; ben's screen shows the banned screen
-// with the reason and its end.
+// hidden on her screen); only once made an admin does mo get the
+// moderation page, with the audit log; mo sees the report there, with
+// ben's name and ana's note, and bans him for 7 days; ben's screen shows
+// the banned screen with the reason and its end.
 func TestSafetyModeratorBansFromReport(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
@@ -122,14 +128,18 @@ func TestSafetyModeratorBansFromReport(t *testing.T) {
 		t.Fatal("a member sees the moderation link")
 	}
 	makeRole(t, srv, mo.userID(), model.RoleAdmin)
+	mo.reload() // the role comes with the session
+	mo.click(tid("nav-moderation"))
+	mo.waitPath("/moderation")
+	mo.waitText(tid("audit-log"), "Role set") // the command line made mo an admin
+	mo.checkScreen("moderation-audit")
 	if status := eval[int](mo, `fetch('/api/mod/reports?status=open').then((r) => r.status)`); status == http.StatusNotFound {
 		t.Skip("GET /api/mod/reports is not on the server yet: the moderation page is built on its documented contract")
 	}
-	mo.reload() // the role comes with the session
-	mo.click(tid("nav-moderation"))
 	report := tid("mod-report") + `[data-user-id="` + benID + `"]`
 	mo.waitText(report, name)
 	mo.waitText(report+" "+tid("mod-note"), "Rude names")
+	mo.checkScreen("moderation")
 
 	const reason = "Called people names after a warning"
 	mo.typeInto(report+" "+tid("mod-reason"), reason)
