@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { LockIcon } from '../components/icons';
 import { UserText } from '../components/UserText';
 import { untilText } from '../lib/when';
-import type { BanInfo } from '../state/banned';
-import { signOut } from '../state/session';
+import { banned, type BanInfo } from '../state/banned';
+import { bootstrap, signOut } from '../state/session';
 import { useTitle } from '../state/title';
 
 /**
@@ -20,6 +20,7 @@ export function Banned({ ban }: { ban: BanInfo }) {
   useEffect(() => {
     document.querySelector<HTMLElement>('main h1')?.focus();
   }, []);
+  useEffect(() => whenOver(ban.until), [ban.until]);
   return (
     <main class="mx-auto flex min-h-dvh max-w-md flex-col items-center justify-center px-5 text-center" data-testid="banned">
       <span class="mb-4 text-muted"><LockIcon size={40} /></span>
@@ -48,4 +49,24 @@ export function Banned({ ban }: { ban: BanInfo }) {
       <p class="hint mt-2">Signing out of an anonymous account ends it for good.</p>
     </main>
   );
+}
+
+/** The longest delay setTimeout keeps (about 24.8 days); a longer ban is checked again then. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** whenOver starts the app again once a ban with an end is over (the server has the last word); it returns the cancel. */
+function whenOver(until: string | null | undefined): (() => void) | undefined {
+  if (!until) return undefined;
+  const end = Date.parse(until);
+  if (Number.isNaN(end)) return undefined;
+  let t: ReturnType<typeof setTimeout>;
+  const wait = () => {
+    t = setTimeout(() => {
+      if (Date.now() < end) return wait();
+      banned.value = null;
+      void bootstrap();
+    }, Math.min(Math.max(end - Date.now(), 0) + 1000, MAX_DELAY));
+  };
+  wait();
+  return () => clearTimeout(t);
 }
