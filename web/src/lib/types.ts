@@ -208,10 +208,11 @@ export interface Report {
 
 /** A report as moderators see it (GET /api/mod/reports), with its context. */
 export interface ModReport extends Report {
-  reportedUser?: { id: string; displayName: string; recentNames?: string[] } | null;
+  reportedUser?: { id: string; displayName: string; recentNames?: string[]; previousNames?: string[] } | null;
   /** The other open reports against the same person (a count, or the reports themselves). */
   openReports?: number | Report[] | null;
   room?: { id: string; name: string } | null;
+  roomName?: string | null;
 }
 
 export interface ModReportPage {

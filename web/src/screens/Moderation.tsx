@@ -6,7 +6,7 @@ import { dateTimeText } from '../lib/when';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
 import {
-  BAN_LENGTHS, REASON_LABELS, REASON_MAX, actionText, doneText, openElsewhere, otherNames, reasonProblem, resolution,
+  BAN_LENGTHS, REASON_LABELS, REASON_MAX, actionText, doneText, openElsewhere, otherNames, reasonProblem, resolution, roomName,
   type BanLength,
 } from './moderation-rules';
 import { failure, failureText, useRetryUntilAnswered } from './reach';
@@ -154,7 +154,7 @@ function ReportCard({ r, onResolved }: { r: ModReport; onResolved: (text: string
         <p class="text-sm text-muted">Recently also: {others.map((n, i) => <span key={i}>{i > 0 && ', '}<UserText text={n} /></span>)}</p>
       )}
       <p class="text-sm text-muted">
-        {r.room ? <>In <UserText text={r.room.name} /></> : r.roomId ? 'In a room' : 'No room given'}
+        {roomName(r) !== null ? <>In <UserText text={roomName(r)!} /></> : r.roomId ? 'In a room' : 'No room given'}
         {' · '}
         {elsewhere === 0 ? 'no other open reports' : `${elsewhere} other open ${elsewhere === 1 ? 'report' : 'reports'}`}
       </p>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModReport } from '../lib/types';
-import { actionText, doneText, openElsewhere, otherNames, reasonProblem, resolution } from './moderation-rules';
+import { actionText, doneText, openElsewhere, otherNames, reasonProblem, resolution, roomName } from './moderation-rules';
 
 const report: ModReport = {
   id: 'r1', reportedUserId: 'u1', roomId: 'room1', reason: 'spam', note: '', status: 'open', createdAt: '2025-03-12T09:00:00.000Z',
@@ -34,6 +34,12 @@ describe('moderation rules', () => {
     const r = { ...report, reportedUser: { id: 'u1', displayName: 'Now', recentNames: ['Now', 'Before', 'Before', 'Long ago'] } };
     expect(otherNames(r)).toEqual(['Before', 'Long ago']);
     expect(otherNames(report)).toEqual([]);
+  });
+
+  it('names the room, as an object or a name', () => {
+    expect(roomName({ ...report, room: { id: 'room1', name: 'Library' } })).toBe('Library');
+    expect(roomName({ ...report, roomName: 'Library' })).toBe('Library');
+    expect(roomName(report)).toBeNull();
   });
 
   it('confirms what was done in words', () => {

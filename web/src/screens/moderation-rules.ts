@@ -48,7 +48,13 @@ export function openElsewhere(r: ModReport): number {
 /** otherNames are the person's recent names other than the current one, without repeats. */
 export function otherNames(r: ModReport): string[] {
   const current = r.reportedUser?.displayName;
-  return [...new Set(r.reportedUser?.recentNames ?? [])].filter((n) => n !== current);
+  const u = r.reportedUser;
+  return [...new Set(u?.recentNames ?? u?.previousNames ?? [])].filter((n) => n !== current);
+}
+
+/** roomName is the name of the room the report names, when the server sent it. */
+export function roomName(r: ModReport): string | null {
+  return r.room?.name ?? r.roomName ?? null;
 }
 
 /** doneText confirms what a resolution did. */
