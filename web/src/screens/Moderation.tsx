@@ -67,7 +67,7 @@ export default function Moderation() {
             {audit.items.map((e) => (
               <li key={e.id} class="py-2" data-testid="audit-entry" data-action={e.action}>
                 <p>
-                  <strong>{actionText(e)}</strong> · {e.targetType} <code class="wrap-anywhere">{e.targetId}</code>
+                  <strong>{actionText(e)}</strong> · {e.targetType === 'user' && e.targetId === user.value?.id ? 'you' : <>{e.targetType} <code class="wrap-anywhere">{e.targetId}</code></>}
                 </p>
                 {e.reason && <p><UserText text={e.reason} /></p>}
                 <p class="text-xs text-muted">
