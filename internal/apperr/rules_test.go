@@ -31,6 +31,7 @@ func TestStatusOfEveryCode(t *testing.T) {
 		{RateLimited, http.StatusTooManyRequests},
 		{Internal, http.StatusInternalServerError},
 		{UnknownEvent, http.StatusBadRequest},
+		{Banned, http.StatusForbidden},
 		{"no_such_code", http.StatusInternalServerError},
 		{"", http.StatusInternalServerError},
 	} {
@@ -39,7 +40,7 @@ func TestStatusOfEveryCode(t *testing.T) {
 		}
 	}
 	// The table above covers every code that has a status.
-	if len(statuses) != 11 {
+	if len(statuses) != 12 {
 		t.Errorf("%d codes have a status; add the new ones to this test", len(statuses))
 	}
 }
