@@ -162,6 +162,8 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/mod/rooms/{id}/close", session, s.closeRoom},
 		{http.MethodPost, "/api/mod/users/{id}/reset-name", session, s.resetName},
 		{http.MethodGet, "/api/mod/audit", session, s.audit},
+		{http.MethodGet, "/api/mod/reports", session, s.modReports},
+		{http.MethodPost, "/api/mod/reports/{id}/resolve", session, s.resolveReport},
 		{http.MethodPut, "/api/admin/users/{id}/role", session, s.setRole},
 
 		{http.MethodGet, "/api/blocks", session, s.listBlocks},

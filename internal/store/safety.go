@@ -38,6 +38,10 @@ type SafetyStore interface {
 	// newest first, after cursor (the previous page's last id, "" for the
 	// first page).
 	ListReports(ctx context.Context, status, cursor string, limit int) ([]model.Report, error)
+	// GetReport returns one report; model.ErrNotFound for none.
+	GetReport(ctx context.Context, id string) (model.Report, error)
+	// CountOpenReports counts the open reports about reportedUserID.
+	CountOpenReports(ctx context.Context, reportedUserID string) (int, error)
 	// ResolveReport marks an open report resolved by resolvedBy with
 	// resolution at at and returns it; model.ErrNotFound for none, and
 	// model.ErrConflict when it is resolved already.

@@ -65,3 +65,39 @@ func FromAudit(a model.AuditEntry) AuditEntry {
 	return AuditEntry{ID: a.ID, At: Time(a.At), ActorID: a.ActorID, Action: a.Action,
 		TargetType: a.TargetType, TargetID: a.TargetID, Reason: a.Reason}
 }
+
+// ResolveInput is the body of POST /api/mod/reports/{id}/resolve.
+// DurationHours goes with ban only; absent: until lifted.
+type ResolveInput struct {
+	Action        string `json:"action"`
+	Reason        string `json:"reason"`
+	DurationHours *int   `json:"durationHours"`
+}
+
+// ReportedUser is the reported person as a moderator sees them.
+type ReportedUser struct {
+	ID          string   `json:"id"`
+	DisplayName string   `json:"displayName"`
+	RecentNames []string `json:"recentNames"`
+}
+
+// ReportRoom names the room a report is about.
+type ReportRoom struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// ModReport is a report as moderators see it: the report and its context.
+// The reporter is not named.
+type ModReport struct {
+	Report
+	ReportedUser *ReportedUser `json:"reportedUser"`
+	OpenReports  int           `json:"openReports"`
+	Room         *ReportRoom   `json:"room"`
+}
+
+// ModReportPage answers GET /api/mod/reports.
+type ModReportPage struct {
+	Reports    []ModReport `json:"reports"`
+	NextCursor *string     `json:"nextCursor"`
+}

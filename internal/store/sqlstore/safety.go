@@ -180,6 +180,28 @@ func (s *Store) CountReportsSince(ctx context.Context, reporterID string, since 
 	return n, nil
 }
 
+// GetReport implements store.Store.
+func (s *Store) GetReport(ctx context.Context, id string) (model.Report, error) {
+	r, err := scanReport(s.r.QueryRowContext(ctx, s.q("SELECT "+reportCols+" FROM reports WHERE id = ?"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Report{}, model.ErrNotFound
+	}
+	if err != nil {
+		return model.Report{}, fmt.Errorf("sqlstore: get report: %w", err)
+	}
+	return r, nil
+}
+
+// CountOpenReports implements store.Store.
+func (s *Store) CountOpenReports(ctx context.Context, reportedUserID string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM reports WHERE reported_user_id = ? AND status = 'open'"), reportedUserID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: count open reports: %w", err)
+	}
+	return n, nil
+}
+
 // ListReports implements store.Store: newest first, keyed on (created_at,
 // id) so a page never skips or repeats a report.
 func (s *Store) ListReports(ctx context.Context, status, cursor string, limit int) ([]model.Report, error) {
