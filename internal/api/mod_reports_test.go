@@ -129,6 +129,17 @@ func TestModeratorsListReportsWithContext(t *testing.T) {
 		if n := len(mod.modReports(t, "?status=resolved").Reports); n != 0 {
 			t.Fatalf("%d resolved reports, want none", n)
 		}
+
+		// A new name, by ben or a moderator, leaves the old ones visible,
+		// newest first.
+		ben.do(t, "PUT", "/api/users/profile", map[string]any{"displayName": "Ben Again"}).want(t, http.StatusOK)
+		var reset wire.User
+		mod.do(t, "POST", "/api/mod/users/"+ben.userID+"/reset-name", nil).want(t, http.StatusOK).decode(t, &reset)
+		now := mod.modReports(t, "?limit=1&cursor="+*page.NextCursor).Reports[0].ReportedUser
+		if now.DisplayName != reset.DisplayName || len(now.RecentNames) != 2 ||
+			now.RecentNames[0] != "Ben Again" || now.RecentNames[1] != benUser.DisplayName {
+			t.Fatalf("after two renames %+v, want names %q, %q", now, "Ben Again", benUser.DisplayName)
+		}
 	})
 }
 

@@ -33,8 +33,8 @@ type ReportView struct {
 	// ReportedUser is the reported person as they are now; nil once their
 	// account is gone.
 	ReportedUser *model.User
-	// RecentNames are the person's earlier display names, newest first.
-	// No name history is kept yet, so it is empty.
+	// RecentNames are the person's latest earlier display names, newest
+	// first.
 	RecentNames []string
 	// OpenReports counts the open reports about the person, this one
 	// included when it is open.
@@ -101,6 +101,7 @@ func pageArgs(status, cursor string, limit int) error {
 func (s *Service) withContext(ctx context.Context, reports []model.Report) ([]ReportView, error) {
 	users := map[string]*model.User{}
 	counts := map[string]int{}
+	names := map[string][]string{}
 	rooms := map[string]*model.Room{}
 	out := make([]ReportView, 0, len(reports))
 	for _, r := range reports {
@@ -118,8 +119,11 @@ func (s *Service) withContext(ctx context.Context, reports []model.Report) ([]Re
 			if counts[id], err = s.store.CountOpenReports(ctx, id); err != nil {
 				return nil, apperr.From(err)
 			}
+			if names[id], err = s.store.RecentNames(ctx, id); err != nil {
+				return nil, apperr.From(err)
+			}
 		}
-		v := ReportView{Report: r, ReportedUser: users[id], RecentNames: []string{}, OpenReports: counts[id]}
+		v := ReportView{Report: r, ReportedUser: users[id], RecentNames: names[id], OpenReports: counts[id]}
 		if r.RoomID != nil {
 			room, err := s.roomOf(ctx, rooms, *r.RoomID)
 			if err != nil {

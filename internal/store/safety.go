@@ -42,6 +42,9 @@ type SafetyStore interface {
 	GetReport(ctx context.Context, id string) (model.Report, error)
 	// CountOpenReports counts the open reports about reportedUserID.
 	CountOpenReports(ctx context.Context, reportedUserID string) (int, error)
+	// RecentNames lists userID's earlier display names, newest first: the
+	// latest few that UpdateUser replaced.
+	RecentNames(ctx context.Context, userID string) ([]string, error)
 	// ResolveReport marks an open report resolved by resolvedBy with
 	// resolution at at and returns it; model.ErrNotFound for none, and
 	// model.ErrConflict when it is resolved already.

@@ -67,9 +67,17 @@ func (s *Store) GetUser(ctx context.Context, id string) (model.User, error) {
 // The avatar and its version change in the same statement, so no reader
 // ever sees one without the other.
 func (s *Store) UpdateUser(ctx context.Context, id string, upd model.UserUpdate, now time.Time) (model.User, error) {
+	if upd.DisplayName != nil {
+		return s.rename(ctx, id, upd, now) // keeps the name given up (names.go)
+	}
+	return s.updateUser(ctx, s.w, id, upd, now)
+}
+
+// updateUser is UpdateUser's statement, run on q.
+func (s *Store) updateUser(ctx context.Context, q querier, id string, upd model.UserUpdate, now time.Time) (model.User, error) {
 	// COALESCE keeps a column whose new value is NULL (not given); ClearAvatar
 	// wins over AvatarURL.
-	u, err := scanUser(s.w.QueryRowContext(ctx, s.q(`UPDATE users SET
+	u, err := scanUser(q.QueryRowContext(ctx, s.q(`UPDATE users SET
 			display_name = COALESCE(?, display_name),
 			avatar_url = CASE WHEN ? THEN NULL ELSE COALESCE(?, avatar_url) END,
 			avatar_version = CASE WHEN ? THEN NULL ELSE COALESCE(?, avatar_version) END,

@@ -210,3 +210,37 @@ func reportIDs(rs []model.Report) []string {
 	}
 	return out
 }
+
+func testNameHistory(t *testing.T, f *fixture) {
+	u, other := f.user("first"), f.user("other")
+	names := func(what string, want []string) {
+		t.Helper()
+		got, err := f.s.RecentNames(f.ctx, u.ID)
+		ok(t, err, "RecentNames")
+		eq(t, got, want, what)
+	}
+	names("no history", []string{})
+	rename := func(name string) {
+		t.Helper()
+		got, err := f.s.UpdateUser(f.ctx, u.ID, model.UserUpdate{DisplayName: &name}, at(time.Minute))
+		ok(t, err, "UpdateUser")
+		eq(t, got.DisplayName, name, "the new name")
+	}
+	rename("second")
+	names("one change", []string{"first"})
+	rename("second") // the same name is no change
+	avatar := "data:image/png;base64,AAAA"
+	_, err := f.s.UpdateUser(f.ctx, u.ID, model.UserUpdate{AvatarURL: &avatar}, at(time.Minute))
+	ok(t, err, "UpdateUser avatar")
+	names("after no name change", []string{"first"})
+	for _, n := range []string{"3", "4", "5", "6", "7"} {
+		rename(n)
+	}
+	names("the latest five", []string{"6", "5", "4", "3", "second"})
+	otherNames, err := f.s.RecentNames(f.ctx, other.ID)
+	ok(t, err, "RecentNames of other")
+	eq(t, otherNames, []string{}, "another person's history")
+	nobody := "x"
+	_, err = f.s.UpdateUser(f.ctx, uuid.NewString(), model.UserUpdate{DisplayName: &nobody}, at(0))
+	isErr(t, err, model.ErrNotFound, "renaming nobody")
+}

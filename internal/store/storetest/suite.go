@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 		{"QuickJoinBlocksConcurrent", testQuickJoinBlocksConcurrent},
 		{"SharedRoomSince", testSharedRoomSince},
 		{"Reports", testReports},
+		{"NameHistory", testNameHistory},
 		{"Media", testMedia},
 		{"Ban", testBan},
 		{"Roles", testRoles},

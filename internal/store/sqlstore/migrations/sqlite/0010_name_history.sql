@@ -1,0 +1,11 @@
+-- A person's earlier display names, so that moderators judging a report
+-- recognise someone who changed their name (or had it reset). Written on
+-- every change of a name; only the latest few are kept, and they go with
+-- the account.
+CREATE TABLE user_names (
+    user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    display_name TEXT NOT NULL,
+    changed_at   INTEGER NOT NULL,
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT
+) STRICT;
+CREATE INDEX user_names_user ON user_names (user_id, seq);
