@@ -188,6 +188,15 @@ func TestModeratorsResolveReports(t *testing.T) {
 			t.Fatalf("open reports after a dismissal %+v", open.Reports)
 		}
 
+		// Removing someone who has left is not_in_room, and the report
+		// stays open for another decision.
+		ben.do(t, "POST", "/api/rooms/"+room+"/leave", nil).want(t, http.StatusOK)
+		resolve(byAnn.ID, map[string]any{"action": "remove", "reason": "harassing ann"}).problem(t, http.StatusConflict, "not_in_room")
+		if s := e.reportStatus(t, byAnn.ID); s != "open" {
+			t.Fatalf("a refused removal resolved the report: %q", s)
+		}
+		ben.join(t, room)
+
 		// Remove: ben leaves the room.
 		resolve(byAnn.ID, map[string]any{"action": "remove", "reason": "harassing ann"}).want(t, http.StatusOK).decode(t, &res)
 		if res.Status != "resolved" {
