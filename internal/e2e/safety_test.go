@@ -143,7 +143,7 @@ func TestSafetyModeratorBansFromReport(t *testing.T) {
 
 	const reason = "Called people names after a warning"
 	mo.typeInto(report+" "+tid("mod-reason"), reason)
-	mo.clickLabel(report + " " + tid("mod-length-168"))
+	mo.click(report + " label:has(> " + tid("mod-length-168") + ")")
 	mo.click(report + " " + tid("mod-ban"))
 	mo.waitText(tid("mod-status"), "Banned for 7 days.")
 	mo.gone(report)

@@ -26,7 +26,8 @@ describe('moderation rules', () => {
 
   it('counts the other open reports, given as a count or as the reports', () => {
     expect(openElsewhere(report)).toBe(0);
-    expect(openElsewhere({ ...report, openReports: 3 })).toBe(3);
+    expect(openElsewhere({ ...report, openReports: 3 })).toBe(2); // this open report is one of the three
+    expect(openElsewhere({ ...report, status: 'resolved', openReports: 3 })).toBe(3);
     expect(openElsewhere({ ...report, openReports: [report, { ...report, id: 'r2' }] })).toBe(1);
   });
 

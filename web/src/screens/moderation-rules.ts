@@ -38,11 +38,14 @@ export function resolution(action: ModAction, reason: string, length: BanLength)
   return r;
 }
 
-/** openElsewhere counts the other open reports against the reported person (sent as a count or a list). */
+/**
+ * openElsewhere counts the other open reports against the reported person.
+ * The server's count includes this report while it is open.
+ */
 export function openElsewhere(r: ModReport): number {
   const o = r.openReports;
   if (Array.isArray(o)) return o.filter((x) => x.id !== r.id).length;
-  return typeof o === 'number' ? o : 0;
+  return typeof o === 'number' ? Math.max(0, o - (r.status === 'open' ? 1 : 0)) : 0;
 }
 
 /** otherNames are the person's recent names other than the current one, without repeats. */
