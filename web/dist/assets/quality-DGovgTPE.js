@@ -1,1 +1,0 @@
-import{d as e,u as t}from"./api-D3p_EuMj.js";import{M as n,N as r}from"./index-AjQ3JEnO.js";var i=`bd.video.high`,a=e(n(`localStorage`,i,!1)===!0);t(()=>r(`localStorage`,i,a.value?!0:null));export{a as t};
