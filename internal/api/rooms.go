@@ -2,9 +2,11 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
@@ -190,6 +192,10 @@ func (s *server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	}
 	room, err := s.rooms.CreateRoom(r.Context(), identity(r).UserID, in)
 	if err != nil {
+		var limited *rooms.RetryAfterError
+		if errors.As(err, &limited) {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(limited.After)))
+		}
 		return err
 	}
 	w.Header().Set("Location", "/api/rooms/"+room.ID)

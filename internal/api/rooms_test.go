@@ -4,11 +4,16 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/bodydouble/bodydouble/internal/broker"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
@@ -407,5 +412,77 @@ func TestRoomRhythm(t *testing.T) {
 		if starters != len(rooms.StarterRooms()) {
 			t.Errorf("%d starter rooms listed", starters)
 		}
+	})
+}
+
+// TestCreateRoomCaps: with the caps on, a person's 4th open room is
+// refused (400 invalid) and so is their 11th room in an hour, closed ones
+// included (429 with Retry-After, after which it is allowed); a refusal
+// creates nothing, and another person is not held back.
+func TestCreateRoomCaps(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *testEnv) {
+		br := broker.NewMemory()
+		t.Cleanup(func() { br.Close() })
+		base := e.instance(t, func(o *Options) {
+			o.Rooms = rooms.New(rooms.Options{Store: e.store, Broker: br, Now: e.clock.Now, MaxOpenRooms: 3, MaxRoomsPerHour: 10})
+		})
+		start := e.clock.Now()
+		me := signupAt(t, base)
+		in := map[string]any{"name": "Mine", "category": "study"}
+		var created []string
+		create := func() {
+			t.Helper()
+			var r wire.Room
+			me.do(t, "POST", "/api/rooms", in).want(t, http.StatusCreated).decode(t, &r)
+			created = append(created, r.ID)
+			e.clock.Advance(time.Minute)
+		}
+		counts := func(want store.RoomCounts) {
+			t.Helper()
+			c, err := e.store.CountRoomsCreatedBy(t.Context(), me.userID, time.Time{})
+			if err != nil || c.Open != want.Open || c.Recent != want.Recent {
+				t.Fatalf("counts %+v, %v; want open %d, created %d", c, err, want.Open, want.Recent)
+			}
+		}
+		for range 3 {
+			create()
+		}
+		p := me.do(t, "POST", "/api/rooms", in).problem(t, http.StatusBadRequest, "invalid")
+		if p.Message != "You can have 3 open rooms at a time." {
+			t.Fatalf("open cap message %q", p.Message)
+		}
+		counts(store.RoomCounts{Open: 3, Recent: 3})
+		signupAt(t, base).do(t, "POST", "/api/rooms", in).want(t, http.StatusCreated)
+
+		// Closed rooms free the open cap but still count in the hour.
+		closed := 0
+		closeAll := func() {
+			t.Helper()
+			for _, id := range created[closed:] {
+				a := model.AuditEntry{At: e.clock.Now(), ActorID: "mod", Action: "room.close", TargetType: "room", TargetID: id}
+				if err := e.store.CloseRoom(t.Context(), id, a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			closed = len(created)
+		}
+		for range 7 {
+			closeAll()
+			create()
+		}
+		closeAll()
+		res := me.do(t, "POST", "/api/rooms", in)
+		res.problem(t, http.StatusTooManyRequests, "rate_limited")
+		// The first room, created at start, leaves the hour at start+1h.
+		wait := start.Add(time.Hour).Sub(e.clock.Now())
+		if got := res.header.Get("Retry-After"); got != strconv.Itoa(int(wait/time.Second)) {
+			t.Fatalf("Retry-After %q, want %d", got, int(wait/time.Second))
+		}
+		counts(store.RoomCounts{Open: 0, Recent: 10})
+		e.clock.Advance(wait - time.Second)
+		me.do(t, "POST", "/api/rooms", in).problem(t, http.StatusTooManyRequests, "rate_limited")
+		e.clock.Advance(time.Second)
+		create()
+		counts(store.RoomCounts{Open: 1, Recent: 11})
 	})
 }

@@ -116,6 +116,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		}
 	}
 	ro := rooms.Options{Store: a.store, Broker: a.broker, Logger: log, Text: a.text}
+	if cfg.RateLimit {
+		// --rate-limit=off (load tests, e2e) switches the room caps off too.
+		ro.MaxOpenRooms, ro.MaxRoomsPerHour = cfg.MaxOpenRooms, cfg.MaxRoomsPerHour
+	}
 	if cfg.RedisURL != "" {
 		// Other instances read statuses from the database for their
 		// snapshots; one instance alone reads its own, in memory.

@@ -61,6 +61,12 @@ type Config struct {
 	// Trusted proxies are exempt.
 	MaxConnsPerAddr int
 
+	// MaxOpenRooms caps the open rooms one person created, and
+	// MaxRoomsPerHour the rooms one person created in the last hour
+	// (0 switches a cap off, and so does RateLimit false). Both are
+	// counted in the database, so they hold across instances.
+	MaxOpenRooms, MaxRoomsPerHour int
+
 	// HeaderTimeout, BodyTimeout and IdleTimeout bound the HTTP server's
 	// waits for a request's headers, for its body, and for the next
 	// request on a kept-alive connection (zero: the Default* constants).
@@ -84,6 +90,11 @@ const (
 	// the few a browser opens (about 6 per origin) plus its sockets, far
 	// fewer than the descriptors one address could otherwise take.
 	DefaultMaxConnsPerAddr = 64
+	// DefaultMaxOpenRooms and DefaultMaxRoomsPerHour are the defaults of
+	// --max-open-rooms and --max-rooms-per-hour: enough for anyone's
+	// real use, too few to flood the lobby.
+	DefaultMaxOpenRooms    = 3
+	DefaultMaxRoomsPerHour = 10
 )
 
 // TURNOff as --turn-addr disables the built-in STUN/TURN server.
@@ -144,6 +155,8 @@ func Default() Config {
 		TURNAddr:      ":3478",
 
 		MaxConnsPerAddr: DefaultMaxConnsPerAddr,
+		MaxOpenRooms:    DefaultMaxOpenRooms,
+		MaxRoomsPerHour: DefaultMaxRoomsPerHour,
 		HeaderTimeout:   DefaultHeaderTimeout,
 		BodyTimeout:     DefaultBodyTimeout,
 		IdleTimeout:     DefaultIdleTimeout,
@@ -195,6 +208,8 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.BoolVar(&c.TURNAllowLocal, "turn-allow-local", false, "let the TURN relay reach loopback, private and link-local addresses (tests only)")
 	fs.StringVar(&relayPorts, "turn-relay-ports", "", "UDP port range of TURN relays, e.g. 49152-65535 (any port when empty)")
 	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "most open TCP connections from one client address (IPv6: one /64); 0 switches the cap off, as does --rate-limit=off; --trusted-proxies are exempt")
+	fs.IntVar(&c.MaxOpenRooms, "max-open-rooms", c.MaxOpenRooms, "most open rooms one person may have created at a time; 0 switches the cap off, as does --rate-limit=off")
+	fs.IntVar(&c.MaxRoomsPerHour, "max-rooms-per-hour", c.MaxRoomsPerHour, "most rooms one person may create in an hour, closed ones included; 0 switches the cap off, as does --rate-limit=off")
 	fs.StringVar(&c.BlocklistFile, "blocklist-file", "", "file of words refused in display names, room names and descriptions and shared goals, one term per line (# starts a comment), added to the built-in list and re-read when it changes")
 	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
@@ -274,6 +289,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConnsPerAddr < 0 {
 		return fmt.Errorf("config: --max-conns-per-addr must be 0 (off) or more, not %d", c.MaxConnsPerAddr)
+	}
+	if c.MaxOpenRooms < 0 {
+		return fmt.Errorf("config: --max-open-rooms must be 0 (off) or more, not %d", c.MaxOpenRooms)
+	}
+	if c.MaxRoomsPerHour < 0 {
+		return fmt.Errorf("config: --max-rooms-per-hour must be 0 (off) or more, not %d", c.MaxRoomsPerHour)
 	}
 	if c.HeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 {
 		return errors.New("config: HTTP timeouts must not be negative")

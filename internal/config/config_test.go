@@ -220,3 +220,22 @@ func TestMaxConnsPerAddr(t *testing.T) {
 		t.Fatalf("default: %v %d", err, c.MaxConnsPerAddr)
 	}
 }
+
+func TestRoomCreationCaps(t *testing.T) {
+	t.Parallel()
+	c, err := Parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil || c.MaxOpenRooms != 3 || c.MaxRoomsPerHour != 10 {
+		t.Fatalf("default: %v %d %d", err, c.MaxOpenRooms, c.MaxRoomsPerHour)
+	}
+	// The environment sets them; a flag beats it; 0 switches a cap off.
+	c, err = Parse([]string{"--max-rooms-per-hour", "0"},
+		env(map[string]string{"BODYDOUBLE_MAX_OPEN_ROOMS": "5", "BODYDOUBLE_MAX_ROOMS_PER_HOUR": "20"}), &bytes.Buffer{})
+	if err != nil || c.MaxOpenRooms != 5 || c.MaxRoomsPerHour != 0 {
+		t.Fatalf("env and flag: %v %d %d", err, c.MaxOpenRooms, c.MaxRoomsPerHour)
+	}
+	for _, args := range [][]string{{"--max-open-rooms", "-1"}, {"--max-rooms-per-hour", "-1"}} {
+		if _, err := Parse(args, env(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%v: error %v, want one naming the flag", args, err)
+		}
+	}
+}

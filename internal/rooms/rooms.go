@@ -80,6 +80,9 @@ func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateR
 	if len(errs) > 0 {
 		return model.Room{}, apperr.Fields(errs...)
 	}
+	if err := s.checkCreateCaps(ctx, userID); err != nil {
+		return model.Room{}, err
+	}
 	r, err := s.store.CreateRoom(ctx, model.Room{
 		ID: uuid.NewString(), Name: name, Description: desc, Category: in.Category,
 		MaxCapacity: capacity, MicPolicy: mic, IsActive: true, CreatedBy: &userID, CreatedAt: s.clock(),
@@ -89,6 +92,48 @@ func (s *Service) CreateRoom(ctx context.Context, userID string, in wire.CreateR
 		return model.Room{}, apperr.From(err)
 	}
 	return r, nil
+}
+
+// createWindow is the window of MaxRoomsPerHour.
+const createWindow = time.Hour
+
+// RetryAfterError is a refusal that can be retried after After: the HTTP
+// transport sends it as Retry-After. Its Err is what the client sees.
+type RetryAfterError struct {
+	Err   *apperr.Error
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// checkCreateCaps refuses a new room when userID already has
+// MaxOpenRooms open rooms (invalid: waiting does not help) or created
+// MaxRoomsPerHour in the last hour (rate_limited; retry when the oldest
+// of them is an hour old and no longer counted). The counts come from
+// the database, so they hold across instances. The count and the insert
+// are not one transaction: creates racing at the cap can all pass, each
+// concurrent request going at most one room over it, which is fine for
+// a cap against floods (a flood of sequential requests is stopped).
+func (s *Service) checkCreateCaps(ctx context.Context, userID string) error {
+	if s.maxOpenRooms <= 0 && s.maxRoomsPerHour <= 0 {
+		return nil
+	}
+	now := s.clock()
+	c, err := s.store.CountRoomsCreatedBy(ctx, userID, now.Add(-createWindow))
+	if err != nil {
+		return apperr.From(err)
+	}
+	if s.maxOpenRooms > 0 && c.Open >= s.maxOpenRooms {
+		return apperr.New(apperr.Invalid, "You can have %d open rooms at a time.", s.maxOpenRooms)
+	}
+	if s.maxRoomsPerHour > 0 && c.Recent >= s.maxRoomsPerHour {
+		return &RetryAfterError{
+			Err:   apperr.New(apperr.RateLimited, "You can create %d rooms an hour; try again later.", s.maxRoomsPerHour),
+			After: c.OldestRecent.Add(createWindow).Sub(now),
+		}
+	}
+	return nil
 }
 
 // roomRhythm validates a new room's visibility, timer control and cycle,

@@ -74,6 +74,11 @@ type Options struct {
 	// Text holds the content rules of public text: room names and
 	// descriptions, shared goals and achievements (textrules.Builtin if nil).
 	Text *textrules.Rules
+	// MaxOpenRooms caps the open rooms one person created (0: no cap).
+	MaxOpenRooms int
+	// MaxRoomsPerHour caps the rooms one person created in the last
+	// hour, closed ones included (0: no cap).
+	MaxRoomsPerHour int
 }
 
 // Service implements every room operation. It is safe for concurrent use.
@@ -96,6 +101,8 @@ type Service struct {
 	cycles *cycles // rooms with a cycle (cycle.go)
 
 	text *textrules.Rules // rules of public text
+
+	maxOpenRooms, maxRoomsPerHour int // caps on creating rooms (rooms.go)
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -117,7 +124,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{text: o.Text, store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
 		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush,
-		cycles: newCycles(o.CycleTicks)}
+		cycles: newCycles(o.CycleTicks), maxOpenRooms: o.MaxOpenRooms, maxRoomsPerHour: o.MaxRoomsPerHour}
 	// When the store answers again after an outage, timers that fell due
 	// meanwhile are completed at once.
 	s.seats = seats.New(seats.Options{Store: o.Store, Logger: o.Logger, Now: o.Now, Grace: o.Grace,

@@ -50,6 +50,10 @@ type Store interface {
 	SeedRooms(ctx context.Context, rooms []model.Room) error
 	// CreateRoom stores r, Unlisted included.
 	CreateRoom(ctx context.Context, r model.Room) (model.Room, error)
+	// CountRoomsCreatedBy counts the rooms userID created that are still
+	// open (is_active), and those created after since, open or not: the
+	// per-user caps on creating rooms.
+	CountRoomsCreatedBy(ctx context.Context, userID string, since time.Time) (RoomCounts, error)
 	// GetRoom returns any room by id, unlisted ones too (the link finds them).
 	GetRoom(ctx context.Context, id string) (model.Room, error)
 	// ListRooms returns a page of listed rooms: never an unlisted one. The
@@ -201,4 +205,13 @@ type Store interface {
 	AuditLog(ctx context.Context, beforeID string, limit int) ([]model.AuditEntry, error)
 	// PurgeAudit deletes the entries older than before and says how many.
 	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
+}
+
+// RoomCounts is what CountRoomsCreatedBy counts of one creator's rooms.
+type RoomCounts struct {
+	Open   int // rooms still open (is_active)
+	Recent int // rooms created after since, open or closed
+	// OldestRecent is the creation time of the oldest recent room (zero
+	// when Recent is 0): when it leaves the window, Recent drops by one.
+	OldestRecent time.Time
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/store"
 )
 
 // roomCols selects a room as scanRoom reads it. current_capacity is counted
@@ -148,6 +149,25 @@ func (s *Store) CreateRoom(ctx context.Context, r model.Room) (model.Room, error
 		return model.Room{}, fmt.Errorf("sqlstore: create room: %w", err)
 	}
 	return r, nil
+}
+
+// CountRoomsCreatedBy counts userID's open rooms and the rooms they
+// created after since, in one query.
+func (s *Store) CountRoomsCreatedBy(ctx context.Context, userID string, since time.Time) (store.RoomCounts, error) {
+	var c store.RoomCounts
+	var oldest *time.Time
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT
+		COALESCE(SUM(CASE WHEN is_active THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN created_at > ? THEN 1 ELSE 0 END), 0),
+		MIN(CASE WHEN created_at > ? THEN created_at END)
+		FROM rooms WHERE created_by = ?`), s.ts(since), s.ts(since), userID).Scan(&c.Open, &c.Recent, nullTimeCol{&oldest})
+	if err != nil {
+		return store.RoomCounts{}, fmt.Errorf("sqlstore: count rooms created by: %w", err)
+	}
+	if oldest != nil {
+		c.OldestRecent = *oldest
+	}
+	return c, nil
 }
 
 // GetRoom returns the room with id, or ErrNotFound.

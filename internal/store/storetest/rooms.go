@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/store"
 )
 
 func testRooms(t *testing.T, f *fixture) {
@@ -347,4 +348,36 @@ func sortRooms(rooms []model.Room) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+}
+
+// testCountRoomsCreatedBy: one user's open rooms and rooms created since a
+// time are counted apart, closed rooms still count as recent, and other
+// users' and creatorless rooms are not counted.
+func testCountRoomsCreatedBy(t *testing.T, f *fixture) {
+	me, other := f.user("maker"), f.user("other")
+	c, err := f.s.CountRoomsCreatedBy(f.ctx, me.ID, at(0))
+	ok(t, err, "CountRoomsCreatedBy with no rooms")
+	eq(t, c, store.RoomCounts{}, "counts with no rooms")
+
+	create := func(by *string, when time.Time) model.Room {
+		t.Helper()
+		r, err := f.s.CreateRoom(f.ctx, model.Room{Name: "Mine", Category: "study", IsActive: true, CreatedBy: by, CreatedAt: when})
+		ok(t, err, "CreateRoom")
+		return r
+	}
+	create(&me.ID, at(0))           // open, not recent (since is exclusive)
+	create(&me.ID, at(time.Second)) // open, recent
+	closed := create(&me.ID, at(time.Minute))
+	ok(t, f.s.CloseRoom(f.ctx, closed.ID, model.AuditEntry{At: at(2 * time.Minute), ActorID: "m", Action: "room.close", TargetType: "room", TargetID: closed.ID}), "CloseRoom")
+	create(&other.ID, at(time.Minute))
+	create(nil, at(time.Minute))
+
+	c, err = f.s.CountRoomsCreatedBy(f.ctx, me.ID, at(0))
+	ok(t, err, "CountRoomsCreatedBy")
+	eq(t, c.Open, 2, "open count")
+	eq(t, c.Recent, 2, "recent count")
+	sameTime(t, c.OldestRecent, at(time.Second), "OldestRecent")
+	c, err = f.s.CountRoomsCreatedBy(f.ctx, me.ID, at(time.Hour))
+	ok(t, err, "CountRoomsCreatedBy later")
+	eq(t, c, store.RoomCounts{Open: 2}, "counts since a later time")
 }

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 		{"AvatarVersion", testAvatarVersion},
 		{"Preferences", testPreferences},
 		{"Rooms", testRooms},
+		{"CountRoomsCreatedBy", testCountRoomsCreatedBy},
 		{"SeedRooms", testSeedRooms},
 		{"ListRooms", testListRooms},
 		{"Join", testJoin},
