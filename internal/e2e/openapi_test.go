@@ -45,13 +45,24 @@ func watchAPI(t *testing.T, ctx context.Context) {
 		mu      sync.Mutex
 		pending = map[network.RequestID]*openapicheck.Exchange{}
 		bodies  sync.WaitGroup
+		done    bool // the test is over: events still arriving are ignored
 	)
 	// Cleanups run last-in first-out: this one waits for bodies being
-	// fetched, before the report above and before the browser closes.
-	t.Cleanup(bodies.Wait)
+	// fetched, before the report above and before the browser closes. The
+	// listener outlives the test; once done is set (under mu, where the
+	// listener starts fetches) no fetch starts, so none races with Wait.
+	t.Cleanup(func() {
+		mu.Lock()
+		done = true
+		mu.Unlock()
+		bodies.Wait()
+	})
 	err := chromedp.Listen(ctx, func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
+		if done {
+			return
+		}
 		switch ev := ev.(type) {
 		case *network.EventRequestWillBeSent:
 			u, err := url.Parse(ev.Request.URL)
