@@ -19,6 +19,7 @@ import (
 type Store interface {
 	// Blocks and reports (safety.go).
 	SafetyStore
+	PrivacyStore // export and erasure (privacy.go)
 
 	// Close releases the database.
 	Close() error
