@@ -43,6 +43,9 @@ type Options struct {
 	// OnLogout is called after a token is revoked, so that the sockets
 	// opened with it close (4401). It may be nil.
 	OnLogout func(ctx context.Context, id auth.Identity)
+	// OnErase is called after a person erased themselves, so that all
+	// their sockets close (4401) on every instance. It may be nil.
+	OnErase func(ctx context.Context, userID string)
 	// Now is the clock for cookie lifetimes and rate limits; it must be the
 	// clock Auth uses. Defaults to time.Now.
 	Now func() time.Time
@@ -92,6 +95,7 @@ type server struct {
 	publicOrigin string
 	proxies      httpx.Proxies
 	onLogout     func(ctx context.Context, id auth.Identity)
+	onErase      func(ctx context.Context, userID string)
 	now          func() time.Time
 	limiter      *limiter // nil when rate limiting is off
 	mux          *http.ServeMux
@@ -116,6 +120,7 @@ func New(o Options) http.Handler {
 		s.now = time.Now
 	}
 	s.safety, s.reportLimit = o.Safety, newReportLimit()
+	s.onErase = o.OnErase
 	if o.RateLimit {
 		s.limiter = newLimiter(defaultLimits, s.now)
 	}
@@ -146,6 +151,8 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/api/users/{id}/avatar", session, s.getAvatar},
 		{http.MethodGet, "/api/users/preferences", session, s.getPreferences},
 		{http.MethodPut, "/api/users/preferences", session, s.putPreferences},
+		{http.MethodGet, "/api/users/me/export", session, s.exportMe},
+		{http.MethodDelete, "/api/users/me", sessionNoRenew, s.eraseMe},
 
 		{http.MethodPost, "/api/sessions", session, s.startSession},
 		{http.MethodGet, "/api/sessions/history", session, s.history},

@@ -86,10 +86,13 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request) error {
 }
 
 // bannedMayUse are the routes a banned person may still use: to see that
-// they are signed in (and banned) and to sign out.
+// they are signed in (and banned), to sign out, and to take their data
+// with them or erase it.
 var bannedMayUse = map[string]bool{
-	http.MethodGet + " /api/auth/session": true,
-	http.MethodPost + " /api/auth/logout": true,
+	http.MethodGet + " /api/auth/session":    true,
+	http.MethodPost + " /api/auth/logout":    true,
+	http.MethodGet + " /api/users/me/export": true,
+	http.MethodDelete + " /api/users/me":     true,
 }
 
 // refuseBanned answers banned for a banned caller of any other route. The

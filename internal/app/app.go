@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	mux.Handle("/api/", api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
-		OnLogout: a.hub.CloseToken, ICE: a.ice.Load, Moderation: a.mod,
+		OnLogout: a.hub.CloseToken, OnErase: a.hub.CloseUser, ICE: a.ice.Load, Moderation: a.mod,
 		Safety: safety.New(safety.Options{Store: a.store, Rooms: a.rooms, Logger: log}),
 	}))
 	mux.Handle("/ws", a.hub)

@@ -45,11 +45,9 @@ type RoomBan struct {
 }
 
 // ErasedDisplayName is the display name of the stand-in that takes an
-// erased person's place in the reports and the audit log.
+// erased person's place in the reports and the audit log. The stand-in's
+// id is a fresh random UUID, like any user's, that no token names.
 const ErasedDisplayName = "Erased person"
-
-// ErasedIDPrefix starts the id of every stand-in for an erased person.
-const ErasedIDPrefix = "erased-"
 
 // AuditUserErase is the audit action of an erasure: by the stand-in, on
 // the stand-in, with no reason.

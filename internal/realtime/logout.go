@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/auth"
@@ -55,6 +56,10 @@ func (r *rechecker) request() {
 func (r *rechecker) onMessage(b []byte) {
 	if string(b) == recheckTokens {
 		r.request()
+		return
+	}
+	if user, ok := strings.CutPrefix(string(b), eraseMessage); ok {
+		r.h.onErase(user)
 		return
 	}
 	r.h.onLogout(b)
@@ -154,5 +159,35 @@ func (h *Hub) onLogout(b []byte) {
 		if c.user.TokenID == tokenID {
 			c.closeWith(CloseSignedOut, "signed out")
 		}
+	}
+}
+
+// eraseMessage starts a message on tokensChannel that names a person
+// who erased themselves, rather than a token id (a UUID, so it cannot
+// start so).
+const eraseMessage = "erase:"
+
+// CloseUser ends every socket of userID, on every instance, with 4401:
+// the person erased themselves. The broker hands the message to this
+// instance's hub too, as it does a logout. Their tokens are gone with them, so
+// should the message be lost (Redis away), the recheck after the outage
+// closes the socket of the token they erased with; other sockets of
+// theirs hold nothing any more and close at their next request.
+func (h *Hub) CloseUser(ctx context.Context, userID string) {
+	if err := h.broker.Publish(ctx, tokensChannel, []byte(eraseMessage+userID)); err != nil {
+		h.log.Warn("realtime: publish erasure", "err", err)
+	}
+}
+
+// onErase closes this instance's sockets of userID.
+func (h *Hub) onErase(userID string) {
+	h.mu.Lock()
+	conns := make([]*conn, 0, len(h.byUser[userID]))
+	for c := range h.byUser[userID] {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(CloseSignedOut, "signed out")
 	}
 }

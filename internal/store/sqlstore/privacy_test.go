@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
@@ -127,11 +129,11 @@ func TestExportAndErase(t *testing.T) {
 				t.Fatalf("the dump holds them in only %d cells before the erasure", len(before))
 			}
 
-			stand := model.ErasedIDPrefix + "test0001"
+			stand := uuid.NewString()
 			if err := s.EraseUser(ctx, p.ID, stand, now.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.EraseUser(ctx, p.ID, model.ErasedIDPrefix+"test0002", now); !errors.Is(err, model.ErrNotFound) {
+			if err := s.EraseUser(ctx, p.ID, uuid.NewString(), now); !errors.Is(err, model.ErrNotFound) {
 				t.Errorf("erasing again: %v, want not found", err)
 			}
 			if left := storetest.Find(raw.Dump(t), p.Secrets()...); len(left) > 0 {
