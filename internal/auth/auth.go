@@ -1,6 +1,13 @@
 // Package auth issues and checks the anonymous identities of Body Double:
 // signed JWTs (HS256) naming a user, revocable on the server, carried in the
 // bd_session cookie or an Authorization: Bearer header.
+//
+// With a keyring (WithKeyring), tokens are signed with its active key and
+// name it in the JWT header (kid); a token is verified with the key it
+// names while the keyring still holds it, so a rotation signs nobody out.
+// Tokens without kid were signed with the deployment's legacy secret
+// before keyrings existed, and are still verified with it until they
+// expire.
 package auth
 
 import (
@@ -16,6 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
+	"github.com/bodydouble/bodydouble/internal/keyring"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
@@ -42,7 +50,8 @@ type Identity struct {
 // Service signs, verifies and revokes tokens and creates anonymous users.
 type Service struct {
 	store  store.Store
-	secret []byte
+	secret []byte // the legacy secret: signs without a keyring, verifies tokens without kid
+	keys   *keyring.Keyring
 	now    func() time.Time
 
 	// parsed remembers tokens whose signature and claims were checked, so
@@ -62,6 +71,7 @@ type Service struct {
 // parsedToken is what a checked token says.
 type parsedToken struct {
 	userID, tokenID string
+	kid             string // "" for the legacy secret
 	expiresAt       time.Time
 }
 
@@ -77,6 +87,13 @@ func NewService(st store.Store, secret string, now func() time.Time) (*Service, 
 		now = time.Now
 	}
 	return &Service{store: st, secret: []byte(secret), now: now, parsed: map[[sha256.Size]byte]parsedToken{}}, nil
+}
+
+// WithKeyring makes s sign with k's active key, naming it (kid), and
+// verify tokens with the key they name. It returns s; call it before use.
+func (s *Service) WithKeyring(k *keyring.Keyring) *Service {
+	s.keys = k
+	return s
 }
 
 // GenerateSecret returns a fresh random 32-byte secret, base64url encoded.
@@ -117,7 +134,13 @@ func (s *Service) Issue(userID string) (Identity, error) {
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(exp),
 	})
-	signed, err := tok.SignedString(s.secret)
+	key := s.secret
+	if s.keys != nil {
+		var kid string
+		kid, key = s.keys.SigningKey()
+		tok.Header["kid"] = kid
+	}
+	signed, err := tok.SignedString(key)
 	if err != nil {
 		return Identity{}, fmt.Errorf("auth: sign: %w", err)
 	}
@@ -154,10 +177,28 @@ func (s *Service) parse(token string) (parsedToken, error) {
 		if !s.now().Before(p.expiresAt) {
 			return parsedToken{}, ErrUnauthorized
 		}
+		if p.kid != "" && (s.keys == nil || !s.keys.Has(p.kid)) {
+			return parsedToken{}, ErrUnauthorized // its key was retired since
+		}
 		return p, nil
 	}
 	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.secret, nil },
+	var kid string
+	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		v, named := t.Header["kid"]
+		if !named {
+			return s.secret, nil
+		}
+		kid, _ = v.(string)
+		if kid == "" || s.keys == nil {
+			return nil, ErrUnauthorized
+		}
+		key, ok := s.keys.VerifyingKey(kid)
+		if !ok {
+			return nil, ErrUnauthorized
+		}
+		return key, nil
+	},
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(s.now),
@@ -165,7 +206,7 @@ func (s *Service) parse(token string) (parsedToken, error) {
 	if err != nil || claims.Subject == "" || claims.ID == "" {
 		return parsedToken{}, ErrUnauthorized
 	}
-	p = parsedToken{userID: claims.Subject, tokenID: claims.ID, expiresAt: claims.ExpiresAt.UTC()}
+	p = parsedToken{userID: claims.Subject, tokenID: claims.ID, kid: kid, expiresAt: claims.ExpiresAt.UTC()}
 	s.mu.Lock()
 	if len(s.parsed) >= maxParsed {
 		clear(s.parsed)
