@@ -156,6 +156,8 @@ export const api = {
 
   updateProfile: (patch: { displayName: string }) => request<User>('PUT', '/api/users/profile', { body: patch }),
   preferences: () => request<Preferences>('GET', '/api/users/preferences'),
+  /** Erases the caller for good (DELETE /api/users/me); the export is a plain download of /api/users/me/export. */
+  eraseMe: () => request<void>('DELETE', '/api/users/me'),
   updatePreferences: (patch: Partial<Preferences>) =>
     request<Preferences>('PUT', '/api/users/preferences', { body: patch }),
 

@@ -10,6 +10,7 @@ import { networkOnline, probeServer } from '../realtime/connectivity';
 import { savePrefs, saveProfile, signOut } from '../state/session';
 import { useTitle } from '../state/title';
 import { BlockedPeople } from './BlockedPeople';
+import { YourData } from './YourData';
 import { prefs, user } from '../state/user';
 import { NO_ANSWER, useRetryUntilAnswered } from './reach';
 
@@ -86,6 +87,7 @@ export default function Settings() {
       <CameraSection />
       <BlockedPeople />
       <SignOutSection />
+      <YourData />
       <div role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-20 flex justify-center px-4" data-testid="settings-status">
         {status && (
           <p class={`card px-4 py-2 text-sm font-semibold animate-fade-in ${status.ok || status.text === NO_ANSWER ? '' : 'text-danger'}`}>
