@@ -61,6 +61,12 @@ type Store interface {
 	// slice may be shared with other callers (an implementation may keep
 	// answers): treat it as read-only.
 	ListRooms(ctx context.Context, opts model.ListRoomsOptions) ([]model.Room, error)
+	// CloseEmptyRooms makes inactive the open rooms a person created
+	// (CreatedBy set: starter rooms never) that nobody has been in since
+	// emptySince: created at or before it, nobody in them, and nobody left
+	// after it. It returns their ids, each once even when several
+	// processes run it at once. Nothing is audited.
+	CloseEmptyRooms(ctx context.Context, emptySince, now time.Time) ([]string, error)
 
 	// JoinRoom makes userID an active participant of roomID, atomically:
 	// leaving any other room first (ending the open session there), and

@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 		{"Roles", testRoles},
 		{"UserBans", testUserBans},
 		{"CloseRoom", testCloseRoom},
+		{"CloseEmptyRooms", testCloseEmptyRooms},
+		{"CloseEmptyRoomsConcurrent", testCloseEmptyRoomsConcurrent},
 		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
