@@ -115,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 			return nil, err
 		}
 	}
-	ro := rooms.Options{Store: a.store, Broker: a.broker, Logger: log, Text: a.text}
+	ro := rooms.Options{Store: a.store, Broker: a.broker, Logger: log, Text: a.text, CloseEmptyAfter: cfg.CloseEmptyRoomsAfter}
 	if cfg.RateLimit {
 		// --rate-limit=off (load tests, e2e) switches the room caps off too.
 		ro.MaxOpenRooms, ro.MaxRoomsPerHour = cfg.MaxOpenRooms, cfg.MaxRoomsPerHour

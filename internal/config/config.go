@@ -67,6 +67,10 @@ type Config struct {
 	// counted in the database, so they hold across instances.
 	MaxOpenRooms, MaxRoomsPerHour int
 
+	// CloseEmptyRoomsAfter is how long a room a person made may stand
+	// empty before it closes by itself (starter rooms never close).
+	CloseEmptyRoomsAfter time.Duration
+
 	// HeaderTimeout, BodyTimeout and IdleTimeout bound the HTTP server's
 	// waits for a request's headers, for its body, and for the next
 	// request on a kept-alive connection (zero: the Default* constants).
@@ -95,6 +99,8 @@ const (
 	// real use, too few to flood the lobby.
 	DefaultMaxOpenRooms    = 3
 	DefaultMaxRoomsPerHour = 10
+	// DefaultCloseEmptyRoomsAfter is --close-empty-rooms-after's default.
+	DefaultCloseEmptyRoomsAfter = 24 * time.Hour
 )
 
 // TURNOff as --turn-addr disables the built-in STUN/TURN server.
@@ -160,6 +166,8 @@ func Default() Config {
 		HeaderTimeout:   DefaultHeaderTimeout,
 		BodyTimeout:     DefaultBodyTimeout,
 		IdleTimeout:     DefaultIdleTimeout,
+
+		CloseEmptyRoomsAfter: DefaultCloseEmptyRoomsAfter,
 	}
 }
 
@@ -210,6 +218,7 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "most open TCP connections from one client address (IPv6: one /64); 0 switches the cap off, as does --rate-limit=off; --trusted-proxies are exempt")
 	fs.IntVar(&c.MaxOpenRooms, "max-open-rooms", c.MaxOpenRooms, "most open rooms one person may have created at a time; 0 switches the cap off, as does --rate-limit=off")
 	fs.IntVar(&c.MaxRoomsPerHour, "max-rooms-per-hour", c.MaxRoomsPerHour, "most rooms one person may create in an hour, closed ones included; 0 switches the cap off, as does --rate-limit=off")
+	fs.DurationVar(&c.CloseEmptyRoomsAfter, "close-empty-rooms-after", c.CloseEmptyRoomsAfter, "how long a room a person made may stand empty (nobody in it since it was made or since the last person left) before it closes by itself; starter rooms never close")
 	fs.StringVar(&c.BlocklistFile, "blocklist-file", "", "file of words refused in display names, room names and descriptions and shared goals, one term per line (# starts a comment), added to the built-in list and re-read when it changes")
 	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
@@ -295,6 +304,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxRoomsPerHour < 0 {
 		return fmt.Errorf("config: --max-rooms-per-hour must be 0 (off) or more, not %d", c.MaxRoomsPerHour)
+	}
+	if c.CloseEmptyRoomsAfter < time.Minute {
+		return fmt.Errorf("config: --close-empty-rooms-after must be at least 1m, not %v", c.CloseEmptyRoomsAfter)
 	}
 	if c.HeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 {
 		return errors.New("config: HTTP timeouts must not be negative")

@@ -79,6 +79,9 @@ type Options struct {
 	// MaxRoomsPerHour caps the rooms one person created in the last
 	// hour, closed ones included (0: no cap).
 	MaxRoomsPerHour int
+	// CloseEmptyAfter overrides CloseEmptyAfter, how long a room a person
+	// made may stand empty before it closes by itself.
+	CloseEmptyAfter time.Duration
 }
 
 // Service implements every room operation. It is safe for concurrent use.
@@ -103,6 +106,8 @@ type Service struct {
 	text *textrules.Rules // rules of public text
 
 	maxOpenRooms, maxRoomsPerHour int // caps on creating rooms (rooms.go)
+
+	closeEmptyAfter time.Duration // emptyrooms.go
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -122,9 +127,13 @@ func New(o Options) *Service {
 	if o.Text == nil {
 		o.Text = textrules.Builtin()
 	}
+	if o.CloseEmptyAfter <= 0 {
+		o.CloseEmptyAfter = CloseEmptyAfter
+	}
 	s := &Service{text: o.Text, store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
 		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush,
-		cycles: newCycles(o.CycleTicks), maxOpenRooms: o.MaxOpenRooms, maxRoomsPerHour: o.MaxRoomsPerHour}
+		cycles: newCycles(o.CycleTicks), maxOpenRooms: o.MaxOpenRooms, maxRoomsPerHour: o.MaxRoomsPerHour,
+		closeEmptyAfter: o.CloseEmptyAfter}
 	// When the store answers again after an outage, timers that fell due
 	// meanwhile are completed at once.
 	s.seats = seats.New(seats.Options{Store: o.Store, Logger: o.Logger, Now: o.Now, Grace: o.Grace,
@@ -151,7 +160,8 @@ func checkID(ids ...string) error {
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // Run does the background work until ctx ends: expiring seats whose grace
-// ran out and completing timers. Every instance runs it; the store's
+// ran out, completing timers and closing the rooms people made that stood
+// empty too long (emptyrooms.go). Every instance runs it; the store's
 // conditional updates make sure each expiry and completion happens once.
 // It also drives this instance's seat lease (package seats): renewing it,
 // and deciding before each sweep whether expiry may go ahead at all. Each
@@ -187,6 +197,8 @@ func (s *Service) Run(ctx context.Context) (err error) {
 	defer flush.Stop()
 	lease := time.NewTicker(s.seats.RenewEvery())
 	defer lease.Stop()
+	closeEmpty := time.NewTicker(closeEmptyEvery)
+	defer closeEmpty.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -204,6 +216,8 @@ func (s *Service) Run(ctx context.Context) (err error) {
 			s.seats.Renew(ctx)
 		case <-resync.C:
 			s.resyncTimers(ctx)
+		case <-closeEmpty.C:
+			s.closeEmpty(ctx)
 		}
 	}
 }
