@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite" // the "sqlite" driver, and its error type
 
+	"github.com/bodydouble/bodydouble/internal/keyring"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
@@ -43,6 +44,9 @@ type Store struct {
 	watch      *watcher
 	lists      *versioned[model.ListRoomsOptions, []model.Room]
 	notRevoked *versioned[string, struct{}]
+	// keys seals goals, achievements and report notes (sealed.go); nil:
+	// they are written plain.
+	keys *keyring.Keyring
 }
 
 var _ store.Store = (*Store)(nil)
@@ -252,6 +256,7 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.forgetKeyring()
 	var errs []error
 	if s.watch != nil {
 		errs = append(errs, s.watch.close())

@@ -20,8 +20,9 @@ func scanSession(sc rowScanner) (model.Session, error) {
 	var x model.Session
 	var duration, rating, planned sql.NullInt64
 	err := sc.Scan(&x.ID, &x.RoomID, &x.UserID, timeCol{&x.StartedAt}, nullTimeCol{&x.EndedAt}, &duration,
-		jsonCol{&x.Goals}, jsonCol{&x.Achievements}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted, &planned)
+		sealedJSONCol{&x.Goals}, sealedJSONCol{&x.Achievements}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted, &planned)
 	if err != nil {
+		logUnreadable("focus_sessions", x.ID, err)
 		return model.Session{}, err
 	}
 	x.DurationMinutes = nullInt(duration)
@@ -51,11 +52,11 @@ func (s *Store) StartSession(ctx context.Context, in model.Session) (model.Sessi
 	x.StartedAt = ms(x.StartedAt)
 	x.EndedAt, x.DurationMinutes, x.IsCompleted = nil, nil, false
 	x.Goals, x.Achievements = strList(x.Goals), strList(x.Achievements)
-	goals, err := jsonArg(x.Goals)
+	goals, err := s.sealJSON(x.Goals)
 	if err != nil {
 		return model.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
 	}
-	achievements, err := jsonArg(x.Achievements)
+	achievements, err := s.sealJSON(x.Achievements)
 	if err != nil {
 		return model.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
 	}
@@ -157,7 +158,7 @@ func (s *Store) UpdateSession(ctx context.Context, id, userID string, upd model.
 		if upd.ShareGoals != nil {
 			x.ShareGoals = *upd.ShareGoals
 		}
-		goals, err := jsonArg(x.Goals)
+		goals, err := s.sealJSON(x.Goals)
 		if err != nil {
 			return err
 		}
@@ -183,7 +184,7 @@ func (s *Store) CompleteSession(ctx context.Context, id, userID string, achievem
 		d := durationMinutes(x.StartedAt, end)
 		x.EndedAt, x.DurationMinutes, x.IsCompleted = &end, &d, true
 		x.Achievements, x.Rating = strList(achievements), rating
-		ach, err := jsonArg(x.Achievements)
+		ach, err := s.sealJSON(x.Achievements)
 		if err != nil {
 			return err
 		}
