@@ -174,4 +174,6 @@ export const api = {
   modReports: (cursor?: string | null) => request<ModReportPage>('GET', `/api/mod/reports${page(cursor, { status: 'open' })}`),
   resolveReport: (id: string, r: Resolution) => request<unknown>('POST', `/api/mod/reports/${q(id)}/resolve`, { body: r }),
   audit: (cursor?: string | null) => request<AuditPage>('GET', `/api/mod/audit${page(cursor)}`),
+  closeRoom: (roomId: string, reason: string) => request<void>('POST', `/api/mod/rooms/${q(roomId)}/close`, { body: { reason } }),
+  resetName: (userId: string) => request<User>('POST', `/api/mod/users/${q(userId)}/reset-name`),
 };

@@ -6,9 +6,10 @@ import { dateTimeText } from '../lib/when';
 import { useTitle } from '../state/title';
 import { user } from '../state/user';
 import {
-  BAN_LENGTHS, REASON_LABELS, REASON_MAX, actionText, doneText, openElsewhere, otherNames, reasonProblem, resolution, roomName,
+  BAN_LENGTHS, REASON_LABELS, REASON_MAX, actionText, doneText, openElsewhere, otherNames, reasonProblem, renamed, resolution, roomName,
   type BanLength,
 } from './moderation-rules';
+import { ReportActions } from './ModerationActions';
 import { failure, failureText, useRetryUntilAnswered } from './reach';
 
 /** usePages loads a list a page at a time; the first page retries by itself without an answer. */
@@ -37,7 +38,8 @@ function usePages<T>(fetchPage: (cursor: string | null) => Promise<{ items: T[];
 
 /**
  * Moderation (moderators and admins): the open reports with their context,
- * each resolved with one tap and a reason, and the audit log.
+ * each resolved with one tap and a reason (or acted on without resolving
+ * it: closing its room, resetting the person's name), and the audit log.
  */
 export default function Moderation() {
   useTitle('Moderation');
@@ -89,9 +91,22 @@ function Reports({ onResolved }: { onResolved: () => void }) {
     return { items: p.reports, next: p.nextCursor };
   });
   const [done, setDone] = useState<string | null>(null);
+  const [closedRooms, setClosedRooms] = useState<ReadonlySet<string>>(new Set());
 
   function resolved(r: ModReport, text: string) {
     reports.setItems((list) => (list ?? []).filter((x) => x.id !== r.id));
+    setDone(text);
+    onResolved();
+  }
+
+  function roomClosed(roomId: string, text: string) {
+    setClosedRooms((old) => new Set(old).add(roomId));
+    setDone(text);
+    onResolved();
+  }
+
+  function nameReset(userId: string, newName: string, text: string) {
+    reports.setItems((list) => (list ?? []).map((x) => renamed(x, userId, newName)));
     setDone(text);
     onResolved();
   }
@@ -106,7 +121,16 @@ function Reports({ onResolved }: { onResolved: () => void }) {
       {list?.length === 0 && <p class="card p-4 text-sm" data-testid="mod-empty">No open reports. Thank you for keeping an eye out.</p>}
       {list && list.length > 0 && (
         <ul class="flex flex-col gap-3">
-          {list.map((r) => <ReportCard key={r.id} r={r} onResolved={(text) => resolved(r, text)} />)}
+          {list.map((r) => (
+            <ReportCard
+              key={r.id}
+              r={r}
+              onResolved={(text) => resolved(r, text)}
+              roomClosed={!!r.roomId && closedRooms.has(r.roomId)}
+              onRoomClosed={roomClosed}
+              onRenamed={nameReset}
+            />
+          ))}
         </ul>
       )}
       {reports.next && <button type="button" class="btn btn-quiet mt-2" data-testid="mod-more" onClick={reports.more}>Show more reports</button>}
@@ -114,7 +138,13 @@ function Reports({ onResolved }: { onResolved: () => void }) {
   );
 }
 
-function ReportCard({ r, onResolved }: { r: ModReport; onResolved: (text: string) => void }) {
+function ReportCard({ r, onResolved, roomClosed, onRoomClosed, onRenamed }: {
+  r: ModReport;
+  onResolved: (text: string) => void;
+  roomClosed: boolean;
+  onRoomClosed: (roomId: string, text: string) => void;
+  onRenamed: (userId: string, newName: string, text: string) => void;
+}) {
   const [reason, setReason] = useState('');
   const [length, setLength] = useState<BanLength>('24');
   const [error, setError] = useState<string | null>(null);
@@ -155,6 +185,7 @@ function ReportCard({ r, onResolved }: { r: ModReport; onResolved: (text: string
       )}
       <p class="text-sm text-muted">
         {roomName(r) !== null ? <>In <UserText text={roomName(r)!} /></> : r.roomId ? 'In a room' : 'No room given'}
+        {roomClosed && <span data-testid="mod-room-closed"> (closed)</span>}
         {' · '}
         {elsewhere === 0 ? 'no other open reports' : `${elsewhere} other open ${elsewhere === 1 ? 'report' : 'reports'}`}
       </p>
@@ -187,9 +218,10 @@ function ReportCard({ r, onResolved }: { r: ModReport; onResolved: (text: string
       </fieldset>
       <div class="mt-3 flex flex-wrap gap-2">
         <button type="button" class="btn btn-quiet" data-testid="mod-dismiss" disabled={busy} onClick={() => void act('dismiss')}>Dismiss</button>
-        {r.roomId && <button type="button" class="btn" data-testid="mod-remove" disabled={busy} onClick={() => void act('remove')}>Remove from room</button>}
+        {r.roomId && !roomClosed && <button type="button" class="btn" data-testid="mod-remove" disabled={busy} onClick={() => void act('remove')}>Remove from room</button>}
         <button type="button" class="btn btn-danger" data-testid="mod-ban" disabled={busy} onClick={() => void act('ban')}>Ban</button>
       </div>
+      <ReportActions r={r} cardReason={reason} roomClosed={roomClosed} onClosed={onRoomClosed} onRenamed={onRenamed} />
     </li>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModReport } from '../lib/types';
-import { actionText, doneText, openElsewhere, otherNames, reasonProblem, resolution, roomName } from './moderation-rules';
+import { actionText, closedText, doneText, openElsewhere, otherNames, reasonProblem, renamed, renamedText, resolution, roomName } from './moderation-rules';
 
 const report: ModReport = {
   id: 'r1', reportedUserId: 'u1', roomId: 'room1', reason: 'spam', note: '', status: 'open', createdAt: '2025-03-12T09:00:00.000Z',
@@ -61,5 +61,25 @@ describe('the moderation route', () => {
     const { match } = await import('../lib/router');
     expect(match('/moderation')).toEqual({ name: 'moderation' });
     expect(match('/moderation/')).toEqual({ name: 'moderation' });
+  });
+
+  it('puts the old name first among the recent names after a reset, for every report about the person', () => {
+    const about = { ...report, reportedUser: { id: 'u1', displayName: 'Loud Lynx', recentNames: ['Calm Heron', 'Loud Lynx', 'A', 'B', 'C'] } };
+    const after = renamed(about, 'u1', 'Quiet Otter');
+    expect(after.reportedUser).toEqual({ id: 'u1', displayName: 'Quiet Otter', recentNames: ['Loud Lynx', 'Calm Heron', 'A', 'B', 'C'] });
+    expect(otherNames(after)).toEqual(['Loud Lynx', 'Calm Heron', 'A', 'B', 'C']);
+    expect(about.reportedUser.displayName).toBe('Loud Lynx'); // the report given is not changed
+    expect(renamed(about, 'someone else', 'Quiet Otter')).toBe(about);
+    const gone = { ...report, reportedUser: null };
+    expect(renamed(gone, 'u1', 'Quiet Otter')).toBe(gone);
+    const flat = { ...report, reportedUser: { id: 'u1', displayName: 'Loud Lynx', previousNames: ['Calm Heron'] } };
+    expect(renamed(flat, 'u1', 'Quiet Otter').reportedUser?.recentNames).toEqual(['Loud Lynx', 'Calm Heron']);
+  });
+
+  it('says what closing a room and resetting a name did', () => {
+    expect(closedText('Thesis sprint')).toMatch(/^Thesis sprint is closed/);
+    expect(closedText('Thesis sprint')).toContain('stays open');
+    expect(closedText(null)).toMatch(/^The room is closed/);
+    expect(renamedText('Loud Lynx', 'Quiet Otter')).toBe('Loud Lynx is now called Quiet Otter.');
   });
 });

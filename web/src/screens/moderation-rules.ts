@@ -82,3 +82,28 @@ const ACTIONS: Record<string, string> = {
 export function actionText(e: AuditEntry): string {
   return ACTIONS[e.action] ?? e.action;
 }
+
+/** closedText confirms a room's closing; the report itself stays open until resolved. */
+export function closedText(room: string | null): string {
+  return `${room ?? 'The room'} is closed: everyone in it left and nobody can join it. The report stays open until you resolve it.`;
+}
+
+/** renamedText confirms a name reset with the old and the new name. */
+export function renamedText(oldName: string, newName: string): string {
+  return `${oldName} is now called ${newName}.`;
+}
+
+/** RECENT_NAMES is how many earlier names the server keeps for a person. */
+const RECENT_NAMES = 5;
+
+/**
+ * renamed is a report as it reads after its reported person's name was
+ * reset to newName: the old name leads their recent names (as the server
+ * lists them after a reset), and reports about someone else are unchanged.
+ */
+export function renamed(r: ModReport, userId: string, newName: string): ModReport {
+  const u = r.reportedUser;
+  if (r.reportedUserId !== userId || !u) return r;
+  const earlier = [u.displayName, ...(u.recentNames ?? u.previousNames ?? [])].filter((n, i, all) => all.indexOf(n) === i);
+  return { ...r, reportedUser: { ...u, displayName: newName, recentNames: earlier.slice(0, RECENT_NAMES) } };
+}
