@@ -26,6 +26,14 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "keys" {
+		// bodydouble keys list|rotate|retire <id>|init, with the server's flags.
+		err := app.Keys(context.Background(), os.Args[2:], os.Getenv, os.Stdout)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			fail(1, err)
+		}
+		return
+	}
 	cfg, err := config.Parse(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return

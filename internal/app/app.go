@@ -46,6 +46,7 @@ type App struct {
 	hub    *realtime.Hub
 	server *http.Server
 	mod    *moderation.Service // roles, bans, the audit log
+	keys   *keys               // the keyring: seals values at rest, signs tokens
 	ln     net.Listener
 
 	// text holds the rules of public text; blocklist, when
@@ -87,6 +88,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 	a.store = st
+	if a.keys, err = openKeys(ctx, cfg, st, log); err != nil {
+		return nil, err
+	}
+	// The secret of deployments older than the keyring: it still verifies
+	// the tokens it signed (without kid), and TURN credentials derive from it.
 	secret, err := loadSecret(ctx, cfg.Secret, cfg.DataDir, postgres, a.store)
 	if err != nil {
 		return nil, err
@@ -108,6 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
+	authSvc.WithKeyring(a.keys.ring)
 	a.text = textrules.New()
 	if cfg.BlocklistFile != "" {
 		a.blocklist = &blocklist{path: cfg.BlocklistFile, rules: a.text, log: log}
@@ -197,6 +204,11 @@ func (a *App) Start(ctx context.Context) error {
 	a.goRun(func() { a.hub.Run(bg) })
 	a.goRun(func() { a.mod.Run(bg) })
 	a.goRun(func() { runAuditPurge(bg, a.mod, cmp.Or(a.cfg.RetainAudit, config.DefaultRetainAudit), a.log) })
+	a.goRun(func() {
+		t := time.NewTicker(a.keys.poll)
+		defer t.Stop()
+		a.keys.run(bg, t.C)
+	})
 	if a.blocklist != nil {
 		a.goRun(func() {
 			t := time.NewTicker(blocklistPoll)

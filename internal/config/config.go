@@ -51,6 +51,12 @@ type Config struct {
 	// ICEServers are external STUN/TURN servers handed to browsers.
 	ICEServers []ICEServer
 
+	// KeyringFile names the keyring file (keys that seal values at rest
+	// and sign tokens); KeyringJSON is a keyring given inline in
+	// BODYDOUBLE_KEYRING. Both empty: generated in DataDir with SQLite,
+	// kept in the database with PostgreSQL.
+	KeyringFile, KeyringJSON string
+
 	// BlocklistFile names the operator's list of words refused in public
 	// text, one term per line, added to the built-in list and re-read
 	// when it changes; empty: the built-in list alone.
@@ -202,6 +208,7 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.StringVar(&c.RedisURL, "redis-url", "", "redis://… to fan out events between instances")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix for Redis channels and keys")
 	fs.StringVar(&c.Secret, "secret", "", "token signing secret, at least 32 bytes (generated and stored when empty)")
+	fs.StringVar(&c.KeyringFile, "keyring-file", "", "keyring file: the keys that encrypt goals, achievements and report notes and sign tokens (default: keyring.json in --data-dir with SQLite, the database with PostgreSQL); BODYDOUBLE_KEYRING may hold its path or the JSON itself")
 	fs.StringVar(&c.PublicURL, "public-url", "", "origin people use, e.g. https://focus.example.org (Origin check, Secure cookies)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file to serve HTTPS")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS key file to serve HTTPS")
@@ -246,6 +253,14 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	}
 	if envErr != nil {
 		return Config{}, nil, envErr
+	}
+	if v := strings.TrimSpace(getenv("BODYDOUBLE_KEYRING")); v != "" && c.KeyringFile == "" {
+		// The keyring itself (JSON) or the path of its file.
+		if strings.HasPrefix(v, "{") {
+			c.KeyringJSON = v
+		} else {
+			c.KeyringFile = v
+		}
 	}
 	switch rateLimit {
 	case "on", "true":
