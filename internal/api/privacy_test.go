@@ -162,6 +162,13 @@ func TestEraseMe(t *testing.T) {
 		if left := storetest.Find(raw.Dump(t), secrets...); len(left) > 0 {
 			t.Fatalf("after the erasure the database still holds her: %+v", left)
 		}
+		// Her id never comes back: signing up again with her old token
+		// makes someone new.
+		var again wire.AuthSession
+		ann.do(t, "POST", "/api/auth/anonymous", nil).want(t, http.StatusCreated).decode(t, &again)
+		if again.User.ID == ann.userID || again.User.ID == "" {
+			t.Fatalf("signing up again gave id %q", again.User.ID)
+		}
 
 		// The room heard her go; her room stays, without her name.
 		if r := ben.room(t, room); r.CurrentCapacity != 2 {
