@@ -23,6 +23,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/keyring"
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
+	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
 
 // lockedBuffer collects log lines from several goroutines.
@@ -354,4 +355,123 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestKeyringInPostgres: with PostgreSQL and no keyring given, the
+// keyring lives in the database (with a warning), every instance uses
+// the same one, and a rotation reaches them all.
+func TestKeyringInPostgres(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := t.Context()
+	start := func(logs io.Writer) *App {
+		cfg := config.Default()
+		cfg.Addr, cfg.DataDir, cfg.RateLimit, cfg.TURNAddr, cfg.DatabaseURL = "127.0.0.1:0", t.TempDir(), false, config.TURNOff, url
+		a, err := New(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.keys.poll = time.Hour
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			a.Shutdown(sctx)
+		})
+		return a
+	}
+	logs := &lockedBuffer{}
+	one := start(logs)
+	if !strings.Contains(logs.String(), "kept in the database") {
+		t.Fatalf("no warning about the keyring in the database:\n%s", logs.String())
+	}
+	two := start(io.Discard)
+	if one.keys.ring.Current() != two.keys.ring.Current() {
+		t.Fatal("two instances made two keyrings")
+	}
+	old := one.keys.ring.Current()
+	p := signUpAt(t, "http://"+one.Addr().String())
+	room := firstRoom(t, p)
+	if code := p.do(t, "POST", "/api/rooms/"+room+"/join", nil, nil); code != 200 {
+		t.Fatalf("join: %d", code)
+	}
+	var x sessionView
+	if code := p.do(t, "POST", "/api/sessions", map[string]any{"roomId": room, "goals": []string{"pg-goal"}}, &x); code != 201 {
+		t.Fatalf("start: %d", code)
+	}
+	if err := keysCommand(ctx, one.cfg, []string{"rotate"}, io.Discard, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*App{one, two} {
+		if _, err := a.ReloadKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if a.keys.ring.Current() == old {
+			t.Fatal("an instance did not switch keys")
+		}
+	}
+	if n, err := two.keys.st.SealedWith(ctx, old); err != nil || n != 0 {
+		t.Fatalf("rows sealed with the old key: %d %v", n, err)
+	}
+	// The old token, on the other instance, reads the re-encrypted goal.
+	p.base = "http://" + two.Addr().String()
+	var got sessionView
+	if code := p.do(t, "GET", "/api/sessions/"+x.ID, nil, &got); code != 200 || fmt.Sprint(got.Goals) != "[pg-goal]" {
+		t.Fatalf("after rotation: %d %v", code, got.Goals)
+	}
+}
+
+// TestKeyringGivenInline: a keyring in BODYDOUBLE_KEYRING is used as it
+// is and cannot be rotated in place; a --keyring-file that does not exist
+// is made only with SQLite (instances sharing PostgreSQL must share one
+// file, made once with keys init).
+func TestKeyringGivenInline(t *testing.T) {
+	ctx := t.Context()
+	f := keyring.Generate(time.Now())
+	getenv := func(k string) string {
+		if k == "BODYDOUBLE_KEYRING" {
+			return string(f.Marshal())
+		}
+		return ""
+	}
+	cfg, _, err := config.ParseCommand([]string{"--data-dir", t.TempDir(), "--turn-addr", "off", "--addr", "127.0.0.1:0"}, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.closeBackends()
+	if a.keys.ring.Current() != f.Keys[0].ID {
+		t.Fatal("the inline keyring is not used")
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, keyringFile)); err == nil {
+		t.Fatal("a keyring file was made beside an inline keyring")
+	}
+	if err := keysCommand(ctx, cfg, []string{"rotate"}, io.Discard, time.Now()); err == nil || !strings.Contains(err.Error(), "inline") {
+		t.Fatalf("rotating an inline keyring: %v", err)
+	}
+
+	url := storetest.PostgresURL(t)
+	pg := config.Default()
+	pg.DatabaseURL, pg.KeyringFile = url, filepath.Join(t.TempDir(), "keys.json")
+	if _, err := New(ctx, pg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil || !strings.Contains(err.Error(), "keys init") {
+		t.Fatalf("a missing keyring file with PostgreSQL: %v", err)
+	}
+	var out bytes.Buffer
+	if err := keysCommand(ctx, pg, []string{"init"}, &out, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(pg.KeyringFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("keys init: %v %v", fi, err)
+	}
+	out.Reset()
+	if err := keysCommand(ctx, pg, []string{"list"}, &out, time.Now()); err != nil || !strings.Contains(out.String(), "active") {
+		t.Fatalf("keys list: %q %v", out.String(), err)
+	}
+	if err := keysCommand(ctx, pg, []string{"retire"}, &out, time.Now()); err == nil {
+		t.Fatal("retire without an id accepted")
+	}
 }
