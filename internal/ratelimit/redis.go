@@ -156,4 +156,3 @@ func (p prefixed) EvalShaRO(ctx context.Context, sha1 string, keys []string, arg
 func (p prefixed) Del(ctx context.Context, keys ...string) *redis.IntCmd {
 	return p.Client.Del(ctx, p.keys(keys)...)
 }
-
