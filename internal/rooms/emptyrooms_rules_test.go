@@ -1,6 +1,7 @@
 package rooms_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"slices"
@@ -49,7 +50,7 @@ func TestCloseEmptyRoomsRules(t *testing.T) {
 		closeAt(rooms.CloseEmptyAfter - time.Minute) // empty 23h59m
 		closeAt(rooms.CloseEmptyAfter, never.ID)     // empty a day
 		closeAt(rooms.CloseEmptyAfter)               // nothing more
-		closeAt(rooms.CloseEmptyAfter+time.Hour-time.Millisecond)
+		closeAt(rooms.CloseEmptyAfter + time.Hour - time.Millisecond)
 		closeAt(rooms.CloseEmptyAfter+time.Hour, left.ID) // a day after the last leave
 		closeAt(100 * rooms.CloseEmptyAfter)              // starters and the occupied room: never
 
@@ -104,6 +105,52 @@ func TestCloseEmptyRoomsAfterOption(t *testing.T) {
 		got, err := e.st.GetRoom(e.ctx, r.ID)
 		if err != nil || got.IsActive {
 			t.Fatalf("room after closing: active %v, %v", got.IsActive, err)
+		}
+	})
+}
+
+// Run closes empty rooms by itself, at each of its wake-ups (here ticked
+// by the test): not before the room has stood empty for a day, and then
+// without anyone calling CloseEmptyRooms.
+func TestRunClosesEmptyRooms(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *env) {
+		r := e.room(e.user(), 4, "muted")
+		ticks := make(chan time.Time)
+		s := rooms.New(rooms.Options{Store: e.st, Broker: e.br, Now: e.clock.Now, Logger: quietLog(), CloseEmptyTicks: ticks})
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = s.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		// Run handles one wake-up at a time: a tick taken means the one
+		// before it was handled.
+		tick := func() {
+			t.Helper()
+			select {
+			case ticks <- e.clock.Now():
+			case <-time.After(cycleWait):
+				t.Fatal("Run took no tick")
+			}
+		}
+		active := func() bool {
+			t.Helper()
+			got, err := e.st.GetRoom(e.ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.IsActive
+		}
+		e.clock.Advance(rooms.CloseEmptyAfter - time.Millisecond)
+		tick()
+		tick()
+		if !active() {
+			t.Fatal("Run closed the room before it stood empty for a day")
+		}
+		e.clock.Advance(time.Millisecond)
+		tick()
+		tick()
+		if active() {
+			t.Fatal("Run left open a room empty for a day")
 		}
 	})
 }

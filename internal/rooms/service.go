@@ -82,6 +82,9 @@ type Options struct {
 	// CloseEmptyAfter overrides CloseEmptyAfter, how long a room a person
 	// made may stand empty before it closes by itself.
 	CloseEmptyAfter time.Duration
+	// CloseEmptyTicks, when set, replaces Run's wake-up every minute to
+	// close empty rooms (tests tick it after moving Now).
+	CloseEmptyTicks <-chan time.Time
 }
 
 // Service implements every room operation. It is safe for concurrent use.
@@ -107,7 +110,8 @@ type Service struct {
 
 	maxOpenRooms, maxRoomsPerHour int // caps on creating rooms (rooms.go)
 
-	closeEmptyAfter time.Duration // emptyrooms.go
+	closeEmptyAfter time.Duration    // emptyrooms.go
+	closeEmptyTicks <-chan time.Time // Options.CloseEmptyTicks
 }
 
 // New returns a Service. Call Run to start its background work.
@@ -133,7 +137,7 @@ func New(o Options) *Service {
 	s := &Service{text: o.Text, store: o.Store, broker: o.Broker, log: o.Logger, now: o.Now, grace: o.Grace,
 		timers: map[string]*scheduled{}, statuses: newStatuses(), statusFlush: o.StatusFlush,
 		cycles: newCycles(o.CycleTicks), maxOpenRooms: o.MaxOpenRooms, maxRoomsPerHour: o.MaxRoomsPerHour,
-		closeEmptyAfter: o.CloseEmptyAfter}
+		closeEmptyAfter: o.CloseEmptyAfter, closeEmptyTicks: o.CloseEmptyTicks}
 	// When the store answers again after an outage, timers that fell due
 	// meanwhile are completed at once.
 	s.seats = seats.New(seats.Options{Store: o.Store, Logger: o.Logger, Now: o.Now, Grace: o.Grace,
@@ -197,8 +201,12 @@ func (s *Service) Run(ctx context.Context) (err error) {
 	defer flush.Stop()
 	lease := time.NewTicker(s.seats.RenewEvery())
 	defer lease.Stop()
-	closeEmpty := time.NewTicker(closeEmptyEvery)
-	defer closeEmpty.Stop()
+	closeEmpty := s.closeEmptyTicks
+	if closeEmpty == nil {
+		t := time.NewTicker(closeEmptyEvery)
+		defer t.Stop()
+		closeEmpty = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -216,7 +224,7 @@ func (s *Service) Run(ctx context.Context) (err error) {
 			s.seats.Renew(ctx)
 		case <-resync.C:
 			s.resyncTimers(ctx)
-		case <-closeEmpty.C:
+		case <-closeEmpty:
 			s.closeEmpty(ctx)
 		}
 	}
