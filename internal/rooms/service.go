@@ -6,7 +6,8 @@
 //
 // Who owns what: this package owns the rooms and their seats (joins,
 // leaves, the sweep that expires participants whose grace ran out and
-// announces participant-left) and builds and publishes the room events.
+// announces participant-left, the closing of rooms people made that stood
+// empty too long) and builds and publishes the room events.
 // Package protocol owns what those events are called and how they travel
 // (the envelope and its routing); package seats owns seat holds and the
 // instance's lease, and the rule of when expiry may go ahead after a
