@@ -40,6 +40,15 @@ type Options struct {
 	Proxies httpx.Proxies
 	// RateLimit turns on per-client rate limits.
 	RateLimit bool
+	// Limiter keeps every rate limit (per client and per person): shared
+	// by all instances when it is Redis's. Nil: this instance's memory.
+	Limiter ratelimit.Limiter
+	// LimitKeys hashes client addresses into limiter keys. Nil: a key of
+	// this process alone.
+	LimitKeys *ratelimit.Hasher
+	// IdentitiesPerHour caps new anonymous identities per network (IPv4
+	// /24, IPv6 /56) an hour, with RateLimit; 0 means no cap.
+	IdentitiesPerHour int
 	// OnLogout is called after a token is revoked, so that the sockets
 	// opened with it close (4401). It may be nil.
 	OnLogout func(ctx context.Context, id auth.Identity)
@@ -103,7 +112,7 @@ type server struct {
 	pages        pageCache // encoded room lists (rooms.go)
 	ice          func() *turn.ICE
 	safety       *safety.Service
-	reportLimit  *ratelimit.Buckets[string] // reports per person (reports.go)
+	limits       ratelimit.Limiter // every limit's buckets, e.g. reports per person (reports.go)
 }
 
 // New returns the handler of everything under /api/. Mount it at "/api/".
@@ -119,10 +128,17 @@ func New(o Options) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.safety, s.reportLimit = o.Safety, newReportLimit()
+	s.safety, s.limits = o.Safety, o.Limiter
+	if s.limits == nil {
+		s.limits = ratelimit.NewMemory(s.now, 0)
+	}
 	s.onErase = o.OnErase
 	if o.RateLimit {
-		s.limiter = newLimiter(defaultLimits, s.now)
+		keys := o.LimitKeys
+		if keys == nil {
+			keys = ratelimit.NewHasher(nil)
+		}
+		s.limiter = &limiter{l: s.limits, keys: keys, identity: identityLimit(o.IdentitiesPerHour)}
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))

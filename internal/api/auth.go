@@ -42,6 +42,9 @@ func (s *server) anonymous(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if err := s.allowIdentity(w, r); err != nil {
+		return err
+	}
 	u, id, err := s.auth.CreateAnonymous(r.Context())
 	if err != nil {
 		return err

@@ -93,7 +93,7 @@ func TestRateLimit(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *testEnv) {
 		base := e.instance(t, func(o *Options) { o.RateLimit = true })
 		anon := &client{base: base}
-		for i := range defaultLimits.signupBurst {
+		for i := range limitSignup.Burst {
 			if res := anon.do(t, "POST", "/api/auth/anonymous", nil); res.status != http.StatusCreated {
 				t.Fatalf("signup %d: %d %s", i, res.status, res.body)
 			}
@@ -108,7 +108,7 @@ func TestRateLimit(t *testing.T) {
 
 		// The overall bucket: full again after a second (the refused request
 		// took nothing), less the sign-up just made; then 429 on any route.
-		for range defaultLimits.allBurst - 1 {
+		for range limitAll.Burst - 1 {
 			me.do(t, "GET", "/api/rooms", nil).want(t, http.StatusOK)
 		}
 		res = me.do(t, "GET", "/api/rooms", nil)
@@ -123,7 +123,7 @@ func TestRateLimit(t *testing.T) {
 		}
 		me.do(t, "GET", "/api/rooms", nil).problem(t, http.StatusTooManyRequests, "rate_limited")
 		// The default instance has no limits.
-		for range defaultLimits.allBurst + 1 {
+		for range limitAll.Burst + 1 {
 			(&client{base: e.url}).do(t, "GET", "/api/openapi.json", nil).want(t, http.StatusOK)
 		}
 	})

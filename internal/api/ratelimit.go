@@ -1,69 +1,78 @@
 package api
 
 import (
+	"context"
+	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/ratelimit"
 )
 
-// limits are token buckets per client address.
-type limits struct {
-	// all is every /api request: generous for a person and their tabs.
-	allRate  rate.Limit
-	allBurst int
-	// signup is POST /api/auth/anonymous, on top of all.
-	signupRate  rate.Limit
-	signupBurst int
-	// maxClients bounds the memory of the table.
-	maxClients int
-}
+// The per-client limits of the API. Each is a ratelimit.Limit, kept by the
+// server's Limiter: this instance's memory, or Redis (shared by every
+// instance) with --redis-url.
+var (
+	// limitAll is every /api request per client address (IPv6 by /64):
+	// generous for a person and their tabs.
+	limitAll = ratelimit.Limit{Name: "api", Rate: 10, Per: time.Second, Burst: 40}
+	// limitSignup is POST /api/auth/anonymous per client address, on top
+	// of limitAll: a burst of clicks, not a stream.
+	limitSignup = ratelimit.Limit{Name: "signup", Rate: 1, Per: time.Second, Burst: 10}
+)
 
-var defaultLimits = limits{
-	allRate: 10, allBurst: 40,
-	signupRate: 1, signupBurst: 10,
-	maxClients: 1 << 16,
-}
+// DefaultIdentitiesPerHour is how many new anonymous identities one
+// network (IPv4 /24, IPv6 /56) may make in an hour (--identities-per-hour).
+const DefaultIdentitiesPerHour = 30
 
-// limiter keeps one pair of buckets per client address (IPv6 by /64, as
-// one host usually has a whole /64). Addresses are kept in memory only,
-// for as long as their buckets are not full, and never logged.
+// identityLimit is the limit of new identities per network; off for n ≤ 0.
+func identityLimit(n int) ratelimit.Limit { return ratelimit.PerHour("identity", n) }
+
+// limiter applies the per-client limits. Addresses are never keys: keys
+// are keyed hashes of them (ratelimit.Hasher), and nothing is logged.
 type limiter struct {
-	now     func() time.Time
-	clients *ratelimit.Table[netip.Addr, *visitor]
+	l        ratelimit.Limiter
+	keys     *ratelimit.Hasher
+	identity ratelimit.Limit
 }
 
-type visitor struct{ all, signup *rate.Limiter }
-
-func newLimiter(l limits, now func() time.Time) *limiter {
-	fresh := func() *visitor {
-		return &visitor{all: rate.NewLimiter(l.allRate, l.allBurst), signup: rate.NewLimiter(l.signupRate, l.signupBurst)}
-	}
-	idle := max(ratelimit.Refill(l.allRate, l.allBurst), ratelimit.Refill(l.signupRate, l.signupBurst))
-	return &limiter{now: now, clients: ratelimit.NewTable[netip.Addr](fresh, idle, l.maxClients)}
-}
-
-// allow takes one token for addr (and one signup token when signup) or
-// reports how long to wait.
+// allow takes one request of addr; a signup also takes one of addr's
+// signups. It reports how long to wait when refused.
 func (l *limiter) allow(addr netip.Addr, signup bool) (bool, time.Duration) {
-	now := l.now()
-	c := l.clients.Get(ratelimit.AddrKey(addr), now)
-	all := c.all.ReserveN(now, 1)
-	if d := all.DelayFrom(now); d > 0 {
-		all.CancelAt(now)
-		return false, d
-	}
+	ctx := context.Background() // the Limiter bounds its own calls
+	key := l.keys.Addr(addr)
 	if signup {
-		s := c.signup.ReserveN(now, 1)
-		if d := s.DelayFrom(now); d > 0 {
-			s.CancelAt(now)
-			all.CancelAt(now)
+		// First: a refused signup takes nothing of the overall limit.
+		if ok, d := l.l.Allow(ctx, limitSignup, key); !ok {
 			return false, d
 		}
 	}
-	return true, 0
+	return l.l.Allow(ctx, limitAll, key)
+}
+
+// allowIdentity takes one new identity of addr's network.
+func (l *limiter) allowIdentity(ctx context.Context, addr netip.Addr) (bool, time.Duration) {
+	if l.identity.Off() {
+		return true, 0
+	}
+	return l.l.Allow(ctx, l.identity, l.keys.Network(addr))
+}
+
+// allowIdentity refuses a new anonymous identity, 429 rate_limited with
+// Retry-After, when the caller's network made its allowance of them this
+// hour. Nothing is created then.
+func (s *server) allowIdentity(w http.ResponseWriter, r *http.Request) error {
+	if s.limiter == nil {
+		return nil
+	}
+	ok, wait := s.limiter.allowIdentity(r.Context(), s.proxies.ClientAddr(r))
+	if ok {
+		return nil
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+	return apperr.New(apperr.RateLimited, "Too many new identities from your network this hour; try again later.")
 }
 
 // retryAfterSeconds is a Retry-After value: whole seconds, at least 1.

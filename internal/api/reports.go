@@ -5,23 +5,20 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/wire"
 )
 
 // Reports per person: 10 at once, then one every 6 minutes (10 an hour).
 // A person with more to report than that is better served by a moderator
-// who has read the first ten. The buckets are per instance, in memory.
+// who has read the first ten. The buckets are the server's Limiter's:
+// shared by every instance with --redis-url.
 const (
 	reportBurst = 10
 	reportEvery = time.Hour / reportBurst
 )
 
-func newReportLimit() *ratelimit.Buckets[string] {
-	return ratelimit.NewBuckets[string](rate.Every(reportEvery), reportBurst, 1<<16)
-}
+var limitReports = ratelimit.Limit{Name: "reports", Rate: 1, Per: reportEvery, Burst: reportBurst}
 
 // report is POST /api/reports: 201 with a new report, or 200 with the open
 // one when the caller reported the same person within a day. Over the
@@ -34,7 +31,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) error {
 	id := identity(r).UserID
 	var wait time.Duration
 	allow := func() bool {
-		ok, d := s.reportLimit.Allow(id, s.now())
+		ok, d := s.limits.Allow(r.Context(), limitReports, id)
 		wait = d
 		return ok
 	}
