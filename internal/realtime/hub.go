@@ -40,6 +40,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/moderation"
+	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/seats"
 )
@@ -84,6 +85,12 @@ type Options struct {
 	// RateLimit keeps the per-address handshake limit on (--rate-limit);
 	// the per-person one is always on.
 	RateLimit bool
+	// Limiter keeps the handshake and reaction limits: shared by all
+	// instances when it is Redis's. Nil: this instance's memory.
+	Limiter ratelimit.Limiter
+	// LimitKeys hashes client addresses into limiter keys. Nil: a key of
+	// this process alone.
+	LimitKeys *ratelimit.Hasher
 }
 
 // Hub owns this instance's connections and which rooms they are in.
@@ -139,8 +146,15 @@ func New(o Options) (*Hub, error) {
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
 		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
 		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
-		handshakes: newHandshakeLimits(o.RateLimit), reactions: newReactionLimits(),
 	}
+	lim, keys := o.Limiter, o.LimitKeys
+	if lim == nil {
+		lim = ratelimit.NewMemory(nil, 0)
+	}
+	if keys == nil {
+		keys = ratelimit.NewHasher(nil)
+	}
+	h.handshakes, h.reactions = newHandshakeLimits(lim, keys, o.RateLimit), newReactionLimits(lim)
 	if h.mod != nil {
 		h.mod.OnBan(h.onBan)
 	}

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"bufio"
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -28,29 +29,37 @@ const (
 // Handshake limits: upgrades to /ws per person and per client address.
 // A tab reconnects with back-off, and a person has at most five sockets, so
 // a burst of 10 and one a second is plenty; an address may be a school's
-// or an office's, so it gets more.
-const (
-	handshakesPerUserRate  = 1
-	handshakesPerUserBurst = 10
-	handshakesPerAddrRate  = 10
-	handshakesPerAddrBurst = 60
-	handshakeKeys          = 1 << 16 // entries each table may hold
+// or an office's, so it gets more. They are the hub's Limiter's: shared by
+// every instance with --redis-url.
+var (
+	limitHandshakesPerUser = ratelimit.Limit{Name: "ws-user", Rate: 1, Per: time.Second, Burst: 10}
+	limitHandshakesPerAddr = ratelimit.Limit{Name: "ws-addr", Rate: 10, Per: time.Second, Burst: 60}
 )
 
-// handshakeLimits are the token buckets of upgrades. perAddr is nil when
+// handshakeLimits are the limits of upgrades. byAddr is false when
 // --rate-limit=off (load tests connect thousands of people from one
-// address); perUser is always on.
+// address); the per-person limit is always on.
 type handshakeLimits struct {
-	perUser *ratelimit.Buckets[string]
-	perAddr *ratelimit.Buckets[netip.Addr]
+	l      ratelimit.Limiter
+	keys   *ratelimit.Hasher
+	byAddr bool
 }
 
-func newHandshakeLimits(byAddress bool) handshakeLimits {
-	l := handshakeLimits{perUser: ratelimit.NewBuckets[string](handshakesPerUserRate, handshakesPerUserBurst, handshakeKeys)}
-	if byAddress {
-		l.perAddr = ratelimit.NewBuckets[netip.Addr](handshakesPerAddrRate, handshakesPerAddrBurst, handshakeKeys)
+func newHandshakeLimits(l ratelimit.Limiter, keys *ratelimit.Hasher, byAddress bool) handshakeLimits {
+	return handshakeLimits{l: l, keys: keys, byAddr: byAddress}
+}
+
+// allowAddr takes one upgrade of addr (when limited by address).
+func (h handshakeLimits) allowAddr(ctx context.Context, addr netip.Addr) (bool, time.Duration) {
+	if !h.byAddr {
+		return true, 0
 	}
-	return l
+	return h.l.Allow(ctx, limitHandshakesPerAddr, h.keys.Addr(addr))
+}
+
+// allowUser takes one upgrade of a person.
+func (h handshakeLimits) allowUser(ctx context.Context, userID string) (bool, time.Duration) {
+	return h.l.Allow(ctx, limitHandshakesPerUser, userID)
 }
 
 // tooMany refuses an upgrade with 429 rate_limited and Retry-After.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/seats"
 )
 
@@ -19,7 +20,7 @@ func TestSocketsPerAddress(t *testing.T) {
 	for _, limited := range []bool{true, false} {
 		h := &Hub{
 			conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
-			claims: map[string]*conn{}, handshakes: newHandshakeLimits(limited),
+			claims: map[string]*conn{}, handshakes: newHandshakeLimits(ratelimit.NewMemory(nil, 0), ratelimit.NewHasher(nil), limited),
 		}
 		h.seats = seats.NewHolds(nil, hubSockets{h}, nil)
 		crowd := netip.MustParseAddr("192.0.2.7")

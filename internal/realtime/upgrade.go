@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
@@ -18,11 +17,9 @@ import (
 // ServeHTTP upgrades an authenticated request to a WebSocket.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := ratelimit.AddrKey(h.proxies.ClientAddr(r))
-	if h.handshakes.perAddr != nil {
-		if ok, wait := h.handshakes.perAddr.Allow(addr, time.Now()); !ok {
-			tooMany(w, wait, "Too many connections from your network; wait a moment.")
-			return
-		}
+	if ok, wait := h.handshakes.allowAddr(r.Context(), addr); !ok {
+		tooMany(w, wait, "Too many connections from your network; wait a moment.")
+		return
 	}
 	token, fromCookie := httpx.Token(r)
 	id, err := h.auth.Verify(r.Context(), token)
@@ -53,7 +50,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if ok, wait := h.handshakes.perUser.Allow(id.UserID, time.Now()); !ok {
+	if ok, wait := h.handshakes.allowUser(r.Context(), id.UserID); !ok {
 		tooMany(w, wait, "You are reconnecting too often; wait a moment.")
 		return
 	}
@@ -117,7 +114,7 @@ func (h *Hub) register(c *conn, addr string) *apperr.Error {
 	if len(h.byUser[c.user.UserID]) >= MaxConnsPerUser {
 		return apperr.New(apperr.RateLimited, "You have too many tabs open here.")
 	}
-	if h.handshakes.perAddr != nil && h.byAddr[c.addr] >= MaxConnsPerAddr {
+	if h.handshakes.byAddr && h.byAddr[c.addr] >= MaxConnsPerAddr {
 		return apperr.New(apperr.RateLimited, "Too many connections from your network.")
 	}
 	h.byAddr[c.addr]++
