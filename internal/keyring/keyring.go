@@ -7,7 +7,10 @@
 //
 // A sealed value is text: "bdenc1:<key id>:<base64url(nonce|ciphertext)>".
 // Anything else is a plain value written before encryption existed, which
-// the caller may still read (IsSealed says which). Opening a sealed value
+// the caller may still read (IsSealed says which). A value is sealed for a
+// context (for example the table, column and row it is stored in), which
+// is authenticated with it: opened for another context it fails, so a
+// value copied to another place does not read. Opening a sealed value
 // whose key is unknown or whose authentication fails is an error, never
 // garbage.
 //
@@ -272,15 +275,16 @@ func (k *Keyring) VerifyingKey(id string) ([]byte, bool) {
 	return d.signing, true
 }
 
-// Seal encrypts plaintext with the active key under a fresh random nonce.
-func (k *Keyring) Seal(plaintext []byte) string {
+// Seal encrypts plaintext for context with the active key under a fresh
+// random nonce.
+func (k *Keyring) Seal(plaintext []byte, context string) string {
 	c := k.p.Load().current
 	nonce := make([]byte, c.aead.NonceSize(), c.aead.NonceSize()+len(plaintext)+c.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		panic("keyring: crypto/rand failed: " + err.Error())
 	}
 	head := Prefix + c.id + ":"
-	out := c.aead.Seal(nonce, nonce, plaintext, []byte(head))
+	out := c.aead.Seal(nonce, nonce, plaintext, []byte(head+context))
 	return head + base64.RawURLEncoding.EncodeToString(out)
 }
 
@@ -309,9 +313,10 @@ func split(v string) (id, body string, ok bool) {
 	return id, body, true
 }
 
-// Open decrypts a sealed value. A value that is not sealed is an error
-// too (callers that accept legacy plain values ask IsSealed first).
-func (k *Keyring) Open(v string) ([]byte, error) {
+// Open decrypts a value sealed for context. A value that is not sealed is
+// an error too (callers that accept legacy plain values ask IsSealed
+// first).
+func (k *Keyring) Open(v, context string) ([]byte, error) {
 	id, body, ok := split(v)
 	if !ok {
 		return nil, fmt.Errorf("%w: not a sealed value", ErrUnreadable)
@@ -325,7 +330,7 @@ func (k *Keyring) Open(v string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: key %q: malformed", ErrUnreadable, id)
 	}
 	n := d.aead.NonceSize()
-	pt, err := d.aead.Open(nil, raw[:n], raw[n:], []byte(Prefix+id+":"))
+	pt, err := d.aead.Open(nil, raw[:n], raw[n:], []byte(Prefix+id+":"+context))
 	if err != nil {
 		return nil, fmt.Errorf("%w: key %q", ErrUnreadable, id)
 	}

@@ -22,7 +22,7 @@ func mustNew(t *testing.T, f File) *Keyring {
 func TestSealOpen(t *testing.T) {
 	k := mustNew(t, Generate(t0))
 	plain := []byte(`["write the intro"]`)
-	a, b := k.Seal(plain), k.Seal(plain)
+	a, b := k.Seal(plain, "sessions.goals:1"), k.Seal(plain, "sessions.goals:1")
 	if a == b {
 		t.Fatal("two seals of one value are equal: the nonce is not random")
 	}
@@ -32,15 +32,21 @@ func TestSealOpen(t *testing.T) {
 	if id, ok := KeyID(a); !ok || id != k.Current() {
 		t.Fatalf("KeyID = %q %v", id, ok)
 	}
-	got, err := k.Open(a)
+	got, err := k.Open(a, "sessions.goals:1")
 	if err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("Open = %q, %v", got, err)
+	}
+	// Opened for another place (row, column), it fails.
+	for _, other := range []string{"sessions.goals:2", "sessions.achievements:1", ""} {
+		if got, err := k.Open(a, other); !errors.Is(err, ErrUnreadable) || got != nil {
+			t.Fatalf("Open for %q = %q, %v", other, got, err)
+		}
 	}
 }
 
 func TestTamperIsAnError(t *testing.T) {
 	k := mustNew(t, Generate(t0))
-	v := k.Seal([]byte("a private note"))
+	v := k.Seal([]byte("a private note"), "ctx")
 	for i := len(Prefix + k.Current() + ":"); i < len(v); i++ {
 		c := []byte(v)
 		if c[i] == 'A' {
@@ -48,7 +54,7 @@ func TestTamperIsAnError(t *testing.T) {
 		} else {
 			c[i] = 'A'
 		}
-		got, err := k.Open(string(c))
+		got, err := k.Open(string(c), "ctx")
 		if err == nil {
 			t.Fatalf("changed byte %d opened as %q", i, got)
 		}
@@ -56,23 +62,23 @@ func TestTamperIsAnError(t *testing.T) {
 			t.Fatalf("failed open returned %q", got)
 		}
 	}
-	if _, err := k.Open(v[:len(v)-10]); !errors.Is(err, ErrUnreadable) {
+	if _, err := k.Open(v[:len(v)-10], "ctx"); !errors.Is(err, ErrUnreadable) {
 		t.Fatalf("truncated value: %v", err)
 	}
 }
 
 func TestWrongKey(t *testing.T) {
 	a := mustNew(t, Generate(t0))
-	v := a.Seal([]byte("goal"))
+	v := a.Seal([]byte("goal"), "ctx")
 	b := mustNew(t, Generate(t0))
-	if _, err := b.Open(v); !errors.Is(err, ErrUnknownKey) {
+	if _, err := b.Open(v, "ctx"); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("other keyring: %v", err)
 	}
 	// Another deployment's key under the same id fails authentication.
 	f := b.File()
 	f.Keys[0].ID = a.Current()
 	c := mustNew(t, f)
-	if _, err := c.Open(v); !errors.Is(err, ErrUnreadable) {
+	if _, err := c.Open(v, "ctx"); !errors.Is(err, ErrUnreadable) {
 		t.Fatalf("same id, other seed: %v", err)
 	}
 }
@@ -83,7 +89,7 @@ func TestLegacyPlainValues(t *testing.T) {
 		if IsSealed(v) {
 			t.Errorf("IsSealed(%q)", v)
 		}
-		if _, err := k.Open(v); err == nil {
+		if _, err := k.Open(v, "ctx"); err == nil {
 			t.Errorf("Open(%q) succeeded", v)
 		}
 	}
@@ -93,7 +99,7 @@ func TestRotateRetire(t *testing.T) {
 	f := Generate(t0)
 	k := mustNew(t, f)
 	old := k.Current()
-	oldSealed := k.Seal([]byte("old"))
+	oldSealed := k.Seal([]byte("old"), "ctx")
 	_, oldSig := k.SigningKey()
 	f2, id, err := Rotate(f, t0.Add(time.Hour))
 	if err != nil {
@@ -108,7 +114,7 @@ func TestRotateRetire(t *testing.T) {
 	if sid, sig := k.SigningKey(); sid != id || bytes.Equal(sig, oldSig) {
 		t.Fatal("the new key does not sign")
 	}
-	if got, err := k.Open(oldSealed); err != nil || string(got) != "old" {
+	if got, err := k.Open(oldSealed, "ctx"); err != nil || string(got) != "old" {
 		t.Fatalf("old value after rotation: %q %v", got, err)
 	}
 	if v, ok := k.VerifyingKey(old); !ok || !bytes.Equal(v, oldSig) {
@@ -136,7 +142,7 @@ func TestRotateRetire(t *testing.T) {
 	if err := k.Replace(f3); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Open(oldSealed); !errors.Is(err, ErrUnknownKey) {
+	if _, err := k.Open(oldSealed, "ctx"); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("retired key still opens: %v", err)
 	}
 	if k.Has(old) {

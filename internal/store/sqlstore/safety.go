@@ -128,7 +128,7 @@ const reportCols = "id, reporter_id, reported_user_id, room_id, reason, note, st
 func scanReport(sc rowScanner) (model.Report, error) {
 	var r model.Report
 	var room, by, resolution sql.NullString
-	err := sc.Scan(&r.ID, &r.ReporterID, &r.ReportedUserID, &room, &r.Reason, sealedTextCol{&r.Note}, &r.Status,
+	err := sc.Scan(&r.ID, &r.ReporterID, &r.ReportedUserID, &room, &r.Reason, sealedTextCol{&r.Note, "reports", "note", &r.ID}, &r.Status,
 		timeCol{&r.CreatedAt}, nullTimeCol{&r.ResolvedAt}, &by, &resolution)
 	logUnreadable("reports", r.ID, err)
 	r.RoomID, r.ResolvedBy, r.Resolution = nullStr(room), by.String, resolution.String
@@ -162,7 +162,7 @@ func (s *Store) CreateReport(ctx context.Context, r model.Report, since time.Tim
 		}
 		created = true
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO reports (id, reporter_id, reported_user_id, room_id, reason, note, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.ID, r.ReporterID, r.ReportedUserID, strPtrArg(r.RoomID), r.Reason, s.sealText(r.Note), r.Status, s.ts(r.CreatedAt))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.ID, r.ReporterID, r.ReportedUserID, strPtrArg(r.RoomID), r.Reason, s.sealText(r.Note, place("reports", "note", r.ID)), r.Status, s.ts(r.CreatedAt))
 		return err
 	})
 	if err != nil {

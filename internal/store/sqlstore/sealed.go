@@ -19,9 +19,11 @@ import (
 // store had a keyring are plain; they are still read as they are, and
 // Reencrypt seals them.
 //
-// A sealed value that does not open (changed in the database, or sealed
-// by a key the keyring no longer holds) is an error, logged without its
-// content, and never returned as text.
+// Each value is sealed for its place, "<table>.<column>:<row id>" (see
+// place): a sealed value copied into another row or column does not open.
+// A sealed value that does not open (changed or moved in the database, or
+// sealed by a key the keyring no longer holds) is an error, logged
+// without its content, and never returned as text.
 //
 // The scanners of sessions and reports (scanSession, scanReport) are
 // plain functions, shared by every file that reads those rows, so they
@@ -63,27 +65,30 @@ func (s *Store) forgetKeyring() {
 	sealers.Unlock()
 }
 
-// sealText returns v sealed, or v itself without a keyring.
-func (s *Store) sealText(v string) string {
+// place is what a value is sealed for: where it is stored.
+func place(table, column, id string) string { return table + "." + column + ":" + id }
+
+// sealText returns v sealed for its place, or v itself without a keyring.
+func (s *Store) sealText(v, place string) string {
 	if s.keys == nil {
 		return v
 	}
-	return s.keys.Seal([]byte(v))
+	return s.keys.Seal([]byte(v), place)
 }
 
-// sealJSON returns v as JSON text, sealed.
-func (s *Store) sealJSON(v any) (string, error) {
+// sealJSON returns v as JSON text, sealed for its place.
+func (s *Store) sealJSON(v any, place string) (string, error) {
 	j, err := jsonArg(v)
 	if err != nil {
 		return "", err
 	}
-	return s.sealText(j), nil
+	return s.sealText(j, place), nil
 }
 
 // openText returns the plain text of a column value: v itself if it is
-// not sealed, else v opened by the keyring holding its key. Its errors
-// are *unreadableError.
-func openText(v string) (string, error) {
+// not sealed, else v opened for its place by the keyring holding its
+// key. Its errors are *unreadableError.
+func openText(v, place string) (string, error) {
 	kid, ok := keyring.KeyID(v)
 	if !ok {
 		return v, nil
@@ -95,7 +100,7 @@ func openText(v string) (string, error) {
 		if !r.keys.Has(kid) {
 			continue
 		}
-		pt, err := r.keys.Open(v)
+		pt, err := r.keys.Open(v, place)
 		if err == nil {
 			return string(pt), nil
 		}
@@ -128,30 +133,41 @@ func logUnreadable(table, id string, err error) {
 	}
 }
 
-// sealedJSONCol scans a JSON column that may be sealed into dst.
-type sealedJSONCol struct{ dst any }
+// sealedJSONCol scans a JSON column that may be sealed into dst. The row
+// id is read from id when the column is scanned: database/sql scans
+// columns in order, so the id must be selected before this column.
+type sealedJSONCol struct {
+	dst           any
+	table, column string
+	id            *string
+}
 
 func (c sealedJSONCol) Scan(src any) error {
 	v, ok, err := srcText(src)
 	if err != nil || !ok {
 		return err
 	}
-	pt, err := openText(v)
+	pt, err := openText(v, place(c.table, c.column, *c.id))
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal([]byte(pt), c.dst)
 }
 
-// sealedTextCol scans a text column that may be sealed into dst.
-type sealedTextCol struct{ dst *string }
+// sealedTextCol scans a text column that may be sealed into dst; id as
+// for sealedJSONCol.
+type sealedTextCol struct {
+	dst           *string
+	table, column string
+	id            *string
+}
 
 func (c sealedTextCol) Scan(src any) error {
 	v, ok, err := srcText(src)
 	if err != nil || !ok {
 		return err
 	}
-	*c.dst, err = openText(v)
+	*c.dst, err = openText(v, place(c.table, c.column, *c.id))
 	return err
 }
 
@@ -266,15 +282,15 @@ func (s *Store) reencryptBatch(ctx context.Context, table string, cols []string,
 			id, old := row[0], row[1:]
 			args := make([]any, 0, 2*len(cols)+1)
 			ok := true
-			for _, v := range old {
-				pt, err := openText(v)
+			for i, v := range old {
+				pt, err := openText(v, place(table, cols[i], id))
 				if err != nil {
 					logUnreadable(table, id, err)
 					res.Unreadable++
 					ok = false
 					break
 				}
-				args = append(args, s.sealText(pt))
+				args = append(args, s.sealText(pt, place(table, cols[i], id)))
 			}
 			if !ok {
 				continue

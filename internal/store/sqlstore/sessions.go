@@ -20,7 +20,8 @@ func scanSession(sc rowScanner) (model.Session, error) {
 	var x model.Session
 	var duration, rating, planned sql.NullInt64
 	err := sc.Scan(&x.ID, &x.RoomID, &x.UserID, timeCol{&x.StartedAt}, nullTimeCol{&x.EndedAt}, &duration,
-		sealedJSONCol{&x.Goals}, sealedJSONCol{&x.Achievements}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted, &planned)
+		sealedJSONCol{&x.Goals, "focus_sessions", "goals", &x.ID},
+		sealedJSONCol{&x.Achievements, "focus_sessions", "achievements", &x.ID}, &x.Progress, &rating, &x.ShareGoals, &x.IsCompleted, &planned)
 	if err != nil {
 		logUnreadable("focus_sessions", x.ID, err)
 		return model.Session{}, err
@@ -52,11 +53,11 @@ func (s *Store) StartSession(ctx context.Context, in model.Session) (model.Sessi
 	x.StartedAt = ms(x.StartedAt)
 	x.EndedAt, x.DurationMinutes, x.IsCompleted = nil, nil, false
 	x.Goals, x.Achievements = strList(x.Goals), strList(x.Achievements)
-	goals, err := s.sealJSON(x.Goals)
+	goals, err := s.sealJSON(x.Goals, place("focus_sessions", "goals", x.ID))
 	if err != nil {
 		return model.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
 	}
-	achievements, err := s.sealJSON(x.Achievements)
+	achievements, err := s.sealJSON(x.Achievements, place("focus_sessions", "achievements", x.ID))
 	if err != nil {
 		return model.Session{}, fmt.Errorf("sqlstore: start session: %w", err)
 	}
@@ -158,7 +159,7 @@ func (s *Store) UpdateSession(ctx context.Context, id, userID string, upd model.
 		if upd.ShareGoals != nil {
 			x.ShareGoals = *upd.ShareGoals
 		}
-		goals, err := s.sealJSON(x.Goals)
+		goals, err := s.sealJSON(x.Goals, place("focus_sessions", "goals", id))
 		if err != nil {
 			return err
 		}
@@ -184,7 +185,7 @@ func (s *Store) CompleteSession(ctx context.Context, id, userID string, achievem
 		d := durationMinutes(x.StartedAt, end)
 		x.EndedAt, x.DurationMinutes, x.IsCompleted = &end, &d, true
 		x.Achievements, x.Rating = strList(achievements), rating
-		ach, err := s.sealJSON(x.Achievements)
+		ach, err := s.sealJSON(x.Achievements, place("focus_sessions", "achievements", id))
 		if err != nil {
 			return err
 		}

@@ -207,9 +207,21 @@ func RunSealed(t *testing.T, b SealedBackend) {
 	ok(t, k.Replace(f3), "Replace")
 	readAll("retired")
 
+	// A sealed value moved to another column or row does not open there.
+	ph := b.Placeholder
+	_, err = b.Raw.ExecContext(ctx, "UPDATE focus_sessions SET achievements = goals WHERE id = "+ph(1), old.ID)
+	ok(t, err, "move goals")
+	if _, err := s.GetSession(ctx, old.ID); !errors.Is(err, keyring.ErrUnreadable) {
+		t.Fatalf("GetSession with goals moved into achievements: %v", err)
+	}
+	_, err = b.Raw.ExecContext(ctx, "UPDATE reports SET note = (SELECT note FROM reports WHERE id = "+ph(1)+") WHERE id = "+ph(2), rep.ID, oldReport.ID)
+	ok(t, err, "move note")
+	if _, err := s.GetReport(ctx, oldReport.ID); !errors.Is(err, keyring.ErrUnreadable) {
+		t.Fatalf("GetReport with another report's note: %v", err)
+	}
+
 	// Tampering: one changed character of a sealed goal list.
 	var raw string
-	ph := b.Placeholder
 	ok(t, b.Raw.QueryRowContext(ctx, "SELECT goals FROM focus_sessions WHERE id = "+ph(1), x.ID).Scan(&raw), "read raw goals")
 	i := len(raw) - 5
 	c := byte('A')
