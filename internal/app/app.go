@@ -25,6 +25,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/moderation"
+	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/safety"
@@ -53,6 +54,17 @@ type App struct {
 	// --blocklist-file is set, keeps its operator's terms current.
 	text      *textrules.Rules
 	blocklist *blocklist
+
+	// limits keeps every rate limit: memory, or Redis shared by all
+	// instances with --redis-url (redisLimits then, to close it);
+	// blocked are the networks of --block-cidrs (nil without).
+	limits      ratelimit.Limiter
+	limitKeys   *ratelimit.Hasher
+	redisLimits *ratelimit.Redis
+	blocked     *blockedNets
+	// blockedTicks, when set before Start (tests), drives the reloads of
+	// --block-cidrs instead of a ticker.
+	blockedTicks chan time.Time
 
 	// The built-in STUN/TURN server (nil when off or its port was
 	// taken) and what /api/rtc/ice-servers hands out.
@@ -107,9 +119,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 			return nil, err
 		}
 		a.broker = rb
+		// Limits shared by every instance; the key of address hashes comes
+		// from the secret they share, so they agree on keys.
+		a.redisLimits, err = ratelimit.NewRedis(ratelimit.RedisOptions{URL: cfg.RedisURL, Prefix: cmp.Or(cfg.RedisPrefix, broker.DefaultRedisPrefix), Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		a.limits = a.redisLimits
 	} else {
 		a.broker = broker.NewMemory()
+		a.limits = ratelimit.NewMemory(nil, 0)
 	}
+	a.limitKeys = ratelimit.NewHasher([]byte(secret))
 	authSvc, err := auth.NewService(a.store, secret, nil)
 	if err != nil {
 		return nil, err
@@ -119,6 +140,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if cfg.BlocklistFile != "" {
 		a.blocklist = &blocklist{path: cfg.BlocklistFile, rules: a.text, log: log}
 		if err := a.blocklist.load(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.BlockCIDRsFile != "" {
+		a.blocked = newBlockedNets(cfg.BlockCIDRsFile, log)
+		if err := a.blocked.w.load(); err != nil {
 			return nil, err
 		}
 	}
@@ -139,6 +166,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.hub, err = realtime.New(realtime.Options{
 		Auth: authSvc, Rooms: a.rooms, Moderation: a.mod, Broker: a.broker, Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
+		Limiter: a.limits, LimitKeys: a.limitKeys,
 	})
 	if err != nil {
 		return nil, err
@@ -148,6 +176,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	mux.Handle("/api/", api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
+		Limiter: a.limits, LimitKeys: a.limitKeys, IdentitiesPerHour: cfg.IdentitiesPerHour,
 		OnLogout: a.hub.CloseToken, OnErase: a.hub.CloseUser, ICE: a.ice.Load, Moderation: a.mod,
 		Safety: safety.New(safety.Options{Store: a.store, Rooms: a.rooms, Logger: log}),
 	}))
@@ -160,8 +189,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	// ReadTimeout, which would also cancel handlers that outlive it, nor a
 	// WriteTimeout, which would cut answers delayed by a slow store.
 	// Upgraded sockets leave net/http, which clears their deadlines.
+	var handler http.Handler = mux
+	if a.blocked != nil {
+		handler = refuseBlocked(a.blocked, proxies, mux) // before /ws upgrades too
+	}
 	a.server = &http.Server{
-		Handler:           httpx.BodyDeadline(mux, cmp.Or(cfg.BodyTimeout, config.DefaultBodyTimeout)),
+		Handler:           httpx.BodyDeadline(handler, cmp.Or(cfg.BodyTimeout, config.DefaultBodyTimeout)),
 		ReadHeaderTimeout: cmp.Or(cfg.HeaderTimeout, config.DefaultHeaderTimeout),
 		IdleTimeout:       cmp.Or(cfg.IdleTimeout, config.DefaultIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -216,6 +249,17 @@ func (a *App) Start(ctx context.Context) error {
 			a.blocklist.run(bg, t.C)
 		})
 	}
+	if a.blocked != nil {
+		a.goRun(func() {
+			if a.blockedTicks != nil {
+				a.blocked.w.run(bg, a.blockedTicks)
+				return
+			}
+			t := time.NewTicker(blocklistPoll)
+			defer t.Stop()
+			a.blocked.w.run(bg, t.C)
+		})
+	}
 	a.goRun(func() {
 		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("app: serve", "err", err)
@@ -267,6 +311,9 @@ func (a *App) closeBackends() error {
 	var errs []error
 	if a.broker != nil {
 		errs = append(errs, a.broker.Close())
+	}
+	if a.redisLimits != nil {
+		errs = append(errs, a.redisLimits.Close())
 	}
 	if a.store != nil {
 		errs = append(errs, a.store.Close())

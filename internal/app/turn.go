@@ -59,6 +59,9 @@ func (a *App) startTURN() {
 		AllowLocal: a.cfg.TURNAllowLocal, Logger: a.log,
 		RelayPortMin: a.cfg.TURNRelayPortMin, RelayPortMax: a.cfg.TURNRelayPortMax,
 	}
+	if a.blocked != nil {
+		o.Blocked = a.blocked.Blocked
+	}
 	if !a.cfg.RateLimit {
 		// --rate-limit=off is for load tests whose many people all come
 		// from one address; each person's own cap stays.

@@ -62,6 +62,16 @@ type Config struct {
 	// when it changes; empty: the built-in list alone.
 	BlocklistFile string
 
+	// BlockCIDRsFile names the operator's list of networks refused on
+	// HTTP, WebSocket and TURN (one CIDR or address per line), re-read
+	// when it changes; empty: none.
+	BlockCIDRsFile string
+
+	// IdentitiesPerHour caps the new anonymous identities one network
+	// (IPv4 /24, IPv6 /56) may make in an hour; 0 switches the cap off,
+	// and so does RateLimit false.
+	IdentitiesPerHour int
+
 	// MaxConnsPerAddr caps the open TCP connections of one client address
 	// (IPv6 by /64); 0 switches the cap off, and so does RateLimit false.
 	// Trusted proxies are exempt.
@@ -105,6 +115,8 @@ const (
 	// real use, too few to flood the lobby.
 	DefaultMaxOpenRooms    = 3
 	DefaultMaxRoomsPerHour = 10
+	// DefaultIdentitiesPerHour is --identities-per-hour's default.
+	DefaultIdentitiesPerHour = 30
 	// DefaultCloseEmptyRoomsAfter is --close-empty-rooms-after's default.
 	DefaultCloseEmptyRoomsAfter = 24 * time.Hour
 )
@@ -166,12 +178,13 @@ func Default() Config {
 		RetainAudit:   DefaultRetainAudit,
 		TURNAddr:      ":3478",
 
-		MaxConnsPerAddr: DefaultMaxConnsPerAddr,
-		MaxOpenRooms:    DefaultMaxOpenRooms,
-		MaxRoomsPerHour: DefaultMaxRoomsPerHour,
-		HeaderTimeout:   DefaultHeaderTimeout,
-		BodyTimeout:     DefaultBodyTimeout,
-		IdleTimeout:     DefaultIdleTimeout,
+		MaxConnsPerAddr:   DefaultMaxConnsPerAddr,
+		MaxOpenRooms:      DefaultMaxOpenRooms,
+		MaxRoomsPerHour:   DefaultMaxRoomsPerHour,
+		IdentitiesPerHour: DefaultIdentitiesPerHour,
+		HeaderTimeout:     DefaultHeaderTimeout,
+		BodyTimeout:       DefaultBodyTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
 
 		CloseEmptyRoomsAfter: DefaultCloseEmptyRoomsAfter,
 	}
@@ -226,6 +239,8 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.IntVar(&c.MaxOpenRooms, "max-open-rooms", c.MaxOpenRooms, "most open rooms one person may have created at a time; 0 switches the cap off, as does --rate-limit=off")
 	fs.IntVar(&c.MaxRoomsPerHour, "max-rooms-per-hour", c.MaxRoomsPerHour, "most rooms one person may create in an hour, closed ones included; 0 switches the cap off, as does --rate-limit=off")
 	fs.DurationVar(&c.CloseEmptyRoomsAfter, "close-empty-rooms-after", c.CloseEmptyRoomsAfter, "how long a room a person made may stand empty (nobody in it since it was made or since the last person left) before it closes by itself; starter rooms never close")
+	fs.IntVar(&c.IdentitiesPerHour, "identities-per-hour", c.IdentitiesPerHour, "most new anonymous identities one network (IPv4 /24, IPv6 /56) may make in an hour; 0 switches the cap off, as does --rate-limit=off")
+	fs.StringVar(&c.BlockCIDRsFile, "block-cidrs", "", "file of networks refused on HTTP, WebSocket and TURN, one CIDR or address per line (# starts a comment), re-read when it changes")
 	fs.StringVar(&c.BlocklistFile, "blocklist-file", "", "file of words refused in display names, room names and descriptions and shared goals, one term per line (# starts a comment), added to the built-in list and re-read when it changes")
 	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
@@ -316,6 +331,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxOpenRooms < 0 {
 		return fmt.Errorf("config: --max-open-rooms must be 0 (off) or more, not %d", c.MaxOpenRooms)
+	}
+	if c.IdentitiesPerHour < 0 {
+		return fmt.Errorf("config: --identities-per-hour must be 0 (off) or more, not %d", c.IdentitiesPerHour)
 	}
 	if c.MaxRoomsPerHour < 0 {
 		return fmt.Errorf("config: --max-rooms-per-hour must be 0 (off) or more, not %d", c.MaxRoomsPerHour)

@@ -108,7 +108,14 @@ func TestRedisFallsBack(t *testing.T) {
 	}
 	defer p.Close()
 	proxied := strings.Replace(url, opts.Addr, p.Addr(), 1)
-	r := newRedis(t, proxied, "bdtest-rl-fault-"+time.Now().Format("150405.000000")+":")
+	prefix := "bdtest-rl-fault-" + time.Now().Format("150405.000000") + ":"
+	// Redis is asked on every call (no pause after a failure), each call
+	// bounded by a short timeout.
+	r, err := ratelimit.NewRedis(ratelimit.RedisOptions{URL: proxied, Prefix: prefix, Retry: -1, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	ctx := context.Background()
 	lim := ratelimit.PerHour("fault", 1)
 	if ok, _ := r.Allow(ctx, lim, "up"); !ok {
@@ -127,13 +134,28 @@ func TestRedisFallsBack(t *testing.T) {
 	if ok, wait := r.Allow(ctx, lim, "down"); ok || wait <= 0 {
 		t.Errorf("second event with Redis down: ok=%v wait=%v; the in-memory twin did not limit", ok, wait)
 	}
+	// A stalled Redis (no answer at all) does not hold calls: each ends at
+	// its timeout and is answered from memory.
 	p.Stall()
-	// A stalled Redis is given DefaultRedisTimeout at most per call, and
-	// then skipped for a while: these calls all answer.
-	for range 20 {
-		r.Allow(ctx, lim, "stalled")
+	before := r.Failures()
+	if ok, _ := r.Allow(ctx, lim, "stalled"); !ok {
+		t.Error("first event refused with Redis stalled")
+	}
+	if r.Failures() != before+1 {
+		t.Errorf("a stalled call did not fail over (%d failures, want %d)", r.Failures(), before+1)
 	}
 	p.Restore()
+	// Back on Redis: "up" used its one event there before the outage.
+	before = r.Failures()
+	if ok, _ := r.Allow(ctx, lim, "up"); ok {
+		t.Error("after Redis came back, its bucket of \"up\" was not used")
+	}
+	if r.Failures() != before {
+		t.Errorf("Redis restored but %d more failures", r.Failures()-before)
+	}
+	rdb := redis.NewClient(mustParse(t, url))
+	defer rdb.Close()
+	rdb.Del(ctx, prefix+"rate:fault:up", prefix+"rate:fault:down", prefix+"rate:fault:stalled")
 }
 
 func TestMemoryRefillsWithClock(t *testing.T) {

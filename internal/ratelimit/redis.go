@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,10 @@ type RedisOptions struct {
 	Prefix string
 	// Timeout bounds each call; 0 means DefaultRedisTimeout.
 	Timeout time.Duration
+	// Retry is how long the fallback answers alone after Redis failed,
+	// before Redis is asked again; 0 means a second, negative means Redis
+	// is asked every time (tests).
+	Retry time.Duration
 	// Fallback answers while Redis does not: the limits of this instance
 	// alone. Nil means a new Memory limiter.
 	Fallback *Memory
@@ -47,6 +52,7 @@ type Redis struct {
 	rl      *redis_rate.Limiter
 	mem     *Memory
 	timeout time.Duration
+	retry   time.Duration
 	log     *slog.Logger
 
 	downUntil atomic.Int64 // unix nanoseconds: Redis is not asked before
@@ -79,7 +85,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	return &Redis{
 		client: client, rl: redis_rate.NewLimiter(prefixed{client, o.Prefix}),
-		mem: mem, timeout: timeout, log: log,
+		mem: mem, timeout: timeout, retry: cmp.Or(o.Retry, redisRetry), log: log,
 	}, nil
 }
 
@@ -109,7 +115,9 @@ func (r *Redis) Allow(ctx context.Context, l Limit, key string) (bool, time.Dura
 
 func (r *Redis) failed(err error, now int64) {
 	r.failures.Add(1)
-	r.downUntil.Store(now + int64(redisRetry))
+	if r.retry > 0 {
+		r.downUntil.Store(now + int64(r.retry))
+	}
 	last := r.logged.Load()
 	if now-last >= int64(redisLogEvery) && r.logged.CompareAndSwap(last, now) {
 		r.log.Warn("ratelimit: Redis failed; limits are this instance's own until it answers", "err", err)

@@ -37,6 +37,10 @@ func (s *Server) authenticate(ra *turn.RequestAttributes) (ownerID string, key [
 	if !ok {
 		return "", nil, false
 	}
+	if s.blocked != nil && s.blocked(peerIP(ra.SrcAddr)) {
+		s.log.Debug("turn: a blocked network", "method", ra.Method.String())
+		return "", nil, false
+	}
 	return addr + " " + ra.Username, turn.GenerateAuthKey(ra.Username, ra.Realm, passwordFor(s.secret, ra.Username)), true
 }
 
@@ -136,6 +140,21 @@ func parseOwner(id string) (owner, bool) {
 
 // addrKey is the client address relays are counted by: the IP address,
 // or an IPv6 client's /64 (one subscriber's usual share of addresses).
+// peerIP is the IP address of a, unmapped; the zero Addr if unknown.
+func peerIP(a net.Addr) netip.Addr {
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		return a.AddrPort().Addr().Unmap()
+	case *net.TCPAddr:
+		return a.AddrPort().Addr().Unmap()
+	}
+	if a == nil {
+		return netip.Addr{}
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap.Addr().Unmap()
+}
+
 func addrKey(a net.Addr) (string, bool) {
 	var ap netip.AddrPort
 	switch a := a.(type) {

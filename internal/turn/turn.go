@@ -48,6 +48,10 @@ type Options struct {
 	// client address (an IPv6 client's /64), may hold at a time; 0 means
 	// DefaultMaxPerUser and DefaultMaxPerAddress.
 	MaxPerUser, MaxPerAddress int
+	// Blocked reports whether a client address is in a blocked network
+	// (--block-cidrs): its requests are refused as unauthenticated, so it
+	// gets no allocation. Nil blocks nothing.
+	Blocked func(netip.Addr) bool
 	// AllowLocal lets the relay reach loopback, private and link-local
 	// peers. For tests on loopback only.
 	AllowLocal bool
@@ -94,6 +98,7 @@ type Server struct {
 	secret  []byte
 	now     func() time.Time
 	revoked func(ctx context.Context, tokenID string) (bool, error)
+	blocked func(netip.Addr) bool
 	log     *slog.Logger
 	warns   *rate.Limiter // of the store's failures
 
@@ -178,6 +183,7 @@ func New(o Options) (*Server, error) {
 		secret:  append([]byte(nil), o.Secret...),
 		now:     o.Now,
 		revoked: o.Revoked,
+		blocked: o.Blocked,
 		log:     o.Logger,
 		warns:   rate.NewLimiter(rate.Every(time.Minute), 1),
 		maxUser: o.MaxPerUser,
