@@ -20,6 +20,8 @@ type Store interface {
 	// Blocks and reports (safety.go).
 	SafetyStore
 	PrivacyStore // export and erasure (privacy.go)
+	// The retention job's reads and batches (retention.go).
+	RetentionStore
 
 	// Close releases the database.
 	Close() error
