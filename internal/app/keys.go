@@ -168,8 +168,10 @@ type keys struct {
 	st   *sqlstore.Store
 	log  *slog.Logger
 	// poll is how often run looks at the keyring (keyringPoll; tests
-	// that drive reloads themselves set it long).
-	poll time.Duration
+	// that drive reloads themselves set it long), batch how many rows a
+	// step of re-encryption takes (reencryptBatch).
+	poll  time.Duration
+	batch int
 
 	mu  sync.Mutex // held by reload and reencrypt
 	raw string     // the keyring's JSON last loaded
@@ -195,7 +197,7 @@ func openKeys(ctx context.Context, cfg config.Config, st *sqlstore.Store, log *s
 		log.Warn("the keyring is kept in the database: encryption at rest then protects only backups made without the meta table; give --keyring-file or BODYDOUBLE_KEYRING to keep the keys apart from the data")
 	}
 	st.UseKeyring(ring, log)
-	return &keys{ring: ring, src: src, st: st, log: log, poll: keyringPoll, raw: raw}, nil
+	return &keys{ring: ring, src: src, st: st, log: log, poll: keyringPoll, batch: reencryptBatch, raw: raw}, nil
 }
 
 // reload reads the keyring again and swaps it in if it changed. A keyring
@@ -225,7 +227,7 @@ func (k *keys) reload(ctx context.Context) (changed bool, err error) {
 // reencrypt seals with the active key every value that is plain or sealed
 // with another key.
 func (k *keys) reencrypt(ctx context.Context) (sqlstore.ReencryptResult, error) {
-	res, err := k.st.Reencrypt(ctx, reencryptBatch)
+	res, err := k.st.Reencrypt(ctx, k.batch)
 	if err != nil {
 		return res, err
 	}

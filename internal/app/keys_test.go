@@ -107,6 +107,7 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.keys.poll = time.Hour // the test drives reloads itself
+	a.keys.batch = 5        // so that re-encryption takes many batches
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +212,12 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 	if err := keysCommand(ctx, cfg, []string{"retire", oldKid}, &out, future); err == nil || !strings.Contains(err.Error(), "still seals") {
 		t.Fatalf("retire with rows left: %v", err)
 	}
-	if _, err := a.ReloadKeys(ctx); err != nil { // while the people keep writing
+	res, err := a.ReloadKeys(ctx) // while the people keep writing
+	if err != nil {
 		t.Fatal(err)
+	}
+	if res.Rewritten < workers*rounds/2 {
+		t.Fatalf("re-encrypted %d rows; %d were written before the rotation", res.Rewritten, workers*rounds/2)
 	}
 	if a.keys.ring.Current() != newKid {
 		t.Fatal("the server did not switch to the new key")
