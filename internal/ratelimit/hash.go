@@ -32,7 +32,7 @@ func NewHasher(secret []byte) *Hasher {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(hashLabel))
 	h := &Hasher{key: m.Sum(nil)}
-	h.pool.New = func() any { return hmac.New(sha256.New, h.key) }
+	h.pool.New = func() any { return &hashState{mac: hmac.New(sha256.New, h.key)} }
 	return h
 }
 
@@ -58,16 +58,24 @@ func NetworkKey(a netip.Addr) netip.Addr {
 	return a
 }
 
+// hashState is one HMAC with its buffers, reused through the pool so that
+// a key costs one allocation (the string).
+type hashState struct {
+	mac hash.Hash
+	in  [17]byte
+	out [sha256.Size]byte
+}
+
 func (h *Hasher) sum(kind byte, a netip.Addr) string {
-	var in [17]byte
-	in[0] = kind
+	st := h.pool.Get().(*hashState)
+	st.in[0] = kind
 	b := a.As16()
-	copy(in[1:], b[:])
-	m := h.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(in[:])
-	var out [sha256.Size]byte
-	sum := m.Sum(out[:0])
-	h.pool.Put(m)
-	return base64.RawURLEncoding.EncodeToString(sum[:16])
+	copy(st.in[1:], b[:])
+	st.mac.Reset()
+	st.mac.Write(st.in[:])
+	sum := st.mac.Sum(st.out[:0])
+	var enc [22]byte // base64 of 16 bytes, unpadded
+	base64.RawURLEncoding.Encode(enc[:], sum[:16])
+	h.pool.Put(st)
+	return string(enc[:])
 }
