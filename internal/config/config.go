@@ -226,7 +226,7 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file to serve HTTPS")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS key file to serve HTTPS")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-* headers are believed")
-	fs.StringVar(&rateLimit, "rate-limit", "on", "REST rate limiting: on or off")
+	fs.StringVar(&rateLimit, "rate-limit", "on", "limits per client address and network (REST, new identities, connections, WebSocket upgrades, TURN relays): on or off")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long shutdown may take")
 	fs.Var(days{&c.RetainAudit}, "retain-audit", "how long audit log entries are kept: days (400d) or a duration (9600h)")
