@@ -24,25 +24,8 @@ import (
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
+	"github.com/bodydouble/bodydouble/internal/testlog"
 )
-
-// lockedBuffer collects log lines from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // send sends an authenticated JSON request from any goroutine and
 // decodes a 2xx answer into out.
@@ -101,7 +84,7 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 	ctx := t.Context()
 	cfg := config.Default()
 	cfg.Addr, cfg.DataDir, cfg.RateLimit, cfg.TURNAddr = "127.0.0.1:0", t.TempDir(), false, config.TURNOff
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	a, err := New(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -386,7 +369,7 @@ func TestKeyringInPostgres(t *testing.T) {
 		})
 		return a
 	}
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	one := start(logs)
 	if !strings.Contains(logs.String(), "kept in the database") {
 		t.Fatalf("no warning about the keyring in the database:\n%s", logs.String())

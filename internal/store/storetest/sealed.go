@@ -1,19 +1,18 @@
 package storetest
 
 import (
-	"bytes"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/keyring"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
+	"github.com/bodydouble/bodydouble/internal/testlog"
 )
 
 // SealedBackend is a database for RunSealed: Open opens another store on
@@ -25,24 +24,6 @@ type SealedBackend struct {
 	Tables string
 	// Placeholder is the dialect's first bind parameter ("?" or "$1").
 	Placeholder func(i int) string
-}
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // dump is every row of every table of the database as text: what a
@@ -116,7 +97,7 @@ func RunSealed(t *testing.T, b SealedBackend) {
 	oldReport, _, err := legacy.CreateReport(ctx, model.Report{ReporterID: bob.ID, ReportedUserID: alice.ID, Reason: "spam", Note: "LEGACY-note-4711", CreatedAt: now}, now.Add(-time.Hour))
 	ok(t, err, "CreateReport (legacy)")
 
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	f := keyring.Generate(now)
 	k, err := keyring.New(f)
 	ok(t, err, "keyring")
