@@ -95,9 +95,14 @@ func openText(v, place string) (string, error) {
 	}
 	sealers.RLock()
 	defer sealers.RUnlock()
+	// Until a keyring holding the key fails, the error is "unknown key",
+	// logged by any open store's log.
 	e := &unreadableError{log: slog.Default(), err: fmt.Errorf("%w: key %q", keyring.ErrUnknownKey, kid)}
 	for _, r := range sealers.m {
 		if !r.keys.Has(kid) {
+			if errors.Is(e.err, keyring.ErrUnknownKey) {
+				e.log = r.log
+			}
 			continue
 		}
 		pt, err := r.keys.Open(v, place)
@@ -105,12 +110,6 @@ func openText(v, place string) (string, error) {
 			return string(pt), nil
 		}
 		e.log, e.err = r.log, err
-	}
-	for _, r := range sealers.m {
-		if e.err != nil && errors.Is(e.err, keyring.ErrUnknownKey) {
-			e.log = r.log // no keyring holds the key: any store's log
-			break
-		}
 	}
 	return "", e
 }
