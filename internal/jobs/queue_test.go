@@ -1,0 +1,149 @@
+package jobs_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bodydouble/bodydouble/internal/jobs"
+	"github.com/bodydouble/bodydouble/internal/model"
+	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
+	"github.com/bodydouble/bodydouble/internal/store/storetest"
+)
+
+// poll is how often the tests' queues look for jobs.
+const poll = 50 * time.Millisecond
+
+// waitFor waits until cond holds, checking every poll, failing the test
+// after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	deadline := time.After(time.Minute)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("waited a minute for %s", what)
+		}
+	}
+}
+
+func count(t *testing.T, db *sql.DB, query string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), query).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+const (
+	completedJobs = "SELECT COUNT(*) FROM river_job WHERE kind = 'retention' AND state = 'completed'"
+	retentionJobs = "SELECT COUNT(*) FROM river_job WHERE kind = 'retention'"
+	runs          = "SELECT COUNT(*) FROM retention_runs"
+)
+
+func stop(t *testing.T, q *jobs.Queue) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestQueueSQLite: River on the store's SQLite file migrates its tables
+// and runs the retention job, which erases the inactive.
+func TestQueueSQLite(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlstore.OpenSQLite(t.Context(), dir)
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	old := user(t, st, now.Add(-366*day))
+	kept := user(t, st, now.Add(-364*day))
+
+	db, err := st.OpenJobsSQLite(t.Context())
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	q, err := jobs.Start(t.Context(), jobs.Options{SQLite: db, Retention: newRetention(st, nil), PollInterval: poll})
+	must(t, err)
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlstore.SQLiteFile)+"?mode=ro&_pragma=busy_timeout(5000)")
+	must(t, err)
+	t.Cleanup(func() { raw.Close() })
+	waitFor(t, "the retention job", func() bool { return count(t, raw, completedJobs) == 1 })
+	stop(t, q)
+
+	if _, err := st.GetUser(t.Context(), old.ID); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("GetUser of the inactive: %v, want not found", err)
+	}
+	if _, err := st.GetUser(t.Context(), kept.ID); err != nil {
+		t.Errorf("GetUser of the kept: %v", err)
+	}
+	if n := count(t, raw, runs); n != 1 {
+		t.Errorf("%d retention runs, want 1", n)
+	}
+
+	// Started again (a restart within the hour): the job is not run again.
+	q, err = jobs.Start(t.Context(), jobs.Options{SQLite: db, Retention: newRetention(st, nil), PollInterval: poll})
+	must(t, err)
+	stop(t, q)
+	if n := count(t, raw, retentionJobs); n != 1 {
+		t.Errorf("%d retention jobs after a restart, want 1", n)
+	}
+}
+
+// TestQueueOncePerCluster: two servers on one PostgreSQL database run
+// the retention job once between them, and each inactive person is
+// erased once.
+func TestQueueOncePerCluster(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	var erased [2]atomic.Int64
+	var queues [2]*jobs.Queue
+	var stores [2]*sqlstore.Store
+	for i := range stores {
+		st, err := sqlstore.OpenPostgres(t.Context(), url)
+		must(t, err)
+		t.Cleanup(func() { st.Close() })
+		stores[i] = st
+	}
+	var old []model.User
+	for range 3 {
+		old = append(old, user(t, stores[0], now.Add(-366*day)))
+	}
+	for i, st := range stores {
+		r := newRetention(st, nil)
+		r.Erased = func(context.Context, string) { erased[i].Add(1) }
+		q, err := jobs.Start(t.Context(), jobs.Options{Pool: st.PgxPool(), Retention: r, PollInterval: poll})
+		must(t, err)
+		queues[i] = q
+	}
+	raw, err := sql.Open("pgx", url)
+	must(t, err)
+	t.Cleanup(func() { raw.Close() })
+	waitFor(t, "the retention job", func() bool { return count(t, raw, completedJobs) == 1 })
+	for _, q := range queues {
+		stop(t, q)
+	}
+
+	if n := count(t, raw, retentionJobs); n != 1 {
+		t.Errorf("%d retention jobs, want 1", n)
+	}
+	if n := count(t, raw, runs); n != 1 {
+		t.Errorf("%d retention runs, want 1", n)
+	}
+	a, b := erased[0].Load(), erased[1].Load()
+	if a+b != 3 || a*b != 0 {
+		t.Errorf("erasures by the two servers: %d and %d, want 3 by one of them", a, b)
+	}
+	for _, u := range old {
+		if _, err := stores[1].GetUser(t.Context(), u.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("GetUser of the inactive: %v, want not found", err)
+		}
+	}
+}
