@@ -48,6 +48,7 @@ type App struct {
 	server *http.Server
 	mod    *moderation.Service // roles, bans, the audit log
 	keys   *keys               // the keyring: seals values at rest, signs tokens
+	jobs   *jobQueue           // once-per-cluster jobs (retention.go)
 	ln     net.Listener
 
 	// text holds the rules of public text; blocklist, when
@@ -233,10 +234,13 @@ func (a *App) Start(ctx context.Context) error {
 	a.startTURN()
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
+	if err := a.startJobs(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return err
+	}
 	a.goRun(func() { _ = a.rooms.Run(bg) })
 	a.goRun(func() { a.hub.Run(bg) })
 	a.goRun(func() { a.mod.Run(bg) })
-	a.goRun(func() { runAuditPurge(bg, a.mod, cmp.Or(a.cfg.RetainAudit, config.DefaultRetainAudit), a.log) })
 	a.goRun(func() {
 		t := time.NewTicker(a.keys.poll)
 		defer t.Stop()
@@ -293,6 +297,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if a.turn != nil {
 		err = errors.Join(err, a.turn.Close())
 	}
+	err = errors.Join(err, a.stopJobs(ctx))
 	if a.cancel != nil {
 		a.cancel()
 	}

@@ -5,38 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"time"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 )
-
-// auditPurgeEvery is how often old audit entries are deleted. Deleting is
-// a plain periodic cleanup on every instance for now: it is idempotent,
-// and one DELETE a few times a day costs nothing.
-const auditPurgeEvery = 6 * time.Hour
-
-// runAuditPurge deletes audit entries older than --retain-audit now and
-// then every auditPurgeEvery, until ctx ends.
-func runAuditPurge(ctx context.Context, mod *moderation.Service, retain time.Duration, log *slog.Logger) {
-	t := time.NewTicker(auditPurgeEvery)
-	defer t.Stop()
-	for {
-		if n, err := mod.PurgeAudit(ctx, retain); err != nil && ctx.Err() == nil {
-			log.Warn("app: purge the audit log", "err", err)
-		} else if n > 0 {
-			log.Info("app: purged old audit entries", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
 
 // adminUsage is the help of `bodydouble admin`.
 const adminUsage = "usage: bodydouble admin role <userId> member|moderator|admin [server flags]"

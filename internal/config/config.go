@@ -35,6 +35,9 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// RetainAudit is how long audit log entries are kept.
 	RetainAudit time.Duration
+	// RetainInactive is how long a member may be inactive before the
+	// retention job erases them; 0 keeps everyone.
+	RetainInactive time.Duration
 
 	// TURNAddr is where the built-in STUN/TURN server listens (UDP and
 	// TCP), or TURNOff.
@@ -178,6 +181,8 @@ func Default() Config {
 		RetainAudit:   DefaultRetainAudit,
 		TURNAddr:      ":3478",
 
+		RetainInactive: DefaultRetainInactive,
+
 		MaxConnsPerAddr:   DefaultMaxConnsPerAddr,
 		MaxOpenRooms:      DefaultMaxOpenRooms,
 		MaxRoomsPerHour:   DefaultMaxRoomsPerHour,
@@ -230,6 +235,7 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long shutdown may take")
 	fs.Var(days{&c.RetainAudit}, "retain-audit", "how long audit log entries are kept: days (400d) or a duration (9600h)")
+	fs.Var(daysOrNever{&c.RetainInactive}, "retain-inactive", "how long a person may be inactive before they are erased: days (365d) or a duration; 0 never")
 	fs.StringVar(&c.TURNAddr, "turn-addr", c.TURNAddr, "address of the built-in STUN/TURN server (UDP and TCP); off disables it")
 	fs.StringVar(&c.TURNPublicIP, "turn-public-ip", "", "IP address advertised for relayed candidates: this server's public address when it is behind NAT")
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "shared secret of TURN credentials, at least 16 bytes (derived from the token secret when empty); also coturn's static-auth-secret for --ice-servers")

@@ -70,6 +70,7 @@ func (s *Service) QuickJoin(ctx context.Context, userID string, o protocol.Origi
 }
 
 func (s *Service) afterJoin(ctx context.Context, userID string, res model.JoinResult, o protocol.Origin) (JoinResult, error) {
+	s.markActive(ctx, userID)
 	if res.Left != nil {
 		s.announceLeave(ctx, userID, *res.Left, "", protocol.Origin{})
 	}
