@@ -56,7 +56,7 @@ func send(t *testing.T, method, url string, header ...string) (*http.Response, p
 
 // TestLimitsSharedAcrossInstances: with Redis, a limit used up on instance
 // A answers 429 with Retry-After on instance B (new identities from one
-// network, 3 an hour here). With Redis cut off, B falls back to its own
+// network, 3 an hour here; /ws upgrades of one person). With Redis cut off, B falls back to its own
 // memory: requests still answer, and its own limits still hold.
 func TestLimitsSharedAcrossInstances(t *testing.T) {
 	t.Parallel()
@@ -91,6 +91,20 @@ func TestLimitsSharedAcrossInstances(t *testing.T) {
 	}
 	if res, _ := post(t, baseB, "/api/auth/anonymous", "X-Forwarded-For", "198.51.100.1"); res.StatusCode != http.StatusCreated {
 		t.Errorf("another network on B: %d", res.StatusCode)
+	}
+	// /ws upgrades per person (10 in a burst): used up on A, refused on B.
+	// Requests that pass the limits but are no real upgrade take a token
+	// each and open nothing.
+	me := signUp(t, a)
+	for i := range 10 {
+		res, p := send(t, "GET", baseA+"/ws", "Authorization", "Bearer "+me.token, "X-Forwarded-For", "198.51.100.2")
+		if res.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("upgrade %d on A: %d %+v", i+1, res.StatusCode, p)
+		}
+	}
+	res, p = send(t, "GET", baseB+"/ws", "Authorization", "Bearer "+me.token, "X-Forwarded-For", "198.51.100.2")
+	if res.StatusCode != http.StatusTooManyRequests || p.Code != "rate_limited" || res.Header.Get("Retry-After") == "" {
+		t.Errorf("11th upgrade of a person, on B: %d %+v Retry-After %q; want 429 rate_limited with Retry-After", res.StatusCode, p, res.Header.Get("Retry-After"))
 	}
 	// The keys in Redis hold no address, under the server's prefix.
 	keys := redisKeys(t, redisURL, prefix+"*")
