@@ -144,10 +144,14 @@ func (k fileKeys) place(data string, replace bool) error {
 		tmp.Close()
 		return fmt.Errorf("app: write keyring: %w", err)
 	}
-	if _, err := tmp.WriteString(data); err == nil {
+	_, err = tmp.WriteString(data)
+	if err == nil {
 		err = tmp.Sync()
 	}
-	if err := tmp.Close(); err != nil {
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("app: write keyring: %w", err)
 	}
 	if replace {
