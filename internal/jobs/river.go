@@ -55,7 +55,8 @@ type Options struct {
 	// PollInterval is how often the queue looks for jobs; River's default
 	// when 0. Tests shorten it.
 	PollInterval time.Duration
-	Log          *slog.Logger
+	// Log gets River's warnings and errors.
+	Log *slog.Logger
 }
 
 // Queue is a River client over the store's database: its tables (river_*)
@@ -75,13 +76,13 @@ func Start(ctx context.Context, o Options) (*Queue, error) {
 		return nil, errors.New("jobs: give exactly one of Pool and SQLite")
 	case o.Pool != nil:
 		d := riverpgxv5.New(o.Pool)
-		if err := migratePostgres(ctx, o.Pool, d); err != nil {
+		if err := migratePostgres(ctx, o.Pool, d, riverLog(o.Log)); err != nil {
 			return nil, err
 		}
 		return start(ctx, d, o)
 	default:
 		d := riversqlite.New(o.SQLite)
-		if err := migrateSQLite(ctx, o.SQLite, d); err != nil {
+		if err := migrateSQLite(ctx, o.SQLite, d, riverLog(o.Log)); err != nil {
 			return nil, err
 		}
 		return start(ctx, d, o)
@@ -96,8 +97,8 @@ const riverLock int64 = 0x62640003
 // its own transaction (one of River's adds an enum value that the next
 // uses, which PostgreSQL refuses within one), under a session advisory
 // lock so that servers starting together take turns.
-func migratePostgres(ctx context.Context, pool *pgxpool.Pool, d *riverpgxv5.Driver) error {
-	m, err := rivermigrate.New(d, nil)
+func migratePostgres(ctx context.Context, pool *pgxpool.Pool, d *riverpgxv5.Driver, log *slog.Logger) error {
+	m, err := rivermigrate.New(d, &rivermigrate.Config{Logger: log})
 	if err != nil {
 		return fmt.Errorf("jobs: migrate: %w", err)
 	}
@@ -118,8 +119,8 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, d *riverpgxv5.Driv
 
 // migrateSQLite brings River's tables up to date in one transaction,
 // which takes SQLite's write lock at BEGIN (_txlock=immediate).
-func migrateSQLite(ctx context.Context, db *sql.DB, d *riversqlite.Driver) error {
-	m, err := rivermigrate.New(d, nil)
+func migrateSQLite(ctx context.Context, db *sql.DB, d *riversqlite.Driver, log *slog.Logger) error {
+	m, err := rivermigrate.New(d, &rivermigrate.Config{Logger: log})
 	if err != nil {
 		return fmt.Errorf("jobs: migrate: %w", err)
 	}
@@ -145,7 +146,7 @@ func start[TTx any](ctx context.Context, d riverdriver.Driver[TTx], o Options) (
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &retentionWorker{r: o.Retention})
 	cfg := &river.Config{
-		Logger:  o.Log,
+		Logger:  riverLog(o.Log),
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
