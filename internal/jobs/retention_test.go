@@ -100,10 +100,10 @@ func (w world) check(t *testing.T, s store.Store, raw *storetest.Raw) {
 			t.Errorf("GetUser of someone kept: %v", err)
 		}
 	}
-	if revoked, err := s.TokenRevoked(ctx, w.live); err != nil || !revoked {
+	if revoked, err := s.TokenRevoked(ctx, w.live, ""); err != nil || !revoked {
 		t.Errorf("live revocation: revoked %v, %v", revoked, err)
 	}
-	if revoked, err := s.TokenRevoked(ctx, w.expired); err != nil || revoked {
+	if revoked, err := s.TokenRevoked(ctx, w.expired, ""); err != nil || revoked {
 		t.Errorf("expired revocation: revoked %v, %v", revoked, err)
 	}
 	entries, err := s.AuditLog(ctx, "", 1000)

@@ -134,11 +134,11 @@ func testRetentionDrops(t *testing.T, f *fixture) {
 	drop(1)
 	drop(0)
 	for _, id := range expired {
-		revoked, err := f.s.TokenRevoked(f.ctx, id)
+		revoked, err := f.s.TokenRevoked(f.ctx, id, "")
 		ok(t, err, "TokenRevoked")
 		eq(t, revoked, false, "expired revocation kept")
 	}
-	revoked, err := f.s.TokenRevoked(f.ctx, live)
+	revoked, err := f.s.TokenRevoked(f.ctx, live, "")
 	ok(t, err, "TokenRevoked")
 	eq(t, revoked, true, "live revocation dropped")
 
