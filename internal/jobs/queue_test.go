@@ -88,13 +88,51 @@ func TestQueueSQLite(t *testing.T) {
 	if n := count(t, raw, runs); n != 1 {
 		t.Errorf("%d retention runs, want 1", n)
 	}
+}
 
-	// Started again (a restart within the hour): the job is not run again.
-	q, err = jobs.Start(t.Context(), jobs.Options{SQLite: db, Retention: newRetention(st, nil), PollInterval: poll})
+// TestQueueRetriesUnderSameID: an attempt that fails halfway is retried
+// by River as the same job, which finishes the run with exact counts.
+func TestQueueRetriesUnderSameID(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlstore.OpenSQLite(t.Context(), dir)
 	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	for range 3 {
+		user(t, st, now.Add(-366*day))
+	}
+	db, err := st.OpenJobsSQLite(t.Context())
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	r := newRetention(st, nil)
+	var leaves atomic.Int64
+	r.Leave = func(context.Context, string) error {
+		if leaves.Add(1) == 2 {
+			return errors.New("the database went away")
+		}
+		return nil
+	}
+	q, err := jobs.Start(t.Context(), jobs.Options{SQLite: db, Retention: r, PollInterval: poll})
+	must(t, err)
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlstore.SQLiteFile)+"?mode=ro&_pragma=busy_timeout(5000)")
+	must(t, err)
+	t.Cleanup(func() { raw.Close() })
+	waitFor(t, "the retried retention job", func() bool { return count(t, raw, completedJobs) == 1 })
 	stop(t, q)
-	if n := count(t, raw, retentionJobs); n != 1 {
-		t.Errorf("%d retention jobs after a restart, want 1", n)
+
+	if n := count(t, raw, "SELECT attempt FROM river_job WHERE kind = 'retention'"); n != 2 {
+		t.Errorf("the job took %d attempts, want 2", n)
+	}
+	var id string
+	if err := raw.QueryRow("SELECT id FROM retention_runs").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, raw, "SELECT CAST(id AS TEXT) = '"+id+"' FROM river_job WHERE kind = 'retention'"); n != 1 {
+		t.Errorf("the run %s is not the job's id", id)
+	}
+	got, err := st.RetentionRun(t.Context(), id)
+	must(t, err)
+	if got.Erased != 3 {
+		t.Errorf("erased %d over the two attempts, want 3", got.Erased)
 	}
 }
 
