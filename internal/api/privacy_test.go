@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
@@ -140,6 +141,18 @@ func TestEraseMe(t *testing.T) {
 		aboutAnn := e.fileReport(t, cy, map[string]any{"userId": ann.userID, "roomId": room, "reason": "harassment"})
 		ann.do(t, "POST", "/api/blocks", map[string]any{"userId": cy.userID}).want(t, http.StatusNoContent)
 
+		// Ann is signed in on another device too, with a token of its own.
+		issuer, err := auth.NewService(e.store, testSecret, e.clock.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phoneID, err := issuer.Issue(ann.userID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone := &client{base: e.url, token: phoneID.Token, userID: ann.userID}
+		phone.do(t, "GET", "/api/auth/session", nil).want(t, http.StatusOK)
+
 		secrets := []string{ann.userID, name, oldName, goal}
 		if found := storetest.Find(raw.Dump(t), secrets...); len(found) < 6 {
 			t.Fatalf("before the erasure the search finds her in only %d cells", len(found))
@@ -154,10 +167,14 @@ func TestEraseMe(t *testing.T) {
 		if got := closed.list(); len(got) != 1 || got[0] != ann.userID {
 			t.Fatalf("sockets closed for %v, want ann's", got)
 		}
-		// Her token is refused on both instances; she is gone.
+		// Her tokens, the one she erased with and the other device's, are
+		// refused on both instances; she is gone.
 		for _, base := range []string{e.url, other} {
-			ann.at(base).do(t, "GET", "/api/auth/session", nil).problem(t, http.StatusUnauthorized, "unauthorized")
-			ann.at(base).do(t, "DELETE", "/api/users/me", nil).problem(t, http.StatusUnauthorized, "unauthorized")
+			for _, c := range []*client{ann, phone} {
+				c.at(base).do(t, "GET", "/api/auth/session", nil).problem(t, http.StatusUnauthorized, "unauthorized")
+				c.at(base).do(t, "GET", "/api/rooms", nil).problem(t, http.StatusUnauthorized, "unauthorized")
+				c.at(base).do(t, "DELETE", "/api/users/me", nil).problem(t, http.StatusUnauthorized, "unauthorized")
+			}
 		}
 		if left := storetest.Find(raw.Dump(t), secrets...); len(left) > 0 {
 			t.Fatalf("after the erasure the database still holds her: %+v", left)

@@ -55,7 +55,9 @@ func (a *App) startTURN() {
 	}
 	o := turn.Options{
 		Addr: a.cfg.TURNAddr, PublicIP: a.cfg.TURNPublicIP, Secret: a.turnSecret,
-		Revoked:    a.store.TokenRevoked,
+		Revoked: func(ctx context.Context, tokenID string) (bool, error) {
+			return a.store.TokenRevoked(ctx, tokenID, "")
+		},
 		AllowLocal: a.cfg.TURNAllowLocal, Logger: a.log,
 		RelayPortMin: a.cfg.TURNRelayPortMin, RelayPortMax: a.cfg.TURNRelayPortMax,
 	}

@@ -155,7 +155,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
 	if err != nil {
 		return Identity{}, err
 	}
-	revoked, err := s.store.TokenRevoked(ctx, p.tokenID)
+	revoked, err := s.store.TokenRevoked(ctx, p.tokenID, p.userID)
 	if err != nil {
 		return Identity{}, fmt.Errorf("auth: revocation check: %w", err)
 	}

@@ -46,8 +46,11 @@ type Store interface {
 
 	// RevokeToken records a token id as revoked until expiresAt.
 	RevokeToken(ctx context.Context, tokenID string, expiresAt time.Time) error
-	// TokenRevoked reports whether tokenID was revoked.
-	TokenRevoked(ctx context.Context, tokenID string) (bool, error)
+	// TokenRevoked reports whether tokenID was revoked, or the person
+	// userID it names was erased (EraseUser): an erased person's tokens on
+	// other devices are refused too. userID may be empty (only the token
+	// is asked about).
+	TokenRevoked(ctx context.Context, tokenID, userID string) (bool, error)
 
 	// SeedRooms inserts rooms whose ids do not exist yet; existing ids are left alone.
 	SeedRooms(ctx context.Context, rooms []model.Room) error

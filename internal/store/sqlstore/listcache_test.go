@@ -107,17 +107,17 @@ func TestTokenRevokedSeesAnotherProcessAtOnce(t *testing.T) {
 	}
 	defer b.Close()
 	for range 3 { // the later checks are answered from what a kept
-		if revoked, err := a.TokenRevoked(readmemo.With(ctx), "tok"); err != nil || revoked {
+		if revoked, err := a.TokenRevoked(readmemo.With(ctx), "tok", ""); err != nil || revoked {
 			t.Fatalf("before logout: %v %v", revoked, err)
 		}
 	}
 	if err := b.RevokeToken(ctx, "tok", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if revoked, err := a.TokenRevoked(readmemo.With(ctx), "tok"); err != nil || !revoked {
+	if revoked, err := a.TokenRevoked(readmemo.With(ctx), "tok", ""); err != nil || !revoked {
 		t.Fatalf("after a logout through another store: revoked %v, err %v", revoked, err)
 	}
-	if revoked, err := a.TokenRevoked(ctx, "tok"); err != nil || !revoked {
+	if revoked, err := a.TokenRevoked(ctx, "tok", ""); err != nil || !revoked {
 		t.Fatalf("after a logout, without a memo: revoked %v, err %v", revoked, err)
 	}
 }
@@ -155,7 +155,7 @@ func TestReadMemoNeverHidesTheRequestsOwnWrites(t *testing.T) {
 	if err := s.RevokeToken(req, "mine", now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if revoked, err := s.TokenRevoked(req, "mine"); err != nil || !revoked {
+	if revoked, err := s.TokenRevoked(req, "mine", ""); err != nil || !revoked {
 		t.Fatalf("the request's own logout: revoked %v, err %v", revoked, err)
 	}
 }

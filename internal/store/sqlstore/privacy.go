@@ -184,6 +184,11 @@ func (s *Store) EraseUser(ctx context.Context, userID, replacementID string, now
 				return fmt.Errorf("%s.%s: %w", c.table, c.column, err)
 			}
 		}
+		// Their tokens on other devices are refused from now on.
+		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO revoked_tokens (token_id, expires_at) VALUES (?, ?) ON CONFLICT (token_id) DO NOTHING"),
+			erasedKey(userID), s.ts(now.Add(erasedHold))); err != nil {
+			return err
+		}
 		// The rest is theirs alone and goes with the user (ON DELETE CASCADE).
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM users WHERE id = ?"), userID); err != nil {
 			return err

@@ -127,7 +127,7 @@ func BenchmarkTokenRevoked(b *testing.B) {
 		}
 		id := uuid.NewString()
 		for b.Loop() {
-			if revoked, err := s.TokenRevoked(ctx, id); err != nil || revoked {
+			if revoked, err := s.TokenRevoked(ctx, id, ""); err != nil || revoked {
 				b.Fatal(revoked, err)
 			}
 		}

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -35,32 +37,50 @@ func (s *Store) RevokeToken(ctx context.Context, tokenID string, expiresAt time.
 	return nil
 }
 
-// TokenRevoked reports whether tokenID was revoked. Every signed-in
+// erasedHold is how long the marker of an erased person refuses their
+// tokens: longer than any token lives (auth.TokenTTL, 30 days), as tokens
+// issued before the erasure may still be on other devices.
+const erasedHold = 31 * 24 * time.Hour
+
+// erasedKey is the revoked_tokens row that refuses every token of the
+// erased userID: a hash of the id, so that the row holds no trace of it.
+func erasedKey(userID string) string {
+	sum := sha256.Sum256([]byte("erased\x00" + userID))
+	return "erased:" + hex.EncodeToString(sum[:])
+}
+
+// TokenRevoked reports whether tokenID was revoked, or userID erased (a
+// row under erasedKey, written by EraseUser). Every signed-in
 // request asks. On SQLite a token found not revoked is not looked up again
 // until something is committed to the database anywhere (watch.go); the
 // lookup itself is a kept statement run without ctx's cancellation, which
 // would cost two goroutines per call for a lookup that cannot run long.
 // PostgreSQL looks it up every time (pgx keeps the statement prepared).
-func (s *Store) TokenRevoked(ctx context.Context, tokenID string) (bool, error) {
+func (s *Store) TokenRevoked(ctx context.Context, tokenID, userID string) (bool, error) {
+	erased := ""
+	if userID != "" {
+		erased = erasedKey(userID)
+	}
 	if s.watch == nil {
-		return s.tokenRevoked(ctx, tokenID)
+		return s.tokenRevoked(ctx, tokenID, erased)
 	}
 	version, verr := s.watch.version(ctx)
+	key := tokenID + "\x00" + userID
 	if verr == nil {
-		if _, ok := s.notRevoked.get(version, tokenID); ok {
+		if _, ok := s.notRevoked.get(version, key); ok {
 			return false, nil
 		}
 	}
-	revoked, err := s.tokenRevoked(context.WithoutCancel(ctx), tokenID)
+	revoked, err := s.tokenRevoked(context.WithoutCancel(ctx), tokenID, erased)
 	if err == nil && !revoked && verr == nil {
-		s.notRevoked.put(version, tokenID, struct{}{})
+		s.notRevoked.put(version, key, struct{}{})
 	}
 	return revoked, err
 }
 
-func (s *Store) tokenRevoked(ctx context.Context, tokenID string) (bool, error) {
+func (s *Store) tokenRevoked(ctx context.Context, tokenID, erased string) (bool, error) {
 	var one int
-	err := s.r.QueryRowContext(ctx, s.q("SELECT 1 FROM revoked_tokens WHERE token_id = ?"), tokenID).Scan(&one)
+	err := s.r.QueryRowContext(ctx, s.q("SELECT 1 FROM revoked_tokens WHERE token_id IN (?, ?) LIMIT 1"), tokenID, erased).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil

@@ -36,22 +36,22 @@ func testSecret(t *testing.T, f *fixture) {
 
 func testRevocation(t *testing.T, f *fixture) {
 	id := uuid.NewString()
-	revoked, err := f.s.TokenRevoked(f.ctx, id)
+	revoked, err := f.s.TokenRevoked(f.ctx, id, "")
 	ok(t, err, "TokenRevoked")
 	eq(t, revoked, false, "fresh token revoked")
 
 	ok(t, f.s.RevokeToken(f.ctx, id, at(30*24*time.Hour)), "RevokeToken")
-	revoked, err = f.s.TokenRevoked(f.ctx, id)
+	revoked, err = f.s.TokenRevoked(f.ctx, id, "")
 	ok(t, err, "TokenRevoked")
 	eq(t, revoked, true, "revoked token revoked")
 
 	// Revoking again (another instance, a retried logout) is harmless.
 	ok(t, f.s.RevokeToken(f.ctx, id, at(30*24*time.Hour)), "RevokeToken again")
-	revoked, err = f.s.TokenRevoked(f.ctx, id)
+	revoked, err = f.s.TokenRevoked(f.ctx, id, "")
 	ok(t, err, "TokenRevoked")
 	eq(t, revoked, true, "token revoked twice")
 
-	other, err := f.s.TokenRevoked(f.ctx, uuid.NewString())
+	other, err := f.s.TokenRevoked(f.ctx, uuid.NewString(), "")
 	ok(t, err, "TokenRevoked")
 	eq(t, other, false, "other token revoked")
 
@@ -66,8 +66,30 @@ func testRevocation(t *testing.T, f *fixture) {
 		}
 	})
 	for _, id := range ids {
-		revoked, err := f.s.TokenRevoked(f.ctx, id)
+		revoked, err := f.s.TokenRevoked(f.ctx, id, "")
 		ok(t, err, "TokenRevoked")
 		eq(t, revoked, true, "concurrently revoked token")
 	}
+}
+
+// testErasedTokens: once a person is erased, every token naming them is
+// refused (those on other devices too), and nobody else's.
+func testErasedTokens(t *testing.T, f *fixture) {
+	gone, stays := f.user("Gone"), f.user("Stays")
+	tok := uuid.NewString()
+	revoked, err := f.s.TokenRevoked(f.ctx, tok, gone.ID)
+	ok(t, err, "TokenRevoked")
+	eq(t, revoked, false, "a token of someone not erased")
+	ok(t, f.s.EraseUser(f.ctx, gone.ID, uuid.NewString(), at(0)), "EraseUser")
+	for _, id := range []string{tok, uuid.NewString()} {
+		revoked, err = f.s.TokenRevoked(f.ctx, id, gone.ID)
+		ok(t, err, "TokenRevoked")
+		eq(t, revoked, true, "a token of the erased person")
+	}
+	revoked, err = f.s.TokenRevoked(f.ctx, tok, stays.ID)
+	ok(t, err, "TokenRevoked")
+	eq(t, revoked, false, "the same token id naming someone else")
+	revoked, err = f.s.TokenRevoked(f.ctx, tok, "")
+	ok(t, err, "TokenRevoked")
+	eq(t, revoked, false, "the token id alone")
 }

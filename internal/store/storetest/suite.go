@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	}{
 		{"Secret", testSecret},
 		{"Revocation", testRevocation},
+		{"ErasedTokens", testErasedTokens},
 		{"Users", testUsers},
 		{"AvatarVersion", testAvatarVersion},
 		{"Preferences", testPreferences},
