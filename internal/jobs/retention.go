@@ -125,7 +125,7 @@ func (r *Retention) eraseInactive(ctx context.Context, runID string, now time.Ti
 			return err
 		}
 		for _, id := range ids {
-			if err := r.erase(ctx, runID, id, newID(), now); err != nil {
+			if err := r.erase(ctx, runID, id, newID(), cutoff, now); err != nil {
 				return err
 			}
 		}
@@ -137,16 +137,17 @@ func (r *Retention) eraseInactive(ctx context.Context, runID string, now time.Ti
 
 // erase erases one person as DELETE /api/users/me does: they leave their
 // room, their rows go (store.EraseUser), their sockets close.
-func (r *Retention) erase(ctx context.Context, runID, userID, standIn string, now time.Time) error {
-	if err := r.Store.PlanErasure(ctx, runID, standIn); err != nil {
-		return err
+func (r *Retention) erase(ctx context.Context, runID, userID, standIn string, cutoff, now time.Time) error {
+	planned, err := r.Store.PlanErasure(ctx, runID, userID, standIn, cutoff)
+	if err != nil || !planned {
+		return err // not planned: active again since the batch was listed
 	}
 	if r.Leave != nil {
 		if err := r.Leave(ctx, userID); err != nil {
 			return fmt.Errorf("jobs: retention: leave the room of %s: %w", userID, err)
 		}
 	}
-	err := r.Store.EraseUser(ctx, userID, standIn, now)
+	err = r.Store.EraseUser(ctx, userID, standIn, now)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil // they erased themselves meanwhile: not ours to count
 	}

@@ -23,10 +23,13 @@ type RetentionStore interface {
 	// StartRetentionRun records run runID as started at now, unless it
 	// exists (a run started again keeps its counts).
 	StartRetentionRun(ctx context.Context, runID string, now time.Time) error
-	// PlanErasure records that run runID is about to erase someone with
-	// the stand-in standIn. The erasure counts for the run once the
-	// stand-in exists, that is once EraseUser(…, standIn, …) committed.
-	PlanErasure(ctx context.Context, runID, standIn string) error
+	// PlanErasure records that run runID is about to erase userID with
+	// the stand-in standIn, if userID is still a member inactive since
+	// cutoff (as InactiveUsers lists them); it reports whether it did. The
+	// erasure counts for the run once the stand-in exists, that is once
+	// EraseUser(userID, standIn, …) committed. The plan holds only the
+	// stand-in, never userID.
+	PlanErasure(ctx context.Context, runID, userID, standIn string, cutoff time.Time) (bool, error)
 	// DropRevocations deletes up to limit revoked-token rows that expired
 	// before now and adds their number to the run's, in one transaction.
 	DropRevocations(ctx context.Context, runID string, now time.Time, limit int) (int, error)

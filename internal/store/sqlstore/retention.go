@@ -56,15 +56,29 @@ func (s *Store) StartRetentionRun(ctx context.Context, runID string, now time.Ti
 }
 
 // PlanErasure implements store.Store.
-func (s *Store) PlanErasure(ctx context.Context, runID, standIn string) error {
-	_, err := s.w.ExecContext(ctx, s.q("INSERT INTO retention_erasures (stand_in, run_id) VALUES (?, ?)"), standIn, runID)
-	if isForeignKeyViolation(err) {
-		return fmt.Errorf("sqlstore: plan erasure: run %q: %w", runID, model.ErrNotFound)
-	}
+func (s *Store) PlanErasure(ctx context.Context, runID, userID, standIn string, cutoff time.Time) (bool, error) {
+	planned := false
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, s.q("SELECT 1 FROM users WHERE id = ? AND "+lastActive+` < ?
+			AND role = 'member' AND anonymous_id <> id`), userID, s.ts(cutoff)).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // active again, staff now, or gone
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q("INSERT INTO retention_erasures (stand_in, run_id) VALUES (?, ?)"), standIn, runID)
+		if isForeignKeyViolation(err) {
+			return fmt.Errorf("run %q: %w", runID, model.ErrNotFound)
+		}
+		planned = err == nil
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: plan erasure: %w", err)
+		return false, fmt.Errorf("sqlstore: plan erasure: %w", err)
 	}
-	return nil
+	return planned, nil
 }
 
 // DropRevocations implements store.Store.

@@ -199,8 +199,17 @@ func testRetentionDrops(t *testing.T, f *fixture) {
 }
 
 func testRetentionErasures(t *testing.T, f *fixture) {
+	cutoff := at(-365 * day)
 	ok(t, f.s.StartRetentionRun(f.ctx, "run-1", base), "StartRetentionRun")
-	isErr(t, f.s.PlanErasure(f.ctx, "nope", uuid.NewString()), model.ErrNotFound, "PlanErasure in no run")
+	a, b := f.userAt("A", at(-400*day)), f.userAt("B", at(-400*day))
+	plan := func(runID, userID, standIn string, want bool) {
+		t.Helper()
+		got, err := f.s.PlanErasure(f.ctx, runID, userID, standIn, cutoff)
+		ok(t, err, "PlanErasure")
+		eq(t, got, want, "planned")
+	}
+	_, err := f.s.PlanErasure(f.ctx, "nope", a.ID, uuid.NewString(), cutoff)
+	isErr(t, err, model.ErrNotFound, "PlanErasure in no run")
 
 	erased := func(want int64) {
 		t.Helper()
@@ -208,17 +217,29 @@ func testRetentionErasures(t *testing.T, f *fixture) {
 		ok(t, err, "RetentionRun")
 		eq(t, got.Erased, want, "people erased")
 	}
-	a, b := f.userAt("A", at(-400*day)), f.userAt("B", at(-400*day))
 	standA, standB := uuid.NewString(), uuid.NewString()
-	ok(t, f.s.PlanErasure(f.ctx, "run-1", standA), "PlanErasure")
+	plan("run-1", a.ID, standA, true)
 	// Planned, not yet erased (a crash here): not counted.
 	erased(0)
 	ok(t, f.s.EraseUser(f.ctx, a.ID, standA, base), "EraseUser")
 	erased(1)
-	// A plan whose erasure never happened (the person erased themselves
-	// meanwhile, say) never counts; the person is planned again.
-	ok(t, f.s.PlanErasure(f.ctx, "run-1", uuid.NewString()), "PlanErasure")
-	ok(t, f.s.PlanErasure(f.ctx, "run-1", standB), "PlanErasure")
+	// A plan whose erasure never happened never counts; the person is
+	// planned again by the next attempt.
+	plan("run-1", b.ID, uuid.NewString(), true)
+	plan("run-1", b.ID, standB, true)
 	ok(t, f.s.EraseUser(f.ctx, b.ID, standB, base), "EraseUser")
+	erased(2)
+
+	// Not planned: someone active since the cutoff, staff, a stand-in,
+	// nobody.
+	c := f.userAt("C", at(-400*day))
+	_, err = f.s.MarkActive(f.ctx, c.ID, at(-day))
+	ok(t, err, "MarkActive")
+	plan("run-1", c.ID, uuid.NewString(), false)
+	mod := f.userAt("Mod", at(-400*day))
+	ok(t, f.s.SetUserRole(f.ctx, mod.ID, model.RoleModerator, audit(mod.ID, "user.role", mod.ID, at(-400*day))), "SetUserRole")
+	plan("run-1", mod.ID, uuid.NewString(), false)
+	plan("run-1", standA, uuid.NewString(), false)
+	plan("run-1", a.ID, uuid.NewString(), false)
 	erased(2)
 }
