@@ -152,6 +152,9 @@ func (s *Service) Avatar(ctx context.Context, userID string) (Avatar, error) {
 	if err != nil {
 		return Avatar{}, apperr.From(err)
 	}
+	if strings.HasPrefix(stored, blobRef) {
+		return s.blobAvatar(ctx, stored)
+	}
 	a, err := ParseAvatar(stored)
 	if err != nil {
 		return Avatar{}, apperr.From(model.ErrNotFound)

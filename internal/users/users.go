@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
+	"github.com/bodydouble/bodydouble/internal/blob"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/textrules"
@@ -29,6 +30,9 @@ type Service struct {
 	store store.Store
 	now   func() time.Time
 	text  *textrules.Rules
+	// blobs keeps uploaded avatars, when uploads is on (avatar_upload.go).
+	blobs   blob.Store
+	uploads bool
 }
 
 // New returns a Service.
@@ -81,10 +85,18 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in wire.Prof
 	if len(errs) > 0 {
 		return model.User{}, apperr.Fields(errs...)
 	}
+	var old string // an uploaded picture this update replaces
+	if in.AvatarURL.Set {
+		var err error
+		if old, err = s.avatarRef(ctx, userID); err != nil {
+			return model.User{}, err
+		}
+	}
 	u, err := s.store.UpdateUser(ctx, userID, upd, s.now().UTC().Truncate(time.Millisecond))
 	if err != nil {
 		return model.User{}, apperr.From(err)
 	}
+	s.DropAvatarBlob(ctx, old)
 	return u, nil
 }
 
