@@ -23,6 +23,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/health"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/ratelimit"
@@ -50,6 +51,7 @@ type App struct {
 	keys   *keys               // the keyring: seals values at rest, signs tokens
 	jobs   *jobQueue           // once-per-cluster jobs (retention.go)
 	ln     net.Listener
+	health *health.Checker // /healthz, /readyz
 
 	// text holds the rules of public text; blocklist, when
 	// --blocklist-file is set, keeps its operator's terms current.
@@ -182,6 +184,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Safety: safety.New(safety.Options{Store: a.store, Rooms: a.rooms, Logger: log}),
 	}))
 	mux.Handle("/ws", a.hub)
+	a.health = health.New(health.Options{Checks: a.healthChecks()})
+	mux.Handle("/healthz", a.health.Liveness())
+	mux.Handle("/readyz", a.health.Readiness())
 	if web.Dist != nil {
 		mux.Handle("/", web.Handler(web.Dist))
 	}
@@ -292,6 +297,7 @@ func (a *App) Handler() http.Handler { return a.server.Handler }
 // reconnect elsewhere (1012), HTTP stops, background work ends, then the
 // broker and the store close.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.health.ShuttingDown() // /readyz 503 first, so load balancers drain us
 	a.hub.Shutdown(ctx)
 	err := a.server.Shutdown(ctx)
 	if a.turn != nil {
