@@ -53,8 +53,8 @@ func (s *server) anonymous(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: ownUser(u)})
 }
 
-// session is GET /api/auth/session: who the caller is, with their token.
-// A Bearer client whose token is in the second half of its life gets a
+// session is GET /api/auth/session: who the caller is, with their token,
+// marking them active for retention. A Bearer client whose token is in the second half of its life gets a
 // fresh one here (cookie clients got theirs in the middleware).
 func (s *server) session(w http.ResponseWriter, r *http.Request) error {
 	id, err := s.renewed(identity(r))
@@ -64,6 +64,11 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.users.Profile(r.Context(), id.UserID)
 	if err != nil {
 		return err
+	}
+	// The app asks this on every start: the person is active (retention
+	// counts from here and from room joins). A failure only costs the mark.
+	if err := s.users.MarkActive(r.Context(), id.UserID); err != nil && r.Context().Err() == nil {
+		s.log.Warn("api: mark active", "requestId", info(r).id, "err", err)
 	}
 	return writeJSON(w, http.StatusOK, wire.AuthSession{Token: id.Token, ExpiresAt: wire.Time(id.ExpiresAt), User: ownUser(u)})
 }

@@ -270,3 +270,33 @@ func TestPublicOriginAndSecureCookies(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionMarksActive: the app's start (GET /api/auth/session) counts
+// as activity for retention, so someone who uses the app without joining
+// a room is not erased as inactive.
+func TestSessionMarksActive(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *testEnv) {
+		me, other := e.signup(t), e.signup(t)
+		e.clock.Advance(48 * time.Hour)
+		inactive := func() map[string]bool {
+			t.Helper()
+			ids, err := e.store.InactiveUsers(t.Context(), e.clock.Now().Add(-24*time.Hour), 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := map[string]bool{}
+			for _, id := range ids {
+				set[id] = true
+			}
+			return set
+		}
+		if got := inactive(); !got[me.userID] || !got[other.userID] {
+			t.Fatalf("two days after signing up, inactive %v; want both", got)
+		}
+		me.do(t, "GET", "/api/auth/session", nil).want(t, http.StatusOK)
+		if got := inactive(); got[me.userID] || !got[other.userID] {
+			t.Fatalf("after my session check, inactive %v; want only the other", got)
+		}
+	})
+}
