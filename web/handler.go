@@ -34,8 +34,12 @@ const (
 //     and reloads instead of running HTML as a script;
 //   - every other file (index.html, sw.js, the manifest, icons) must be
 //     revalidated (no-cache, with an ETag so that costs a 304);
-//   - any other path is a page of the single-page app: index.html;
-//   - paths under /api/ and /ws are never the app: 404 problem.
+//   - any other GET or HEAD of a path without a file extension is a
+//     navigation to a page of the single-page app: index.html;
+//   - anything else unknown is a 404 problem, never the app: paths under
+//     /api/ and /ws, the probes and metrics (/healthz, /readyz, /metrics,
+//     answered by their own handlers when they are there), a missing file
+//     (/favicon.ico, /wp-login.php) and other methods than GET and HEAD.
 //
 // Every response carries X-Content-Type-Options and Referrer-Policy, every
 // HTML response the Content-Security-Policy. A nil dist serves only 404s.
@@ -60,21 +64,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hdr.Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-
 	name := strings.TrimPrefix(path.Clean(p), "/")
 	if name == "" {
 		name = indexFile
 	}
 	data, err := h.read(name)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if err != nil {
+			notFound(w) // not a file: nothing here takes other methods
+			return
+		}
+		hdr.Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
 	switch {
 	case err == nil:
-	case strings.HasPrefix(name, "assets/"):
-		notFound(w)
+	case strings.HasPrefix(name, "assets/"), path.Ext(name) != "":
+		notFound(w) // a file that is not there, never the app
 		return
 	default:
 		name = indexFile // a route of the app, such as /room/abc
@@ -86,9 +93,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, name, data)
 }
 
-// isReserved reports whether p belongs to the API or the WebSocket endpoint.
+// isReserved reports whether p belongs to the API, the WebSocket
+// endpoint, the health probes or the metrics.
 func isReserved(p string) bool {
-	for _, prefix := range []string{"/api", "/ws"} {
+	for _, prefix := range []string{"/api", "/ws", "/healthz", "/readyz", "/metrics"} {
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			return true
 		}

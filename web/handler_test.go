@@ -54,6 +54,17 @@ func TestHandler(t *testing.T) {
 		{name: "a path that only starts like api is the app", path: "/apiary", status: 200, contentType: "text/html", body: indexHTML, csp: true},
 		{name: "HEAD works", method: http.MethodHead, path: "/", status: 200, cache: "no-cache", contentType: "text/html", csp: true},
 		{name: "POST is refused", method: http.MethodPost, path: "/", status: 405},
+		{name: "POST to a file is refused", method: http.MethodPost, path: "/sw.js", status: 405},
+		{name: "POST to an unknown path is not the app", method: http.MethodPost, path: "/room/5f0c", status: 404, contentType: "application/problem+json", body: "not_found"},
+		{name: "PUT to an unknown path is not the app", method: http.MethodPut, path: "/wp-admin", status: 404, contentType: "application/problem+json"},
+		{name: "missing file with an extension is not the app", path: "/favicon.ico", status: 404, contentType: "application/problem+json", body: "not_found"},
+		{name: "missing script is not the app", path: "/wp-login.php", status: 404, contentType: "application/problem+json"},
+		{name: "nested missing file is not the app", path: "/icons/icon-512.png", status: 404, contentType: "application/problem+json"},
+		{name: "healthz is never the app", path: "/healthz", status: 404, contentType: "application/problem+json"},
+		{name: "readyz is never the app", path: "/readyz", status: 404, contentType: "application/problem+json"},
+		{name: "metrics is never the app", path: "/metrics", status: 404, contentType: "application/problem+json"},
+		{name: "under metrics is never the app", path: "/metrics/x", status: 404, contentType: "application/problem+json"},
+		{name: "a path that only starts like a probe is the app", path: "/healthzone", status: 200, contentType: "text/html", body: indexHTML, csp: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
