@@ -25,6 +25,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/health"
 	"github.com/bodydouble/bodydouble/internal/httpx"
+	"github.com/bodydouble/bodydouble/internal/metrics"
 	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/ratelimit"
 	"github.com/bodydouble/bodydouble/internal/realtime"
@@ -51,6 +52,11 @@ type App struct {
 	keys   *keys               // the keyring: seals values at rest, signs tokens
 	jobs   *jobQueue           // once-per-cluster jobs (retention.go)
 	ln     net.Listener
+
+	// metrics and its listener (metrics.go), nil without --metrics-addr.
+	metrics    *metrics.Metrics
+	metricsSrv *metrics.Server
+
 	health *health.Checker // /healthz, /readyz
 
 	// text holds the rules of public text; blocklist, when
@@ -166,23 +172,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.setupICE(secret)
 	proxies := httpx.Proxies(cfg.TrustedProxies)
 	a.mod = moderation.New(moderation.Options{Store: a.store, Rooms: a.rooms, Broker: a.broker, Logger: log})
+	a.metrics = a.newMetrics(st)
 	a.hub, err = realtime.New(realtime.Options{
 		Auth: authSvc, Rooms: a.rooms, Moderation: a.mod, Broker: a.broker, Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
-		Limiter: a.limits, LimitKeys: a.limitKeys,
+		Limiter: a.limits, LimitKeys: a.limitKeys, Observer: a.observer(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.rooms.SetLocal(a.hub) // cycle rooms' phase changes go to this instance's sockets
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(api.Options{
+	mux.Handle("/api/", a.instrumentAPI(api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 		Limiter: a.limits, LimitKeys: a.limitKeys, IdentitiesPerHour: cfg.IdentitiesPerHour,
 		OnLogout: a.hub.CloseToken, OnErase: a.hub.CloseUser, ICE: a.ice.Load, Moderation: a.mod,
 		Safety: safety.New(safety.Options{Store: a.store, Rooms: a.rooms, Logger: log}),
-	}))
+	})))
 	mux.Handle("/ws", a.hub)
 	a.health = health.New(health.Options{Checks: a.healthChecks()})
 	mux.Handle("/healthz", a.health.Liveness())
@@ -237,6 +244,10 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.ln = ln
 	a.startTURN()
+	if err := a.startMetrics(); err != nil {
+		ln.Close()
+		return err
+	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	if err := a.startJobs(context.WithoutCancel(ctx)); err != nil {
@@ -300,6 +311,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.health.ShuttingDown() // /readyz 503 first, so load balancers drain us
 	a.hub.Shutdown(ctx)
 	err := a.server.Shutdown(ctx)
+	err = errors.Join(err, a.stopMetrics(ctx))
 	if a.turn != nil {
 		err = errors.Join(err, a.turn.Close())
 	}

@@ -17,7 +17,8 @@ var _ Broker = (*Memory)(nil)
 // bounded memory and delays nobody else. Direct subscriptions
 // (SubscribeDirect) are the exception by design: Publish calls them.
 type Memory struct {
-	f *fanout
+	f      *fanout
+	counts counts // counts.go
 }
 
 // NewMemory returns a ready in-process Broker.
@@ -29,6 +30,7 @@ func NewMemory() *Memory {
 // and returns without waiting for handlers. Messages published by one
 // goroutine reach each subscriber in order.
 func (m *Memory) Publish(ctx context.Context, channel string, payload []byte) error {
+	m.counts.published.Add(1)
 	return m.f.publishCopy(ctx, channel, payload)
 }
 

@@ -63,6 +63,7 @@ type RedisOptions struct {
 // SUBSCRIBEd when it gains its first local subscriber and UNSUBSCRIBEd when
 // it loses its last.
 type Redis struct {
+	counts counts // publishes, receives, reconnects (counts.go)
 	client *redis.Client
 	ps     *redis.PubSub
 	prefix string

@@ -45,6 +45,7 @@ type outMsg struct {
 //
 // Publish returns an error only after Close or when ctx has already ended.
 func (r *Redis) Publish(ctx context.Context, channel string, payload []byte) error {
+	r.counts.published.Add(1)
 	if err := r.local.publishCopy(ctx, channel, payload); err != nil {
 		return err
 	}

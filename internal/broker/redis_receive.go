@@ -102,6 +102,7 @@ func (r *Redis) restored() {
 	r.down.Store(false)
 	r.changedLocked()
 	r.mu.Unlock()
+	r.counts.reconnects.Add(1)
 	r.log.Info("broker: redis reconnected")
 	r.wake()
 	r.maybeRecovered()
@@ -160,6 +161,7 @@ func (r *Redis) confirm(m *redis.Subscription) {
 
 // dispatch hands a message from another process to local subscribers.
 func (r *Redis) dispatch(m *redis.Message) {
+	r.counts.received.Add(1)
 	ch, ok := strings.CutPrefix(m.Channel, r.prefix)
 	if !ok {
 		return

@@ -33,6 +33,15 @@ type Config struct {
 	RateLimit      bool
 	LogFormat      string // text | json
 	ShutdownGrace  time.Duration
+	// LogLevel is the level at start: debug, info, warn or error (the
+	// metrics address can change it while running, docs/operations.md).
+	LogLevel string
+	// AccessLog writes one line per HTTP request (--access-log).
+	AccessLog bool
+	// SentryDSN, when set, sends panics, 5xx answers, failed jobs and the
+	// web app's error reports to Sentry, tagged with Environment.
+	SentryDSN   string
+	Environment string
 	// RetainAudit is how long audit log entries are kept.
 	RetainAudit time.Duration
 	// RetainInactive is how long a member may be inactive before the
@@ -42,6 +51,9 @@ type Config struct {
 	// TURNAddr is where the built-in STUN/TURN server listens (UDP and
 	// TCP), or TURNOff.
 	TURNAddr string
+	// MetricsAddr is where Prometheus metrics are served (/metrics), never
+	// the public port; empty: off.
+	MetricsAddr string
 	// TURNPublicIP is the address advertised for relayed candidates.
 	TURNPublicIP string
 	// TURNSecret mints TURN credentials; empty means derived from the
@@ -177,6 +189,8 @@ func Default() Config {
 		RedisPrefix:   "bodydouble:",
 		RateLimit:     true,
 		LogFormat:     "text",
+		LogLevel:      "info",
+		AccessLog:     true,
 		ShutdownGrace: 10 * time.Second,
 		RetainAudit:   DefaultRetainAudit,
 		TURNAddr:      ":3478",
@@ -233,9 +247,14 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-* headers are believed")
 	fs.StringVar(&rateLimit, "rate-limit", "on", "limits per client address and network (REST, new identities, connections, WebSocket upgrades, TURN relays): on or off")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level at start: debug, info, warn or error (PUT /debug/log-level on --metrics-addr changes it while running)")
+	fs.BoolVar(&c.AccessLog, "access-log", c.AccessLog, "log one line per HTTP request: request id, method, route pattern, status, duration, bytes, instance")
+	fs.StringVar(&c.SentryDSN, "sentry-dsn", "", "Sentry DSN: panics, 5xx answers, failed background jobs and the web app's error reports go there (off when empty)")
+	fs.StringVar(&c.Environment, "environment", "", "environment name sent with error reports, e.g. production or staging")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long shutdown may take")
 	fs.Var(days{&c.RetainAudit}, "retain-audit", "how long audit log entries are kept: days (400d) or a duration (9600h)")
 	fs.Var(daysOrNever{&c.RetainInactive}, "retain-inactive", "how long a person may be inactive before they are erased: days (365d) or a duration; 0 never")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "address of the Prometheus metrics listener (/metrics), e.g. 127.0.0.1:9090; keep it private, off when empty")
 	fs.StringVar(&c.TURNAddr, "turn-addr", c.TURNAddr, "address of the built-in STUN/TURN server (UDP and TCP); off disables it")
 	fs.StringVar(&c.TURNPublicIP, "turn-public-ip", "", "IP address advertised for relayed candidates: this server's public address when it is behind NAT")
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "shared secret of TURN credentials, at least 16 bytes (derived from the token secret when empty); also coturn's static-auth-secret for --ice-servers")
@@ -353,6 +372,11 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("config: --log-format must be text or json, not %q", c.LogFormat)
 	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: --log-level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
 	return c.validateTURN()
 }
 
@@ -376,6 +400,14 @@ func checkURL(flag, raw string, schemes ...string) error {
 // validateTURN checks the STUN/TURN settings.
 func (c Config) validateTURN() error {
 	var listenIP netip.Addr
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			return fmt.Errorf("config: --metrics-addr must be host:port, not %q", c.MetricsAddr)
+		}
+		if c.MetricsAddr == c.Addr {
+			return errors.New("config: --metrics-addr must not be --addr: metrics never go on the public port")
+		}
+	}
 	if c.TURNAddr != TURNOff {
 		host, port, err := net.SplitHostPort(c.TURNAddr)
 		if err != nil {

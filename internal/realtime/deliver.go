@@ -24,6 +24,10 @@ func (h *Hub) deliver(room string, b []byte) {
 		b []byte
 	}
 	var writes []write
+	if h.obs != nil {
+		start := time.Now()
+		defer func() { h.obs.FanOut(ev.Name, len(writes), time.Since(start)) }() // after the writes below
+	}
 	defer func() {
 		// Written after the lock is released: a slow syscall holds up no other room.
 		for _, w := range writes {

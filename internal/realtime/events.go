@@ -18,12 +18,15 @@ import (
 // errors) or is the sender's copy of the room broadcast the change causes.
 func (c *conn) handle(ctx context.Context, f frame) {
 	o := protocol.Origin{Conn: c.id, Ref: f.Ref}
+	if c.hub.obs != nil {
+		c.hub.obs.FrameIn(f.Event)
+	}
 	var err error
 	switch f.Event {
 	case protocol.EvJoinRoom:
 		var in wire.JoinRoomInput
 		if err = decode(f.Data, &in); err == nil {
-			err = c.join(ctx, in.RoomID, f.Ref)
+			err = c.timedJoin(ctx, in.RoomID, f.Ref)
 		}
 	case protocol.EvLeaveRoom:
 		var in wire.RoomRef

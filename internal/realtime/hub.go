@@ -91,6 +91,8 @@ type Options struct {
 	// LimitKeys hashes client addresses into limiter keys. Nil: a key of
 	// this process alone.
 	LimitKeys *ratelimit.Hasher
+	// Observer is told of frames, fan-outs and joins (metrics); nil: off.
+	Observer Observer
 }
 
 // Hub owns this instance's connections and which rooms they are in.
@@ -106,6 +108,7 @@ type Hub struct {
 	instance string
 	nextID   atomic.Uint64
 
+	obs        Observer // nil when metrics are off (observe.go)
 	handshakes handshakeLimits
 	reactions  reactionLimits // per sender (reactions.go)
 
@@ -145,7 +148,7 @@ func New(o Options) (*Hub, error) {
 		auth: o.Auth, rooms: o.Rooms, mod: o.Moderation, broker: o.Broker, log: o.Logger,
 		origin: o.PublicOrigin, proxies: o.Proxies, instance: hex.EncodeToString(b),
 		conns: map[*conn]struct{}{}, byUser: map[string]map[*conn]struct{}{}, byAddr: map[netip.Addr]int{},
-		inRoom: map[string]*roomSub{}, claims: map[string]*conn{},
+		inRoom: map[string]*roomSub{}, claims: map[string]*conn{}, obs: o.Observer,
 	}
 	lim, keys := o.Limiter, o.LimitKeys
 	if lim == nil {

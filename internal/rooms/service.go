@@ -90,6 +90,7 @@ type Options struct {
 
 // Service implements every room operation. It is safe for concurrent use.
 type Service struct {
+	counts sessionCounts // focus sessions started and completed (counts.go)
 	store  store.Store
 	broker broker.Broker
 	log    *slog.Logger

@@ -139,6 +139,7 @@ func (s *Service) History(ctx context.Context, userID, cursor string, limit int)
 // publishSession tells a session's room about it: others see the public
 // view, the owner their own goals.
 func (s *Service) publishSession(ctx context.Context, name string, sess model.Session, o protocol.Origin) {
+	s.counts.count(name)
 	own := wire.FromSession(sess)
 	ev := newEvent(sess.RoomID, name, wire.SessionEvent{RoomID: sess.RoomID, Session: own.Public()}, o)
 	ev.Owner, ev.OwnerData = sess.UserID, mustJSON(wire.SessionEvent{RoomID: sess.RoomID, Session: own})

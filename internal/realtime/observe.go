@@ -1,0 +1,49 @@
+package realtime
+
+import (
+	"context"
+	"time"
+)
+
+// Observer is told of the socket's work, for metrics. Its methods run on
+// hot paths and must only count (atomics, histogram observations). A nil
+// Observer (Options.Observer unset) costs one comparison per frame.
+type Observer interface {
+	// FrameIn is one frame read from a socket, by its event name.
+	FrameIn(event string)
+	// FanOut is one room event handed to n local sockets, taking d.
+	FanOut(event string, n int, d time.Duration)
+	// Joined is one join-room answered after d.
+	Joined(d time.Duration)
+}
+
+// Participants is the number of sockets on this instance joined to a room,
+// for metrics.
+func (h *Hub) Participants() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, sub := range h.inRoom {
+		n += len(sub.members)
+	}
+	return n
+}
+
+// RoomsWithPeople is the number of rooms with a socket on this instance,
+// for metrics.
+func (h *Hub) RoomsWithPeople() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.inRoom)
+}
+
+// timedJoin is join, timed for the Observer when there is one.
+func (c *conn) timedJoin(ctx context.Context, roomID, ref string) error {
+	if c.hub.obs == nil {
+		return c.join(ctx, roomID, ref)
+	}
+	start := time.Now()
+	err := c.join(ctx, roomID, ref)
+	c.hub.obs.Joined(time.Since(start))
+	return err
+}
