@@ -168,6 +168,7 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/api/users/preferences", session, s.getPreferences},
 		{http.MethodPut, "/api/users/preferences", session, s.putPreferences},
 		{http.MethodGet, "/api/users/me/export", session, s.exportMe},
+		{http.MethodPut, avatarUploadPath, session, s.uploadAvatar},
 		{http.MethodDelete, "/api/users/me", sessionNoRenew, s.eraseMe},
 
 		{http.MethodPost, "/api/sessions", session, s.startSession},
@@ -184,6 +185,7 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/api/mod/bans/{id}", session, s.deleteBan},
 		{http.MethodPost, "/api/mod/rooms/{id}/close", session, s.closeRoom},
 		{http.MethodPost, "/api/mod/users/{id}/reset-name", session, s.resetName},
+		{http.MethodDelete, "/api/mod/users/{id}/avatar", session, s.modRemoveAvatar},
 		{http.MethodGet, "/api/mod/audit", session, s.audit},
 		{http.MethodGet, "/api/mod/reports", session, s.modReports},
 		{http.MethodPost, "/api/mod/reports/{id}/resolve", session, s.resolveReport},
@@ -195,5 +197,6 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/reports", session, s.report},
 
 		{http.MethodGet, "/api/openapi.json", public, s.openAPI},
+		{http.MethodGet, "/api/config", public, s.clientConfig},
 	}
 }

@@ -59,7 +59,13 @@ func identity(r *http.Request) auth.Identity { return info(r).identity }
 // routes that read one.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	in := &reqInfo{id: s.ids.next()}
+	// The id of the access log (httpx.AccessLog), so that a problem
+	// document, its log lines and the access line agree; one of ours
+	// when the API is served alone (tests).
+	in := &reqInfo{id: httpx.RequestID(r.Context())}
+	if in.id == "" {
+		in.id = s.ids.next()
+	}
 	sw := &statusWriter{ResponseWriter: w}
 	h := w.Header()
 	h["X-Request-Id"] = []string{in.id}
@@ -93,7 +99,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The size limit is enforced where a body is read (decode): routes
 	// that take none ignore one, whatever its size (docs/api.md).
-	r.Body = http.MaxBytesReader(sw, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(sw, r.Body, bodyLimit(r))
 	s.mux.ServeHTTP(sw, r)
 }
 

@@ -37,9 +37,14 @@ func (s *server) eraseMe(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	avatar, err := s.users.AvatarRef(ctx, id.UserID)
+	if err != nil {
+		return err
+	}
 	if _, err := s.users.Erase(ctx, id.UserID); err != nil {
 		return err
 	}
+	s.eraseAvatarBlob(r, avatar)
 	if err := s.auth.Revoke(ctx, id); err != nil {
 		// They are erased already: the token now names nobody. Say so in
 		// the log, and still close what is theirs.
