@@ -118,6 +118,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
+	blobs, err := openBlobs(cfg, postgres, log)
+	if err != nil {
+		return nil, err
+	}
 	if err := a.store.SeedRooms(ctx, rooms.StarterRooms()); err != nil {
 		return nil, fmt.Errorf("app: starter rooms: %w", err)
 	}
@@ -173,6 +177,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	proxies := httpx.Proxies(cfg.TrustedProxies)
 	a.mod = moderation.New(moderation.Options{Store: a.store, Rooms: a.rooms, Broker: a.broker, Logger: log})
 	a.metrics = a.newMetrics(st)
+	a.mountLogLevel() // PUT /debug/log-level on --metrics-addr (logging.go)
 	a.hub, err = realtime.New(realtime.Options{
 		Auth: authSvc, Rooms: a.rooms, Moderation: a.mod, Broker: a.broker, Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
@@ -184,7 +189,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.rooms.SetLocal(a.hub) // cycle rooms' phase changes go to this instance's sockets
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.instrumentAPI(api.New(api.Options{
-		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text), Logger: log,
+		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text).WithBlobs(blobs, cfg.AvatarUploads), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 		Limiter: a.limits, LimitKeys: a.limitKeys, IdentitiesPerHour: cfg.IdentitiesPerHour,
 		OnLogout: a.hub.CloseToken, OnErase: a.hub.CloseUser, ICE: a.ice.Load, Moderation: a.mod,
@@ -207,7 +212,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		handler = refuseBlocked(a.blocked, proxies, mux) // before /ws upgrades too
 	}
 	a.server = &http.Server{
-		Handler:           httpx.BodyDeadline(handler, cmp.Or(cfg.BodyTimeout, config.DefaultBodyTimeout)),
+		Handler:           a.accessLog(httpx.BodyDeadline(handler, cmp.Or(cfg.BodyTimeout, config.DefaultBodyTimeout))),
 		ReadHeaderTimeout: cmp.Or(cfg.HeaderTimeout, config.DefaultHeaderTimeout),
 		IdleTimeout:       cmp.Or(cfg.IdleTimeout, config.DefaultIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -38,6 +38,12 @@ type Config struct {
 	LogLevel string
 	// AccessLog writes one line per HTTP request (--access-log).
 	AccessLog bool
+	// BlobURL is where uploaded avatars go (--blob-url): "" is
+	// DataDir/blobs, file:///path a directory, s3://bucket?endpoint=… an
+	// S3-compatible bucket (package blob).
+	BlobURL string
+	// AvatarUploads lets people upload a picture as their avatar.
+	AvatarUploads bool
 	// SentryDSN, when set, sends panics, 5xx answers, failed jobs and the
 	// web app's error reports to Sentry, tagged with Environment.
 	SentryDSN   string
@@ -267,6 +273,8 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.IntVar(&c.IdentitiesPerHour, "identities-per-hour", c.IdentitiesPerHour, "most new anonymous identities one network (IPv4 /24, IPv6 /56) may make in an hour; 0 switches the cap off, as does --rate-limit=off")
 	fs.StringVar(&c.BlockCIDRsFile, "block-cidrs", "", "file of networks refused on HTTP, WebSocket and TURN, one CIDR or address per line (# starts a comment), re-read when it changes")
 	fs.StringVar(&c.BlocklistFile, "blocklist-file", "", "file of words refused in display names, room names and descriptions and shared goals, one term per line (# starts a comment), added to the built-in list and re-read when it changes")
+	fs.StringVar(&c.BlobURL, "blob-url", "", "where uploaded avatars are kept: empty for <data-dir>/blobs, file:///path, or s3://bucket?endpoint=host:port&region=…&secure=false with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (needed with several instances)")
+	fs.BoolVar(&c.AvatarUploads, "avatar-uploads", false, "let people upload a PNG, JPEG or WebP of up to 2 MB as their avatar (re-encoded to 256×256)")
 	fs.StringVar(&iceServers, "ice-servers", "", `JSON array of RTCIceServer for an external STUN/TURN server, e.g. [{"urls":"turn:turn.example.org:3478"}]; TURN entries without username get credentials minted with --turn-secret`)
 
 	// Environment first, so explicit flags parsed afterwards override it.
