@@ -39,6 +39,7 @@ var (
 	seats      = layer{"internal/seats"}
 	broker     = layer{"internal/broker/..."}
 	app        = layer{"internal/app"}
+	blobs      = layer{"internal/blob"}
 )
 
 // rules says, for each group of packages, which packages of this module
@@ -56,6 +57,7 @@ var rules = []struct {
 	{"wire and apperr describe the model to clients", vocabulary, []layer{store, domain, transports, broker, app}},
 	{"the socket protocol is names, an envelope and a routing rule, below the domain and the transports", protocol, []layer{store, domain, transports, broker, app, seats, {"internal/apperr"}}},
 	{"seat holds and leases sit below the domain: rooms asks them, the hub feeds them", seats, []layer{domain, transports, broker, protocol, app}},
+	{"the blob store keeps bytes by key and knows no domain", blobs, []layer{model, store, domain, transports, vocabulary, broker, protocol, app}},
 	{"once-per-cluster jobs work on the store's interface; app hands them what the domain does", layer{"internal/jobs"}, []layer{domain, transports, broker, vocabulary, app, {"internal/store/sqlstore"}}},
 }
 
