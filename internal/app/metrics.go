@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/bodydouble/bodydouble/internal/api"
 	"github.com/bodydouble/bodydouble/internal/broker"
@@ -41,6 +42,20 @@ func (a *App) newMetrics(st *sqlstore.Store) *metrics.Metrics {
 			}
 			return 0, 0, 0
 		},
+	}
+	src.Ready = func() bool { return len(a.health.Failing(context.Background())) == 0 }
+	src.Jobs = func() []metrics.JobCount {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		rows, err := st.JobCounts(ctx)
+		if err != nil {
+			return nil // no table yet, or the database is down (bodydouble_ready says so)
+		}
+		out := make([]metrics.JobCount, len(rows))
+		for i, r := range rows {
+			out[i] = metrics.JobCount{Kind: r.Kind, State: r.State, N: r.N}
+		}
+		return out
 	}
 	if a.cfg.DatabaseURL == "" {
 		src.DataDir = a.cfg.DataDir

@@ -409,10 +409,11 @@ func checkURL(flag, raw string, schemes ...string) error {
 func (c Config) validateTURN() error {
 	var listenIP netip.Addr
 	if c.MetricsAddr != "" {
-		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+		_, port, err := net.SplitHostPort(c.MetricsAddr)
+		if err != nil || port == "" {
 			return fmt.Errorf("config: --metrics-addr must be host:port, not %q", c.MetricsAddr)
 		}
-		if c.MetricsAddr == c.Addr {
+		if c.MetricsAddr == c.Addr && port != "0" {
 			return errors.New("config: --metrics-addr must not be --addr: metrics never go on the public port")
 		}
 	}

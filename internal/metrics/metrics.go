@@ -43,6 +43,10 @@ type Sources struct {
 	// Broker reports the broker's publishes, messages received from
 	// other instances and reconnections.
 	Broker func() (published, received, reconnects uint64)
+	// Ready reports whether /readyz would answer 200.
+	Ready func() bool
+	// Jobs counts the background job queue's rows by kind and state.
+	Jobs func() []JobCount
 	// DataDir, when set (SQLite), is the directory whose filesystem's
 	// free and total bytes are exported.
 	DataDir string
@@ -53,6 +57,12 @@ type PoolStats struct {
 	InUse, Idle, Max int
 	// WaitCount is the number of times a query waited for a connection.
 	WaitCount int64
+}
+
+// JobCount is how many jobs of one kind are in one state.
+type JobCount struct {
+	Kind, State string
+	N           int
 }
 
 // Metrics holds the registry and the families.

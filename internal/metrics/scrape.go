@@ -33,6 +33,8 @@ var (
 	descPublished    = desc("broker_published_total", "Messages published to the broker.")
 	descReceived     = desc("broker_received_total", "Messages received from the broker's Redis connection.")
 	descReconnects   = desc("broker_reconnects_total", "Times the broker's Redis connection came back after it was lost.")
+	descReady        = desc("ready", "1 when /readyz answers 200 (store and broker answer, not shutting down), else 0.")
+	descJobs         = desc("jobs", "Background job rows by kind and state (River keeps finished ones a day, discarded ones a week).", "kind", "state")
 	descDiskFree     = desc("data_dir_free_bytes", "Bytes free to the server on the filesystem of --data-dir (SQLite).")
 	descDiskSize     = desc("data_dir_size_bytes", "Size in bytes of the filesystem of --data-dir (SQLite).")
 )
@@ -40,7 +42,7 @@ var (
 func (s *scraped) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSockets, descRooms, descParticipants, descFramesIn, descFramesOut,
 		descPoolInUse, descPoolIdle, descPoolMax, descPoolWaits, descTURN, descStarted, descCompleted,
-		descPublished, descReceived, descReconnects,
+		descPublished, descReceived, descReconnects, descReady, descJobs,
 		descDiskFree, descDiskSize} {
 		ch <- d
 	}
@@ -84,6 +86,18 @@ func (s *scraped) Collect(ch chan<- prometheus.Metric) {
 		counter(descPublished, float64(pub))
 		counter(descReceived, float64(recv))
 		counter(descReconnects, float64(rec))
+	}
+	if f := s.src.Ready; f != nil {
+		v := 0.0
+		if f() {
+			v = 1
+		}
+		gauge(descReady, v)
+	}
+	if f := s.src.Jobs; f != nil {
+		for _, j := range f() {
+			ch <- prometheus.MustNewConstMetric(descJobs, prometheus.GaugeValue, float64(j.N), j.Kind, j.State)
+		}
 	}
 	if s.src.DataDir != "" {
 		var st syscall.Statfs_t
