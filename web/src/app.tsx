@@ -20,6 +20,7 @@ import { user } from './state/user';
 const History = lazy(() => import('./screens/History'));
 const Settings = lazy(() => import('./screens/Settings'));
 const Moderation = lazy(() => import('./screens/Moderation'));
+const Privacy = lazy(() => import('./screens/Privacy'));
 
 /**
  * The tab title, visible from other tabs: the screen, led by your own
@@ -58,7 +59,11 @@ export function App() {
   }
   if (state === 'offline') return <Offline />;
   if (state === 'error') return <BootError />;
-  if (!user.value) return <Landing />;
+  if (!user.value) {
+    // The privacy page is open to everyone (linked from the landing page).
+    if (match(path.value).name === 'privacy') return <main class="px-5 py-10"><Privacy signedIn={false} /></main>;
+    return <Landing />;
+  }
   if (banned.value) return <Banned ban={banned.value} />;
 
   const route = match(path.value);
@@ -69,6 +74,7 @@ export function App() {
       {route.name === 'history' && <History />}
       {route.name === 'settings' && <Settings />}
       {route.name === 'moderation' && <Moderation />}
+      {route.name === 'privacy' && <Privacy signedIn />}
       {route.name === 'not-found' && <NotFound />}
     </Shell>
   );

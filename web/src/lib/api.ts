@@ -56,12 +56,17 @@ interface Options {
   body?: unknown;
   /** Do not treat 401 as "signed out" (the bootstrap call expects it). */
   expect401?: boolean;
+  /** A file sent as the body, with its own type (an avatar upload). */
+  file?: Blob;
 }
 
 async function request<T>(method: string, path: string, opts: Options = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
-  if (opts.body !== undefined) {
+  if (opts.file !== undefined) {
+    headers['Content-Type'] = opts.file.type;
+    init.body = opts.file;
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
   }
@@ -158,6 +163,9 @@ export const api = {
   preferences: () => request<Preferences>('GET', '/api/users/preferences'),
   /** Erases the caller for good (DELETE /api/users/me); the export is a plain download of /api/users/me/export. */
   eraseMe: () => request<void>('DELETE', '/api/users/me'),
+  config: () => request<{ avatarUploads: boolean }>('GET', '/api/config'),
+  uploadAvatar: (file: Blob) => request<User>('PUT', '/api/users/me/avatar', { file }),
+  removeAvatar: () => request<User>('PUT', '/api/users/profile', { body: { avatarUrl: null } }),
   updatePreferences: (patch: Partial<Preferences>) =>
     request<Preferences>('PUT', '/api/users/preferences', { body: patch }),
 
@@ -176,4 +184,5 @@ export const api = {
   audit: (cursor?: string | null) => request<AuditPage>('GET', `/api/mod/audit${page(cursor)}`),
   closeRoom: (roomId: string, reason: string) => request<void>('POST', `/api/mod/rooms/${q(roomId)}/close`, { body: { reason } }),
   resetName: (userId: string) => request<User>('POST', `/api/mod/users/${q(userId)}/reset-name`),
+  modRemoveAvatar: (userId: string) => request<User>('DELETE', `/api/mod/users/${q(userId)}/avatar`),
 };

@@ -8,6 +8,8 @@ describe('match', () => {
     ['/lobby/', { name: 'lobby' }],
     ['/history', { name: 'history' }],
     ['/settings', { name: 'settings' }],
+    ['/privacy', { name: 'privacy' }],
+    ['/privacy/', { name: 'privacy' }],
     ['/room/30741bcd-3e2a', { name: 'room', id: '30741bcd-3e2a' }],
     ['/room/a%20b', { name: 'room', id: 'a b' }],
     ['/room/', { name: 'not-found' }],

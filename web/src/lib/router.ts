@@ -9,6 +9,7 @@ export type Route =
   | { name: 'history' }
   | { name: 'settings' }
   | { name: 'moderation' }
+  | { name: 'privacy' }
   | { name: 'not-found' };
 
 export function match(pathname: string): Route {
@@ -18,6 +19,7 @@ export function match(pathname: string): Route {
   if (p === '/history') return { name: 'history' };
   if (p === '/settings') return { name: 'settings' };
   if (p === '/moderation') return { name: 'moderation' };
+  if (p === '/privacy') return { name: 'privacy' };
   const room = /^\/room\/([^/]+)$/.exec(p);
   if (room) return { name: 'room', id: decodeURIComponent(room[1]!) };
   return { name: 'not-found' };

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Logo } from '../components/icons';
+import { Link } from '../components/Link';
 import { NetworkError } from '../lib/api';
 import { path, navigate } from '../lib/router';
 import { startAnonymous } from '../state/session';
@@ -40,6 +41,7 @@ export function Landing() {
         {busy ? 'Starting…' : 'Start anonymously'}
       </button>
       <div aria-live="polite">{error && <p class="field-error mt-3">{error}</p>}</div>
+      <footer class="mt-10 text-sm text-muted"><Link href="/privacy" class="underline" data-testid="privacy-link">Privacy: what we store</Link></footer>
     </main>
   );
 }

@@ -10,6 +10,7 @@ import {
   type BanLength,
 } from './moderation-rules';
 import { ReportActions } from './ModerationActions';
+import { ModRemoveAvatar } from './ModRemoveAvatar';
 import { failure, failureText, useRetryUntilAnswered } from './reach';
 
 /** usePages loads a list a page at a time; the first page retries by itself without an answer. */
@@ -222,6 +223,7 @@ function ReportCard({ r, onResolved, roomClosed, onRoomClosed, onRenamed }: {
         <button type="button" class="btn btn-danger" data-testid="mod-ban" disabled={busy} onClick={() => void act('ban')}>Ban</button>
       </div>
       <ReportActions r={r} cardReason={reason} roomClosed={roomClosed} onClosed={onRoomClosed} onRenamed={onRenamed} />
+      <ModRemoveAvatar r={r} />
     </li>
   );
 }

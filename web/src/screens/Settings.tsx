@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Dialog } from '../components/Dialog';
 import { Field, FormError } from '../components/Field';
+import { Link } from '../components/Link';
 import { askNotificationPermission, chime, notificationsSupported } from '../lib/alerts';
 import { ApiError, NetworkError } from '../lib/api';
 import { highQuality } from '../media/quality';
@@ -11,6 +12,7 @@ import { savePrefs, saveProfile, signOut } from '../state/session';
 import { useTitle } from '../state/title';
 import { BlockedPeople } from './BlockedPeople';
 import { YourData } from './YourData';
+import { AvatarUpload } from './AvatarUpload';
 import { prefs, user } from '../state/user';
 import { NO_ANSWER, useRetryUntilAnswered } from './reach';
 
@@ -81,6 +83,7 @@ export default function Settings() {
     <>
       <h1 tabIndex={-1} class="mb-5 text-2xl font-bold sm:text-3xl">Settings</h1>
       <NameForm />
+      <AvatarUpload />
       <CategoriesSection p={p} save={save} />
       <NotificationsSection p={p} save={save} />
       <DisplaySection p={p} save={save} />
@@ -88,6 +91,7 @@ export default function Settings() {
       <BlockedPeople />
       <SignOutSection />
       <YourData />
+      <p class="mb-4 text-sm"><Link href="/privacy" class="underline" data-testid="settings-privacy-link">Privacy: what Body Double stores and who sees it</Link></p>
       <div role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-20 flex justify-center px-4" data-testid="settings-status">
         {status && (
           <p class={`card px-4 py-2 text-sm font-semibold animate-fade-in ${status.ok || status.text === NO_ANSWER ? '' : 'text-danger'}`}>
