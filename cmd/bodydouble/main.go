@@ -15,6 +15,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/app"
 	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/logx"
 )
 
 func main() {
@@ -41,11 +42,13 @@ func main() {
 	if err != nil {
 		fail(2, err)
 	}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
-	if cfg.LogFormat == "json" {
-		h = slog.NewJSONHandler(os.Stderr, nil)
+	// The level can change while running (PUT /debug/log-level on
+	// --metrics-addr); Validate has checked its name.
+	level := new(slog.LevelVar)
+	if l, err := logx.ParseLevel(cfg.LogLevel); err == nil {
+		level.Set(l)
 	}
-	log := slog.New(h)
+	log := logx.New(os.Stderr, cfg.LogFormat, level)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := app.Run(ctx, cfg, log); err != nil {

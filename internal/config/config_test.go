@@ -51,6 +51,8 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"--rate-limit", "maybe"},
 		{"--trusted-proxies", "not-an-ip"},
 		{"--log-format", "xml"},
+		{"--log-level", "verbose"},
+		{"--access-log", "sometimes"},
 		{"--database-url", "postgres://u:p%zz@h/db"},
 		{"--redis-url", "http://cache:6379"},
 		{"--redis-url", "redis://u:p%zz@h"},
