@@ -1,0 +1,159 @@
+package metrics
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"go.yaml.in/yaml/v3"
+)
+
+// registered builds Metrics with every source set, puts one sample in
+// every family that has labels, and returns the names of what it exports
+// (histograms and summaries with their _bucket, _sum and _count series).
+func registered(t *testing.T) map[string]bool {
+	t.Helper()
+	m := New(Sources{
+		Sockets: func() int { return 1 }, Rooms: func() int { return 1 }, Participants: func() int { return 1 },
+		Pool:            func() PoolStats { return PoolStats{Max: 1} },
+		TURNAllocations: func() int { return 0 },
+		Sessions:        func() (uint64, uint64) { return 0, 0 },
+		Broker:          func() (uint64, uint64, uint64) { return 0, 0, 0 },
+		Ready:           func() bool { return true },
+		Jobs:            func() []JobCount { return []JobCount{{Kind: "retention", State: "completed", N: 1}} },
+		DataDir:         t.TempDir(),
+	})
+	h := m.Middleware([]string{"GET /api/rooms"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/rooms", nil))
+	m.FrameIn("join-room")
+	m.FanOut("presence-updated", 1, time.Millisecond)
+	m.Joined(time.Millisecond)
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{"up": true} // Prometheus's own, per target
+	for _, f := range fams {
+		n := f.GetName()
+		names[n] = true
+		if t := f.GetType(); t == dto.MetricType_HISTOGRAM || t == dto.MetricType_SUMMARY {
+			names[n+"_bucket"], names[n+"_sum"], names[n+"_count"] = true, true, true
+		}
+	}
+	return names
+}
+
+// metricName finds the series names an expression selects: identifiers of
+// our families (bodydouble_, go_, process_) and up.
+var metricName = regexp.MustCompile(`\b(?:bodydouble|go|process)_[a-zA-Z0-9_:]+|\bup\b`)
+
+// unknown returns the names expr selects and those of them not in names.
+func unknown(expr string, names map[string]bool) (found, missing []string) {
+	found = metricName.FindAllString(expr, -1)
+	for _, n := range found {
+		if !names[n] {
+			missing = append(missing, n)
+		}
+	}
+	return found, missing
+}
+
+func checkExpr(t *testing.T, where, expr string, names map[string]bool) int {
+	t.Helper()
+	found, missing := unknown(expr, names)
+	for _, n := range missing {
+		t.Errorf("%s: %q names %s, which the server does not export", where, expr, n)
+	}
+	if len(found) == 0 {
+		t.Errorf("%s: %q names no metric", where, expr)
+	}
+	return len(found)
+}
+
+func TestAlertRulesNameExistingMetrics(t *testing.T) {
+	names := registered(t)
+	b, err := os.ReadFile("../../deploy/prometheus-alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Groups []struct {
+			Name  string `yaml:"name"`
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("prometheus-alerts.yml: %v", err)
+	}
+	alerts := map[string]bool{}
+	for _, g := range doc.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" || r.Expr == "" {
+				t.Errorf("a rule of %s has no alert name or no expr", g.Name)
+			}
+			alerts[r.Alert] = true
+			checkExpr(t, r.Alert, r.Expr, names)
+		}
+	}
+	// What an operator must know at 3 a.m. (docs/operations.md).
+	for _, want := range []string{"BodyDoubleInstanceDown", "BodyDoubleNotReady", "BodyDoubleHigh5xxRate",
+		"BodyDoubleSlowFanOut", "BodyDoubleSocketsDropping", "BodyDoubleBrokerReconnecting",
+		"BodyDoubleJobFailing", "BodyDoubleDiskFilling"} {
+		if !alerts[want] {
+			t.Errorf("no alert %s", want)
+		}
+	}
+}
+
+func TestDashboardNamesExistingMetrics(t *testing.T) {
+	names := registered(t)
+	b, err := os.ReadFile("../../deploy/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("grafana-dashboard.json: %v", err)
+	}
+	n := 0
+	for _, p := range doc.Panels {
+		for _, tg := range p.Targets {
+			n += checkExpr(t, p.Title, tg.Expr, names)
+		}
+	}
+	if n == 0 {
+		t.Fatal("the dashboard queries nothing")
+	}
+}
+
+// The check itself works: a misspelt name is caught, a histogram's
+// series and Prometheus's own up are known.
+func TestUnknownMetricIsCaught(t *testing.T) {
+	names := registered(t)
+	for expr, want := range map[string]string{
+		`rate(bodydouble_ws_frames_in_totl[5m]) > 0`:                              "bodydouble_ws_frames_in_totl",
+		`bodydouble_ready == 0 or up == 0`:                                        "",
+		`histogram_quantile(0.99, rate(bodydouble_ws_fanout_seconds_bucket[5m]))`: "",
+	} {
+		found, missing := unknown(expr, names)
+		if len(found) == 0 || strings.Join(missing, ",") != want {
+			t.Errorf("%s: found %v, missing %v; want missing %q", expr, found, missing, want)
+		}
+	}
+}
