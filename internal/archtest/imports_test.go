@@ -59,6 +59,8 @@ var rules = []struct {
 	{"seat holds and leases sit below the domain: rooms asks them, the hub feeds them", seats, []layer{domain, transports, broker, protocol, app}},
 	{"the blob store keeps bytes by key and knows no domain", blobs, []layer{model, store, domain, transports, vocabulary, broker, protocol, app}},
 	{"once-per-cluster jobs work on the store's interface; app hands them what the domain does", layer{"internal/jobs"}, []layer{domain, transports, broker, vocabulary, app, {"internal/store/sqlstore"}}},
+	{"metrics reads plain numbers and observers it is handed; it knows no store, domain or transport", layer{"internal/metrics"}, []layer{model, store, domain, transports, broker, vocabulary, seats, app}},
+	{"only app wires metrics: the others offer plain counters and observers, never Prometheus", layer{"internal/rooms", "internal/auth", "internal/users", "internal/safety", "internal/moderation", "internal/api", "internal/realtime/...", "internal/store/...", "internal/broker/...", "internal/jobs", "internal/turn"}, []layer{{"internal/metrics"}}},
 }
 
 type pkg struct {
