@@ -6,7 +6,10 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -65,20 +68,46 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx
 // of the request.
 func (m *Metrics) Middleware(patterns []string, h http.Handler) http.Handler {
 	routes := http.NewServeMux()
+	byRoute := map[string]*routeMetrics{"unmatched": m.newRouteMetrics("unmatched")}
 	for _, p := range patterns {
 		routes.Handle(p, http.NotFoundHandler()) // only matched, never served
+		byRoute[p] = m.newRouteMetrics(p)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		_, route := routes.Handler(r)
-		if route == "" {
-			route = "unmatched"
+		rm := byRoute[route]
+		if rm == nil {
+			rm = byRoute["unmatched"]
 		}
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		h.ServeHTTP(rec, r)
-		m.httpRequests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
-		m.httpDuration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		rm.count(rec.code)
+		rm.duration.Observe(time.Since(start).Seconds())
 	})
+}
+
+// routeMetrics are one route's series, looked up once: a request then
+// costs no label hashing.
+type routeMetrics struct {
+	route    string
+	requests *prometheus.CounterVec
+	duration prometheus.Observer
+	codes    sync.Map // status code → prometheus.Counter
+}
+
+func (m *Metrics) newRouteMetrics(route string) *routeMetrics {
+	return &routeMetrics{route: route, requests: m.httpRequests, duration: m.httpDuration.WithLabelValues(route)}
+}
+
+func (rm *routeMetrics) count(code int) {
+	if c, ok := rm.codes.Load(code); ok {
+		c.(prometheus.Counter).Inc()
+		return
+	}
+	c := rm.requests.WithLabelValues(rm.route, strconv.Itoa(code))
+	rm.codes.Store(code, c)
+	c.Inc()
 }
 
 type statusRecorder struct {
