@@ -41,7 +41,7 @@ export function Landing() {
         {busy ? 'Starting…' : 'Start anonymously'}
       </button>
       <div aria-live="polite">{error && <p class="field-error mt-3">{error}</p>}</div>
-      <footer class="mt-10 text-sm text-muted"><Link href="/privacy" class="underline" data-testid="privacy-link">Privacy: what we store</Link></footer>
+      <footer class="mt-10 text-sm text-muted"><Link href="/privacy" class="inline-block underline" data-testid="privacy-link">Privacy: what we store</Link></footer>
     </main>
   );
 }

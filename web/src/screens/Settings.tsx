@@ -91,7 +91,7 @@ export default function Settings() {
       <BlockedPeople />
       <SignOutSection />
       <YourData />
-      <p class="mb-4 text-sm"><Link href="/privacy" class="underline" data-testid="settings-privacy-link">Privacy: what Body Double stores and who sees it</Link></p>
+      <p class="mb-4 text-sm"><Link href="/privacy" class="inline-block underline" data-testid="settings-privacy-link">Privacy: what Body Double stores and who sees it</Link></p>
       <div role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-20 flex justify-center px-4" data-testid="settings-status">
         {status && (
           <p class={`card px-4 py-2 text-sm font-semibold animate-fade-in ${status.ok || status.text === NO_ANSWER ? '' : 'text-danger'}`}>
