@@ -227,7 +227,7 @@ export interface AuditEntry {
   at: string;
   actorId: string;
   action: string;
-  targetType: 'user' | 'room';
+  targetType: 'user' | 'room' | 'key';
   targetId: string;
   reason: string;
 }

@@ -53,6 +53,10 @@ describe('moderation rules', () => {
     const e = { id: '1', at: '', actorId: 'cli', targetType: 'user' as const, targetId: 'u1', reason: '' };
     expect(actionText({ ...e, action: 'user.ban' })).toBe('Banned');
     expect(actionText({ ...e, action: 'something.new' })).toBe('something.new');
+    // Every action the server writes has words (internal/moderation, erase, keys).
+    for (const action of ['role.set', 'user.unban', 'user.reset-name', 'room.close', 'participant.remove', 'report.resolve', 'user.remove-avatar', 'user.erase', 'keys.rotate', 'keys.retire']) {
+      expect(actionText({ ...e, action })).not.toBe(action);
+    }
   });
 });
 

@@ -76,6 +76,10 @@ const ACTIONS: Record<string, string> = {
   'participant.remove': 'Removed from a room',
   'report.dismiss': 'Report dismissed',
   'report.resolve': 'Report resolved',
+  'user.remove-avatar': 'Picture removed',
+  'user.erase': 'Erased their data',
+  'keys.rotate': 'Encryption key rotated',
+  'keys.retire': 'Encryption key retired',
 };
 
 /** actionText is an audit action in words (an unknown one as it is). */
