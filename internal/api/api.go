@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/errreport"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/moderation"
 	"github.com/bodydouble/bodydouble/internal/ratelimit"
@@ -63,6 +64,9 @@ type Options struct {
 	ICE func() *turn.ICE
 	// Safety runs blocks and reports.
 	Safety *safety.Service
+	// ClientErrors gets the web app's error reports (POST
+	// /api/client-errors), scrubbed; nil logs them at debug and drops them.
+	ClientErrors func(ctx context.Context, e errreport.ClientError)
 }
 
 // access says what a route needs from the caller.
@@ -111,6 +115,7 @@ type server struct {
 	ids          requestIDs
 	pages        pageCache // encoded room lists (rooms.go)
 	ice          func() *turn.ICE
+	clientErrors func(ctx context.Context, e errreport.ClientError)
 	safety       *safety.Service
 	limits       ratelimit.Limiter // every limit's buckets, e.g. reports per person (reports.go)
 }
@@ -133,6 +138,7 @@ func New(o Options) http.Handler {
 		s.limits = ratelimit.NewMemory(s.now, 0)
 	}
 	s.onErase = o.OnErase
+	s.clientErrors = o.ClientErrors
 	if o.RateLimit {
 		keys := o.LimitKeys
 		if keys == nil {
@@ -197,6 +203,7 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/reports", session, s.report},
 
 		{http.MethodGet, "/api/openapi.json", public, s.openAPI},
+		{http.MethodPost, "/api/client-errors", public, s.clientError},
 		{http.MethodGet, "/api/config", public, s.clientConfig},
 	}
 }

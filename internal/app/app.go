@@ -23,6 +23,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/errreport"
 	"github.com/bodydouble/bodydouble/internal/health"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/metrics"
@@ -57,7 +58,8 @@ type App struct {
 	metrics    *metrics.Metrics
 	metricsSrv *metrics.Server
 
-	health *health.Checker // /healthz, /readyz
+	health *health.Checker     // /healthz, /readyz
+	errs   *errreport.Reporter // Sentry with --sentry-dsn, else nil (logging.go)
 
 	// text holds the rules of public text; blocklist, when
 	// --blocklist-file is set, keeps its operator's terms current.
@@ -187,13 +189,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 	a.rooms.SetLocal(a.hub) // cycle rooms' phase changes go to this instance's sockets
+	if err := a.newReporter(); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.instrumentAPI(api.New(api.Options{
 		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text).WithBlobs(blobs, cfg.AvatarUploads), Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 		Limiter: a.limits, LimitKeys: a.limitKeys, IdentitiesPerHour: cfg.IdentitiesPerHour,
 		OnLogout: a.hub.CloseToken, OnErase: a.hub.CloseUser, ICE: a.ice.Load, Moderation: a.mod,
-		Safety: safety.New(safety.Options{Store: a.store, Rooms: a.rooms, Logger: log}),
+		Safety: safety.New(safety.Options{Store: a.store, Rooms: a.rooms, Logger: log}), ClientErrors: a.clientErrors(),
 	})))
 	mux.Handle("/ws", a.hub)
 	a.health = health.New(health.Options{Checks: a.healthChecks()})
@@ -331,6 +336,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = errors.Join(err, ctx.Err())
 	}
+	a.errs.Flush(time.Second) // reports under way, within reason
 	return errors.Join(err, a.closeBackends())
 }
 

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"os"
 
 	"github.com/bodydouble/bodydouble/internal/api"
+	"github.com/bodydouble/bodydouble/internal/errreport"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/logx"
 )
@@ -14,10 +16,27 @@ import (
 // public mux, so a line names "GET /api/rooms/{id}", never a path.
 func (a *App) accessLog(h http.Handler) http.Handler {
 	routes := append(api.Patterns(), "/api/", "/ws", "/healthz", "/readyz", "/")
+	h = a.errs.Middleware(routes, h) // panics and 5xx to Sentry, with the id
 	return httpx.AccessLog{
 		Log: a.log, Instance: instanceName(), Routes: routes,
 		IDs: httpx.NewRequestIDs(), Off: !a.cfg.AccessLog,
 	}.Handler(h)
+}
+
+// newReporter connects to Sentry with --sentry-dsn (nil without).
+func (a *App) newReporter() error {
+	var err error
+	a.errs, err = errreport.New(errreport.Options{DSN: a.cfg.SentryDSN, Environment: a.cfg.Environment})
+	return err
+}
+
+// clientErrors is where the API sends the web app's reports: Sentry, or
+// nil (the API logs them at debug) without it.
+func (a *App) clientErrors() func(context.Context, errreport.ClientError) {
+	if a.errs == nil {
+		return nil
+	}
+	return a.errs.Client
 }
 
 // instanceName names this process in access lines: the host name (a
