@@ -61,6 +61,7 @@ func (a *App) newMetrics(st *sqlstore.Store) *metrics.Metrics {
 		src.DataDir = a.cfg.DataDir
 	}
 	m := metrics.New(src)
+	st.ObserveQueries(m.Query) // PostgreSQL only
 	a.metricsSrv = metrics.NewServer(m)
 	return m
 }

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"crypto/rand"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/api"
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
+	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
 
 // scrape reads and parses /metrics at base.
@@ -162,5 +165,52 @@ func TestMetricsAfterTraffic(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// On PostgreSQL and Redis: query durations by kind, and messages one
+// instance receives from another.
+func TestMetricsOnPostgresAndRedis(t *testing.T) {
+	redisURL := os.Getenv("BODYDOUBLE_TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("BODYDOUBLE_TEST_REDIS_URL is not set")
+	}
+	dbURL := storetest.PostgresURL(t) // skips without BODYDOUBLE_TEST_DATABASE_URL
+	prefix := "bdtest-" + rand.Text() + ":"
+	configure := func(c *config.Config) {
+		c.DatabaseURL, c.RedisURL, c.RedisPrefix = dbURL, redisURL, prefix
+		c.TURNAddr = config.TURNOff
+		c.MetricsAddr = "127.0.0.1:0"
+	}
+	a, _, _ := startApp(t, configure)
+	b, _, _ := startApp(t, configure)
+	sa, sb := signUp(t, a), signUp(t, b)
+	room := firstRoom(t, sa)
+	wa := wstest.Dial(t, wsOf(a), sa.token)
+	wa.Join(room)
+	wb := wstest.Dial(t, wsOf(b), sb.token)
+	wb.Join(room)
+
+	aBase := "http://" + a.MetricsServer().Addr().String()
+	await(t, "a message from the other instance counted", wstest.WaitLimit, func() bool {
+		return value(scrape(t, aBase), "bodydouble_broker_received_total") >= 1
+	})
+	fams := scrape(t, "http://"+b.MetricsServer().Addr().String())
+	for _, c := range []struct {
+		name   string
+		labels []string
+	}{
+		{"bodydouble_db_query_seconds", []string{"op", "select"}},
+		{"bodydouble_db_query_seconds", []string{"op", "insert"}},
+		{"bodydouble_broker_published_total", nil},
+		{"bodydouble_db_pool_connections_max", nil},
+		{"bodydouble_ready", nil},
+	} {
+		if v := value(fams, c.name, c.labels...); v < 1 {
+			t.Errorf("%s%v = %v, want at least 1", c.name, c.labels, v)
+		}
+	}
+	if value(fams, "bodydouble_data_dir_free_bytes") != -1 {
+		t.Error("the data directory's disk is exported on PostgreSQL, where it holds no database")
 	}
 }

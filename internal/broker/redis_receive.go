@@ -161,7 +161,6 @@ func (r *Redis) confirm(m *redis.Subscription) {
 
 // dispatch hands a message from another process to local subscribers.
 func (r *Redis) dispatch(m *redis.Message) {
-	r.counts.received.Add(1)
 	ch, ok := strings.CutPrefix(m.Channel, r.prefix)
 	if !ok {
 		return
@@ -174,5 +173,6 @@ func (r *Redis) dispatch(m *redis.Message) {
 	if p[1:envLen] == string(r.id[:]) {
 		return // published here, and already delivered directly
 	}
+	r.counts.received.Add(1)
 	_ = r.local.publish(ch, []byte(p[envLen:]))
 }

@@ -73,6 +73,7 @@ type Metrics struct {
 	httpDuration *prometheus.HistogramVec
 	fanOut       prometheus.Histogram
 	join         prometheus.Histogram
+	queries      map[string]prometheus.Observer // by operation kind (Query)
 
 	framesIn, framesOut [numEvents]atomic.Uint64
 }
@@ -104,7 +105,16 @@ func New(src Sources) *Metrics {
 		Help:    "Time from a join-room frame to its answer.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	})
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.fanOut, m.join, &scraped{m: m, src: src})
+	queries := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "db_query_seconds",
+		Help:    "Database query duration by operation kind (PostgreSQL).",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"op"})
+	m.queries = map[string]prometheus.Observer{}
+	for _, op := range queryOps {
+		m.queries[op] = queries.WithLabelValues(op)
+	}
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.fanOut, m.join, queries, &scraped{m: m, src: src})
 	return m
 }
 
@@ -159,6 +169,19 @@ func (m *Metrics) FanOut(event string, n int, d time.Duration) {
 		m.framesOut[eventNumber(event)].Add(uint64(n))
 	}
 	m.fanOut.Observe(d.Seconds())
+}
+
+// queryOps are the label values of db_query_seconds.
+var queryOps = []string{"select", "insert", "update", "delete", "other"}
+
+// Query records one database query of kind op (select, insert, update,
+// delete; anything else counts as other) that took d.
+func (m *Metrics) Query(op string, d time.Duration) {
+	o, ok := m.queries[op]
+	if !ok {
+		o = m.queries["other"]
+	}
+	o.Observe(d.Seconds())
 }
 
 // Joined records the time one join-room took (realtime.Observer).

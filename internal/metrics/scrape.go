@@ -31,7 +31,7 @@ var (
 	descStarted      = desc("focus_sessions_started_total", "Focus sessions started.")
 	descCompleted    = desc("focus_sessions_completed_total", "Focus sessions completed.")
 	descPublished    = desc("broker_published_total", "Messages published to the broker.")
-	descReceived     = desc("broker_received_total", "Messages received from the broker's Redis connection.")
+	descReceived     = desc("broker_received_total", "Messages received through Redis from other instances.")
 	descReconnects   = desc("broker_reconnects_total", "Times the broker's Redis connection came back after it was lost.")
 	descReady        = desc("ready", "1 when /readyz answers 200 (store and broker answer, not shutting down), else 0.")
 	descJobs         = desc("jobs", "Background job rows by kind and state (River keeps finished ones a day, discarded ones a week).", "kind", "state")

@@ -36,6 +36,8 @@ type Store struct {
 	r *sql.DB
 	// pool is the pgx pool under w for PostgreSQL, nil for SQLite.
 	pool *pgxpool.Pool
+	// tracer times PostgreSQL's queries for ObserveQueries (querytrace.go).
+	tracer *queryTracer
 	// pg selects the PostgreSQL dialect.
 	pg bool
 	// watch tells whether anything was committed to the SQLite database
@@ -229,6 +231,8 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	}
 	// Where we connect, for errors: never the URL, which may hold a password.
 	target := fmt.Sprintf("PostgreSQL at %s:%d (database %q, user %q)", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, cfg.ConnConfig.User)
+	tracer := &queryTracer{}
+	cfg.ConnConfig.Tracer = tracer
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: connect to %s: %w", target, err)
@@ -246,7 +250,7 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: connect to %s: %w", target, err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	s := &Store{w: db, r: db, pool: pool, pg: true}
+	s := &Store{w: db, r: db, pool: pool, pg: true, tracer: tracer}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
