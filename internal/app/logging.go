@@ -16,7 +16,8 @@ import (
 // public mux, so a line names "GET /api/rooms/{id}", never a path.
 func (a *App) accessLog(h http.Handler) http.Handler {
 	routes := append(api.Patterns(), "/api/", "/ws", "/healthz", "/readyz", "/")
-	h = a.errs.Middleware(routes, h) // panics and 5xx to Sentry, with the id
+	// Panics and 5xx to Sentry, with the id; /readyz's 503 is an answer.
+	h = a.errs.Middleware(routes, []string{"/readyz"}, h)
 	return httpx.AccessLog{
 		Log: a.log, Instance: instanceName(), Routes: routes,
 		IDs: httpx.NewRequestIDs(), Off: !a.cfg.AccessLog,

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -121,8 +122,10 @@ func withRequest(ctx context.Context, tags map[string]string) map[string]string 
 // Middleware reports the panics that reach it (then lets them go on, to
 // net/http) and every 5xx answer, with the request id and the route
 // pattern that routes (ServeMux patterns, as httpx.AccessLog) picks.
-// It belongs inside httpx.AccessLog, which gives the request its id.
-func (r *Reporter) Middleware(patterns []string, h http.Handler) http.Handler {
+// The 5xx answers of the quiet patterns are not errors (/readyz says 503
+// while a dependency is down). It belongs inside httpx.AccessLog, which
+// gives the request its id.
+func (r *Reporter) Middleware(patterns, quiet []string, h http.Handler) http.Handler {
 	if r == nil {
 		return h
 	}
@@ -144,7 +147,7 @@ func (r *Reporter) Middleware(patterns []string, h http.Handler) http.Handler {
 				}
 				panic(p)
 			}
-			if sw.status >= 500 {
+			if sw.status >= 500 && !slices.Contains(quiet, route) {
 				tags["status"] = strconv.Itoa(sw.status)
 				r.capture(tags, sentry.LevelError, func(h *sentry.Hub) {
 					h.CaptureMessage(fmt.Sprintf("HTTP %d %s", sw.status, route))

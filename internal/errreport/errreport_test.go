@@ -145,8 +145,9 @@ func TestReports(t *testing.T) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	})
 	mux.HandleFunc("GET /api/fine", func(w http.ResponseWriter, r *http.Request) {})
-	patterns := []string{"POST /api/boom/{id}", "GET /api/fail/{id}", "GET /api/fine"}
-	srv := httptest.NewServer(httpx.AccessLog{Off: true}.Handler(rep.Middleware(patterns, mux)))
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	patterns := []string{"POST /api/boom/{id}", "GET /api/fail/{id}", "GET /api/fine", "GET /readyz"}
+	srv := httptest.NewServer(httpx.AccessLog{Off: true}.Handler(rep.Middleware(patterns, []string{"GET /readyz"}, mux)))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the panic's trace
 	defer srv.Close()
 
@@ -173,8 +174,12 @@ func TestReports(t *testing.T) {
 	}
 	clean(t, raw, ev)
 
-	// A fine answer sends nothing; the client error after it comes next.
+	// A fine answer and a quiet route's 503 send nothing; the client
+	// error after them comes next.
 	request(t, srv.URL, "GET", "/api/fine")
+	if res := request(t, srv.URL, "GET", "/readyz"); res.StatusCode != 503 {
+		t.Fatalf("readyz %d", res.StatusCode)
+	}
 	ctx := httpx.WithRequestID(context.Background(), "req-77")
 	rep.Client(ctx, ClientError{Message: "TypeError: x is undefined", Stack: "at f (/assets/index-abc.js:1:2)", Route: "/room/:id", Release: "web-9", Kind: "error"})
 	ev, raw = sentry.next(t)
@@ -205,7 +210,7 @@ func TestOff(t *testing.T) {
 		t.Fatalf("%v %v", rep, err)
 	}
 	h := http.NotFoundHandler()
-	if got := rep.Middleware(nil, h); got == nil {
+	if got := rep.Middleware(nil, nil, h); got == nil {
 		t.Fatal("nil handler")
 	}
 	rep.Client(context.Background(), ClientError{Message: "x"}) // no panic on nil
