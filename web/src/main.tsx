@@ -2,11 +2,14 @@ import { effect } from '@preact/signals';
 import { render } from 'preact';
 import { App } from './app';
 import { applyDisplay } from './lib/display';
+import { installErrorReporting } from './lib/errors';
 import { listen } from './lib/router';
 import { rt } from './state/realtime';
 import { bootstrap } from './state/session';
 import { prefs } from './state/user';
 import './styles.css';
+
+installErrorReporting(); // uncaught errors and failed API requests to /api/client-errors
 
 effect(() => applyDisplay(prefs.value.accessibilitySettings));
 
