@@ -58,6 +58,7 @@ var rules = []struct {
 	{"the socket protocol is names, an envelope and a routing rule, below the domain and the transports", protocol, []layer{store, domain, transports, broker, app, seats, {"internal/apperr"}}},
 	{"seat holds and leases sit below the domain: rooms asks them, the hub feeds them", seats, []layer{domain, transports, broker, protocol, app}},
 	{"the blob store keeps bytes by key and knows no domain", blobs, []layer{model, store, domain, transports, vocabulary, broker, protocol, app}},
+	{"health, logs and error reports are plumbing below the app: they know no model, store, domain, broker or transport", layer{"internal/health", "internal/logx", "internal/errreport"}, []layer{model, store, domain, transports, broker, vocabulary, app}},
 	{"once-per-cluster jobs work on the store's interface; app hands them what the domain does", layer{"internal/jobs"}, []layer{domain, transports, broker, vocabulary, app, {"internal/store/sqlstore"}}},
 	{"metrics reads plain numbers and observers it is handed; it knows no store, domain or transport", layer{"internal/metrics"}, []layer{model, store, domain, transports, broker, vocabulary, seats, app}},
 	{"only app wires metrics: the others offer plain counters and observers, never Prometheus", layer{"internal/rooms", "internal/auth", "internal/users", "internal/safety", "internal/moderation", "internal/api", "internal/realtime/...", "internal/store/...", "internal/broker/...", "internal/jobs", "internal/turn"}, []layer{{"internal/metrics"}}},
