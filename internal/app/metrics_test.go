@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -212,5 +214,41 @@ func TestMetricsOnPostgresAndRedis(t *testing.T) {
 	}
 	if value(fams, "bodydouble_data_dir_free_bytes") != -1 {
 		t.Error("the data directory's disk is exported on PostgreSQL, where it holds no database")
+	}
+}
+
+// Refusals by a rate limit are counted by limit: a person reconnecting
+// too often (the socket's per-person upgrade limit) and a REST 429.
+func TestMetricsCountRateLimitRefusals(t *testing.T) {
+	a, _, _ := startApp(t, func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" })
+	s := signUp(t, a)
+	refused := false
+	for range 100 {
+		ctx, cancel := context.WithTimeout(context.Background(), wstest.WaitLimit)
+		ws, res, err := websocket.Dial(ctx, wsOf(a), &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + s.token}}})
+		cancel()
+		if err == nil {
+			ws.CloseNow()
+			continue
+		}
+		if res == nil || res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("dial: %v", err)
+		}
+		refused = true
+		break
+	}
+	if !refused {
+		t.Fatal("no upgrade was refused")
+	}
+	fams := scrape(t, "http://"+a.MetricsServer().Addr().String())
+	// Which limit refuses first depends on whether the server has seen
+	// the closed sockets go: upgrades per second, or sockets at once.
+	perSecond := value(fams, "bodydouble_rate_limited_total", "limit", "ws_upgrade_person")
+	atOnce := value(fams, "bodydouble_rate_limited_total", "limit", "ws_sockets_person")
+	if perSecond+atOnce != 1 {
+		t.Errorf("refusals of the person: %v per second + %v at once, want 1", perSecond, atOnce)
+	}
+	if v := value(fams, "bodydouble_rate_limited_total", "limit", "rest"); v != 0 {
+		t.Errorf("rest refusals = %v, want 0 (none was refused)", v)
 	}
 }

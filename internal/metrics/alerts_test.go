@@ -157,3 +157,46 @@ func TestUnknownMetricIsCaught(t *testing.T) {
 		}
 	}
 }
+
+// A REST 429 counts as a rest refusal; other codes do not.
+func TestMiddlewareCountsRESTRefusals(t *testing.T) {
+	m := New(Sources{})
+	code := http.StatusOK
+	h := m.Middleware([]string{"GET /api/rooms"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(code) }))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/rooms", nil))
+	code = http.StatusTooManyRequests
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/rooms", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/rooms/x", nil))
+	m.RateLimited("no-such-limit") // not counted: the label set is fixed
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range fams {
+		if f.GetName() != "bodydouble_rate_limited_total" && f.GetName() != "bodydouble_http_requests_total" {
+			continue
+		}
+		for _, s := range f.Metric {
+			key := f.GetName()
+			for _, l := range s.Label {
+				key += " " + l.GetName() + "=" + l.GetValue()
+			}
+			got[key] = s.Counter.GetValue()
+		}
+	}
+	for key, want := range map[string]float64{
+		"bodydouble_rate_limited_total limit=rest":                     2,
+		"bodydouble_rate_limited_total limit=ws_upgrade_person":        0,
+		"bodydouble_http_requests_total code=200 route=GET /api/rooms": 1,
+		"bodydouble_http_requests_total code=429 route=GET /api/rooms": 1,
+		"bodydouble_http_requests_total code=429 route=unmatched":      1,
+	} {
+		if got[key] != want {
+			t.Errorf("%s = %v, want %v (all: %v)", key, got[key], want, got)
+		}
+	}
+	if len(got) != 8 {
+		t.Errorf("series %v, want the five limits and three request series", got)
+	}
+}

@@ -83,6 +83,9 @@ func (m *Metrics) Middleware(patterns []string, h http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		h.ServeHTTP(rec, r)
 		rm.count(rec.code)
+		if rec.code == http.StatusTooManyRequests {
+			m.limited["rest"].Inc()
+		}
 		rm.duration.Observe(time.Since(start).Seconds())
 	})
 }

@@ -74,6 +74,7 @@ type Metrics struct {
 	fanOut       prometheus.Histogram
 	join         prometheus.Histogram
 	queries      map[string]prometheus.Observer // by operation kind (Query)
+	limited      map[string]prometheus.Counter  // by limit (RateLimited)
 
 	framesIn, framesOut [numEvents]atomic.Uint64
 }
@@ -114,7 +115,15 @@ func New(src Sources) *Metrics {
 	for _, op := range queryOps {
 		m.queries[op] = queries.WithLabelValues(op)
 	}
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.fanOut, m.join, queries, &scraped{m: m, src: src})
+	limited := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "rate_limited_total",
+		Help: "Requests refused by a limit: rest (any REST 429), ws_upgrade_address and ws_upgrade_person (upgrades per second), ws_sockets_address and ws_sockets_person (sockets open at once).",
+	}, []string{"limit"})
+	m.limited = map[string]prometheus.Counter{}
+	for _, l := range limits {
+		m.limited[l] = limited.WithLabelValues(l)
+	}
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.fanOut, m.join, queries, limited, &scraped{m: m, src: src})
 	return m
 }
 
@@ -169,6 +178,18 @@ func (m *Metrics) FanOut(event string, n int, d time.Duration) {
 		m.framesOut[eventNumber(event)].Add(uint64(n))
 	}
 	m.fanOut.Observe(d.Seconds())
+}
+
+// limits are the label values of rate_limited_total (realtime's Limit*
+// names, and rest for REST's 429 answers).
+var limits = []string{"rest", "ws_upgrade_address", "ws_upgrade_person", "ws_sockets_address", "ws_sockets_person"}
+
+// RateLimited counts one refusal by limit (realtime.Observer); an
+// unknown name is not counted, so the label set stays fixed.
+func (m *Metrics) RateLimited(limit string) {
+	if c, ok := m.limited[limit]; ok {
+		c.Inc()
+	}
 }
 
 // queryOps are the label values of db_query_seconds.

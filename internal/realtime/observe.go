@@ -15,6 +15,23 @@ type Observer interface {
 	FanOut(event string, n int, d time.Duration)
 	// Joined is one join-room answered after d.
 	Joined(d time.Duration)
+	// RateLimited is one upgrade refused by a limit (the Limit* names).
+	RateLimited(limit string)
+}
+
+// The limits RateLimited names.
+const (
+	LimitUpgradeAddress = "ws_upgrade_address"
+	LimitUpgradePerson  = "ws_upgrade_person"
+	LimitSocketsAddress = "ws_sockets_address" // MaxConnsPerAddr open at once
+	LimitSocketsPerson  = "ws_sockets_person"  // MaxConnsPerUser open at once
+)
+
+// limited tells the Observer of a refusal by limit.
+func (h *Hub) limited(limit string) {
+	if h.obs != nil {
+		h.obs.RateLimited(limit)
+	}
 }
 
 // Participants is the number of sockets on this instance joined to a room,

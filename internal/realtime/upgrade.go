@@ -18,6 +18,7 @@ import (
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := ratelimit.AddrKey(h.proxies.ClientAddr(r))
 	if ok, wait := h.handshakes.allowAddr(r.Context(), addr); !ok {
+		h.limited(LimitUpgradeAddress)
 		tooMany(w, wait, "Too many connections from your network; wait a moment.")
 		return
 	}
@@ -51,6 +52,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if ok, wait := h.handshakes.allowUser(r.Context(), id.UserID); !ok {
+		h.limited(LimitUpgradePerson)
 		tooMany(w, wait, "You are reconnecting too often; wait a moment.")
 		return
 	}
@@ -112,9 +114,11 @@ func (h *Hub) register(c *conn, addr string) *apperr.Error {
 		return apperr.New(apperr.Internal, "Restarting; try again in a moment.")
 	}
 	if len(h.byUser[c.user.UserID]) >= MaxConnsPerUser {
+		h.limited(LimitSocketsPerson)
 		return apperr.New(apperr.RateLimited, "You have too many tabs open here.")
 	}
 	if h.handshakes.byAddr && h.byAddr[c.addr] >= MaxConnsPerAddr {
+		h.limited(LimitSocketsAddress)
 		return apperr.New(apperr.RateLimited, "Too many connections from your network.")
 	}
 	h.byAddr[c.addr]++
