@@ -34,6 +34,12 @@ func (a *App) newMetrics(st *sqlstore.Store) *metrics.Metrics {
 			}
 			return a.turn.Allocations()
 		},
+		TURNRelayed: func() (uint64, uint64) {
+			if a.turn == nil {
+				return 0, 0
+			}
+			return a.turn.RelayedBytes()
+		},
 		Sessions: func() (uint64, uint64) { return a.rooms.SessionCounts() },
 		Broker: func() (uint64, uint64, uint64) {
 			if c, ok := a.broker.(broker.Counter); ok {

@@ -23,6 +23,7 @@ func registered(t *testing.T) map[string]bool {
 		Sockets: func() int { return 1 }, Rooms: func() int { return 1 }, Participants: func() int { return 1 },
 		Pool:            func() PoolStats { return PoolStats{Max: 1} },
 		TURNAllocations: func() int { return 0 },
+		TURNRelayed:     func() (uint64, uint64) { return 0, 0 },
 		Sessions:        func() (uint64, uint64) { return 0, 0 },
 		Broker:          func() (uint64, uint64, uint64) { return 0, 0, 0 },
 		Ready:           func() bool { return true },

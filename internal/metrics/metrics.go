@@ -38,6 +38,9 @@ type Sources struct {
 	Pool func() PoolStats
 	// TURNAllocations is the number of live TURN relays.
 	TURNAllocations func() int
+	// TURNRelayed reports the bytes TURN relays received from peers and
+	// sent to them.
+	TURNRelayed func() (in, out uint64)
 	// Sessions reports focus sessions started and completed since start.
 	Sessions func() (started, completed uint64)
 	// Broker reports the broker's publishes, messages received from

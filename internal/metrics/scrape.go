@@ -28,6 +28,7 @@ var (
 	descPoolMax      = desc("db_pool_connections_max", "Most database connections the pool opens.")
 	descPoolWaits    = desc("db_pool_waits_total", "Times a query waited for a free database connection.")
 	descTURN         = desc("turn_allocations", "Live TURN relay allocations.")
+	descTURNBytes    = desc("turn_relayed_bytes_total", "Bytes TURN relays carried, by direction: in from peers, out to peers.", "direction")
 	descStarted      = desc("focus_sessions_started_total", "Focus sessions started.")
 	descCompleted    = desc("focus_sessions_completed_total", "Focus sessions completed.")
 	descPublished    = desc("broker_published_total", "Messages published to the broker.")
@@ -41,7 +42,7 @@ var (
 
 func (s *scraped) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSockets, descRooms, descParticipants, descFramesIn, descFramesOut,
-		descPoolInUse, descPoolIdle, descPoolMax, descPoolWaits, descTURN, descStarted, descCompleted,
+		descPoolInUse, descPoolIdle, descPoolMax, descPoolWaits, descTURN, descTURNBytes, descStarted, descCompleted,
 		descPublished, descReceived, descReconnects, descReady, descJobs,
 		descDiskFree, descDiskSize} {
 		ch <- d
@@ -75,6 +76,11 @@ func (s *scraped) Collect(ch chan<- prometheus.Metric) {
 	}
 	if f := s.src.TURNAllocations; f != nil {
 		gauge(descTURN, float64(f()))
+	}
+	if f := s.src.TURNRelayed; f != nil {
+		in, out := f()
+		counter(descTURNBytes, float64(in), "in")
+		counter(descTURNBytes, float64(out), "out")
 	}
 	if f := s.src.Sessions; f != nil {
 		started, completed := f()

@@ -103,6 +103,7 @@ type Server struct {
 	warns   *rate.Limiter // of the store's failures
 
 	maxUser, maxAddr int
+	relayed          relayedBytes // bytes.go
 
 	mu      sync.Mutex
 	relays  map[*relay]struct{}
