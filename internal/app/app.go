@@ -50,6 +50,7 @@ type App struct {
 	hub    *realtime.Hub
 	server *http.Server
 	mod    *moderation.Service // roles, bans, the audit log
+	users  *users.Service      // profiles, preferences, avatars
 	keys   *keys               // the keyring: seals values at rest, signs tokens
 	jobs   *jobQueue           // once-per-cluster jobs (retention.go)
 	ln     net.Listener
@@ -192,9 +193,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err := a.newReporter(); err != nil {
 		return nil, err
 	}
+	a.users = users.New(a.store, nil).WithText(a.text).WithBlobs(blobs, cfg.AvatarUploads)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.instrumentAPI(api.New(api.Options{
-		Auth: authSvc, Rooms: a.rooms, Users: users.New(a.store, nil).WithText(a.text).WithBlobs(blobs, cfg.AvatarUploads), Logger: log,
+		Auth: authSvc, Rooms: a.rooms, Users: a.users, Logger: log,
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 		Limiter: a.limits, LimitKeys: a.limitKeys, IdentitiesPerHour: cfg.IdentitiesPerHour,
 		OnLogout: a.hub.CloseToken, OnErase: a.hub.CloseUser, ICE: a.ice.Load, Moderation: a.mod,

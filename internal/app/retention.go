@@ -9,6 +9,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/jobs"
+	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/protocol"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 )
@@ -23,7 +24,7 @@ type jobQueue struct {
 // retention is the hourly retention job with --retain-inactive and
 // --retain-audit. A person is erased as DELETE /api/users/me erases them:
 // they leave their room first, so it hears them go; their rows go with
-// store.EraseUser; then their sockets, on every instance, close with
+// store.EraseUser, then their avatar's blob; then their sockets, on every instance, close with
 // 4401. They have no token to revoke: tokens live 30 days, and theirs
 // name nobody any more.
 func (a *App) retention() *jobs.Retention {
@@ -38,6 +39,20 @@ func (a *App) retention() *jobs.Retention {
 			}
 			_, _, err = a.rooms.Leave(ctx, userID, room, protocol.Origin{})
 			return err
+		},
+		Files: func(ctx context.Context, userID string) (func(context.Context), error) {
+			ref, err := a.users.AvatarRef(ctx, userID)
+			if errors.Is(err, model.ErrNotFound) {
+				return nil, nil // erased meanwhile: EraseUser will say so
+			}
+			if err != nil || ref == "" {
+				return nil, err
+			}
+			return func(ctx context.Context) {
+				if err := a.users.DropAvatarBlob(ctx, ref); err != nil {
+					a.log.Warn("retention: the avatar of an erased person stays in the blob store", "err", err)
+				}
+			}, nil
 		},
 		Erased: a.hub.CloseUser,
 		Log:    a.log,

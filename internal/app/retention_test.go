@@ -1,9 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"image"
+	"image/png"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,11 +15,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/bodydouble/bodydouble/internal/blob"
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/model"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 	"github.com/bodydouble/bodydouble/internal/testlog"
+	"github.com/bodydouble/bodydouble/internal/users"
 )
 
 // oldUser stores someone made, and never active since, age ago.
@@ -57,6 +63,27 @@ func TestRetentionOnSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone, kept := oldUser(t, st, 366*24*time.Hour), oldUser(t, st, 364*24*time.Hour)
+	// The inactive person uploaded a picture: its blob must go with them.
+	blobs, err := blob.Open("", dir, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.New(st, nil).WithBlobs(blobs, true).UploadAvatar(t.Context(), gone, "image/png", tinyPNG(t)); err != nil {
+		t.Fatal(err)
+	}
+	files := func() []string {
+		var found []string
+		filepath.WalkDir(filepath.Join(dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				found = append(found, p)
+			}
+			return nil
+		})
+		return found
+	}
+	if len(files()) != 1 {
+		t.Fatalf("blobs before the run: %v, want the one picture", files())
+	}
 	st.Close()
 
 	a, logs, _ := startApp(t, func(c *config.Config) { c.DataDir = dir })
@@ -69,6 +96,9 @@ func TestRetentionOnSQLite(t *testing.T) {
 	}
 	if _, err := a.store.GetUser(t.Context(), kept); err != nil {
 		t.Errorf("GetUser of the kept: %v", err)
+	}
+	if left := files(); len(left) != 0 {
+		t.Errorf("the erased person's picture is still stored: %v", left)
 	}
 	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlstore.SQLiteFile)+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -111,4 +141,14 @@ func TestRetentionOncePerCluster(t *testing.T) {
 	if runs != 1 || !strings.Contains(logs[0].String()+logs[1].String(), retentionLine) {
 		t.Errorf("%d retention runs logged, want 1 with %q", runs, retentionLine)
 	}
+}
+
+// tinyPNG is a 4 × 4 PNG.
+func tinyPNG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -39,6 +39,10 @@ type Retention struct {
 	// Leave, if set, is called before a person is erased: they leave
 	// their room, as DELETE /api/users/me does first.
 	Leave func(ctx context.Context, userID string) error
+	// Files, if set, is asked before a person is erased for what of
+	// theirs lives outside the database (an uploaded avatar's blob); the
+	// drop it returns, if any, is called once the erasure succeeded.
+	Files func(ctx context.Context, userID string) (drop func(context.Context), err error)
 	// Erased, if set, is called after a person was erased: their sockets
 	// close, on every instance, as after DELETE /api/users/me.
 	Erased func(ctx context.Context, userID string)
@@ -136,7 +140,8 @@ func (r *Retention) eraseInactive(ctx context.Context, runID string, now time.Ti
 }
 
 // erase erases one person as DELETE /api/users/me does: they leave their
-// room, their rows go (store.EraseUser), their sockets close.
+// room, their rows go (store.EraseUser) and then their files, their
+// sockets close.
 func (r *Retention) erase(ctx context.Context, runID, userID, standIn string, cutoff, now time.Time) error {
 	planned, err := r.Store.PlanErasure(ctx, runID, userID, standIn, cutoff)
 	if err != nil || !planned {
@@ -147,12 +152,21 @@ func (r *Retention) erase(ctx context.Context, runID, userID, standIn string, cu
 			return fmt.Errorf("jobs: retention: leave the room of %s: %w", userID, err)
 		}
 	}
+	var drop func(context.Context)
+	if r.Files != nil {
+		if drop, err = r.Files(ctx, userID); err != nil {
+			return fmt.Errorf("jobs: retention: files of %s: %w", userID, err)
+		}
+	}
 	err = r.Store.EraseUser(ctx, userID, standIn, now)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil // they erased themselves meanwhile: not ours to count
 	}
 	if err != nil {
 		return err
+	}
+	if drop != nil {
+		drop(ctx)
 	}
 	if r.Erased != nil {
 		r.Erased(ctx, userID)
