@@ -104,6 +104,9 @@ func ProcessAvatar(contentType string, data []byte) ([]byte, string, error) {
 	return out.Bytes(), contentType, nil
 }
 
+// decodeSlots bounds the pictures decoded at once (UploadAvatar).
+var decodeSlots = make(chan struct{}, 2)
+
 // uploadRefusal is the answer to a picture ProcessAvatar refuses.
 func uploadRefusal(err error) error {
 	return &apperr.Error{Code: apperr.Invalid, Message: "Use a PNG, JPEG or WebP picture of at most 2 MB and 8192 × 8192 pixels.", Cause: err}
@@ -120,7 +123,15 @@ func (s *Service) UploadAvatar(ctx context.Context, userID, contentType string, 
 	if len(data) > MaxUploadBytes {
 		return model.User{}, apperr.New(apperr.TooLarge, "Use a picture of at most 2 MB.")
 	}
+	// Decoding a picture at the pixel limit takes about 100 MB: at most
+	// decodeSlots of them at once, however many people upload.
+	select {
+	case decodeSlots <- struct{}{}:
+	case <-ctx.Done():
+		return model.User{}, ctx.Err()
+	}
 	out, ctype, err := ProcessAvatar(contentType, data)
+	<-decodeSlots
 	if err != nil {
 		return model.User{}, uploadRefusal(err)
 	}
