@@ -67,7 +67,7 @@ func (a *App) newMetrics(st *sqlstore.Store) *metrics.Metrics {
 		src.DataDir = a.cfg.DataDir
 	}
 	m := metrics.New(src)
-	st.ObserveQueries(m.Query) // PostgreSQL only
+	st.ObserveQueries(m.Query)
 	a.metricsSrv = metrics.NewServer(m)
 	return m
 }

@@ -140,6 +140,8 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		{"bodydouble_focus_sessions_completed_total", nil, 0},
 		{"bodydouble_broker_published_total", nil, 1},
 		{"bodydouble_db_pool_connections_max", nil, 1},
+		{"bodydouble_db_query_seconds", []string{"op", "select"}, 1},
+		{"bodydouble_db_query_seconds", []string{"op", "insert"}, 1},
 		{"bodydouble_turn_allocations", nil, 0},
 		{"bodydouble_data_dir_free_bytes", nil, 1},
 		{"bodydouble_ready", nil, 1},

@@ -111,7 +111,7 @@ func New(src Sources) *Metrics {
 	})
 	queries := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: Namespace, Name: "db_query_seconds",
-		Help:    "Database query duration by operation kind (PostgreSQL).",
+		Help:    "Database query duration by operation kind (on SQLite: an Exec, or a Query to its first row).",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"op"})
 	m.queries = map[string]prometheus.Observer{}

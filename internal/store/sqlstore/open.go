@@ -89,8 +89,9 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
 	// so it can never fail later when upgrading from a read lock (which
 	// busy_timeout cannot help with) and processes queue in order.
+	tracer := &queryTracer{} // times queries for ObserveQueries (querytrace.go)
 	w, err := openSQLiteDB(path+"?"+sqlitePragmas+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", watch.wrote)
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", watch.wrote, tracer)
 	if err != nil {
 		watch.close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
@@ -100,7 +101,7 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	s := &Store{w: w, r: w}
+	s := &Store{w: w, r: w, tracer: tracer}
 	// The first connection switches the file to WAL before any reader opens.
 	if err := pingSQLite(ctx, w); err != nil {
 		w.Close()
@@ -116,7 +117,7 @@ func OpenSQLite(ctx context.Context, dataDir string) (*Store, error) {
 		return nil, err
 	}
 
-	r, err := openSQLiteDB(path+"?"+sqlitePragmas+"&_pragma=query_only(1)", nil)
+	r, err := openSQLiteDB(path+"?"+sqlitePragmas+"&_pragma=query_only(1)", nil, tracer)
 	if err != nil {
 		w.Close()
 		watch.close()
@@ -184,11 +185,12 @@ const (
 // openSQLiteDB opens a pool of SQLite connections that keep their prepared
 // statements (stmtcache.go). onWrite, if not nil, is called as each
 // statement or transaction begins.
-func openSQLiteDB(dsn string, onWrite func()) (*sql.DB, error) {
+func openSQLiteDB(dsn string, onWrite func(), tracer *queryTracer) (*sql.DB, error) {
 	c, err := newStmtCachingConnector(dsn, onWrite)
 	if err != nil {
 		return nil, err
 	}
+	c.tracer = tracer
 	return sql.OpenDB(c), nil
 }
 

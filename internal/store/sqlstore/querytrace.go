@@ -49,9 +49,32 @@ func queryOp(tag string) string {
 	return "other"
 }
 
+// on tells whether anything observes the queries (t may be nil).
+func (t *queryTracer) on() bool { return t != nil && t.observe.Load() != nil }
+
+// timeSQL reports one SQLite statement begun at start (the connection's
+// Exec, or its Query up to the first row).
+func (t *queryTracer) timeSQL(query string, start time.Time) {
+	if f := t.observe.Load(); f != nil {
+		(*f)(sqlOp(query), time.Since(start))
+	}
+}
+
+// sqlOp is the kind of a statement from its text's first word.
+func sqlOp(query string) string {
+	q := strings.TrimLeft(query, " \t\r\n")
+	for _, op := range QueryOps[:4] {
+		if len(q) > len(op) && strings.EqualFold(q[:len(op)], op) {
+			return op
+		}
+	}
+	return "other"
+}
+
 // ObserveQueries has f told the kind (one of QueryOps) and duration of
-// every PostgreSQL query from now on, for metrics. SQLite's queries are not
-// timed (database/sql has no hook for it).
+// every query from now on, for metrics: on PostgreSQL through pgx's
+// tracer, on SQLite at the driver connection (an Exec, or a Query up to
+// its first row).
 func (s *Store) ObserveQueries(f func(op string, d time.Duration)) {
 	if s.tracer != nil {
 		s.tracer.observe.Store(&f)

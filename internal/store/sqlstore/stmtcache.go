@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"time"
 
 	"modernc.org/sqlite"
 )
@@ -32,25 +33,26 @@ const (
 type stmtCachingConnector struct {
 	base    driver.Connector
 	onWrite func()
+	tracer  *queryTracer // times statements (querytrace.go); may be nil
 }
 
-func newStmtCachingConnector(dsn string, onWrite func()) (driver.Connector, error) {
+func newStmtCachingConnector(dsn string, onWrite func()) (*stmtCachingConnector, error) {
 	base, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return stmtCachingConnector{base: base, onWrite: onWrite}, nil
+	return &stmtCachingConnector{base: base, onWrite: onWrite}, nil
 }
 
-func (c stmtCachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+func (c *stmtCachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.base.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, onWrite: c.onWrite}, nil
+	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, onWrite: c.onWrite, tracer: c.tracer}, nil
 }
 
-func (c stmtCachingConnector) Driver() driver.Driver { return c.base.Driver() }
+func (c *stmtCachingConnector) Driver() driver.Driver { return c.base.Driver() }
 
 // cachingConn is one SQLite connection with its statements. database/sql
 // uses a connection from one goroutine at a time, so it needs no lock.
@@ -58,6 +60,7 @@ type cachingConn struct {
 	driver.Conn
 	stmts   map[string]*cachedStmt
 	onWrite func()
+	tracer  *queryTracer
 }
 
 func (c *cachingConn) writing() {
@@ -110,6 +113,9 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.tracer.on() {
+		defer c.tracer.timeSQL(query, time.Now())
+	}
 	c.writing()
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
@@ -124,6 +130,9 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.tracer.on() {
+		defer c.tracer.timeSQL(query, time.Now()) // to the first row
+	}
 	c.writing() // a query may write too (UPDATE … RETURNING)
 	cs, err := c.stmt(ctx, query)
 	if err != nil {

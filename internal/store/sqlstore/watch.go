@@ -42,7 +42,7 @@ type watcher struct {
 }
 
 func newWatcher(dsn string) (*watcher, error) {
-	db, err := openSQLiteDB(dsn, nil)
+	db, err := openSQLiteDB(dsn, nil, nil)
 	if err != nil {
 		return nil, err
 	}
