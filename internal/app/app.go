@@ -196,7 +196,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.users = users.New(a.store, nil).WithText(a.text).WithBlobs(blobs, cfg.AvatarUploads)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.instrumentAPI(api.New(api.Options{
-		Auth: authSvc, Rooms: a.rooms, Users: a.users, Logger: log,
+		Auth: authSvc, Rooms: a.rooms, Users: a.users, Logger: a.errs.Logger(log), // its 5xx reports name what it logged
 		PublicOrigin: cfg.PublicOrigin(), Proxies: proxies, RateLimit: cfg.RateLimit,
 		Limiter: a.limits, LimitKeys: a.limitKeys, IdentitiesPerHour: cfg.IdentitiesPerHour,
 		OnLogout: a.hub.CloseToken, OnErase: a.hub.CloseUser, ICE: a.ice.Load, Moderation: a.mod,

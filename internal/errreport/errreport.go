@@ -10,10 +10,13 @@ package errreport
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -32,6 +35,14 @@ type Options struct {
 type Reporter struct {
 	client  *sentry.Client
 	release string
+	// notes holds, per request id while Middleware serves it, the first
+	// error logged for it (Logger), which its 5xx report then names.
+	notes sync.Map // request id → *note
+}
+
+type note struct {
+	mu   sync.Mutex
+	text string
 }
 
 // New returns a Reporter of o.DSN, nil (off) when it is empty.
@@ -140,6 +151,11 @@ func (r *Reporter) Middleware(patterns, quiet []string, h http.Handler) http.Han
 		}
 		tags := withRequest(req.Context(), map[string]string{"route": route, "method": req.Method})
 		sw := &statusWriter{ResponseWriter: w}
+		n := &note{}
+		if id := tags["requestId"]; id != "" {
+			r.notes.Store(id, n)
+			defer r.notes.Delete(id)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p != http.ErrAbortHandler {
@@ -149,13 +165,68 @@ func (r *Reporter) Middleware(patterns, quiet []string, h http.Handler) http.Han
 			}
 			if sw.status >= 500 && !slices.Contains(quiet, route) {
 				tags["status"] = strconv.Itoa(sw.status)
+				n.mu.Lock()
+				cause := n.text
+				n.mu.Unlock()
 				r.capture(tags, sentry.LevelError, func(h *sentry.Hub) {
+					if cause != "" { // what the handler logged: a recovered panic, a store error
+						h.CaptureException(fmt.Errorf("HTTP %d %s: %s", sw.status, route, cause))
+						return
+					}
 					h.CaptureMessage(fmt.Sprintf("HTTP %d %s", sw.status, route))
 				})
 			}
 		}()
 		h.ServeHTTP(sw, req)
 	})
+}
+
+// Logger returns l, which also notes the first error-level line of each
+// request Middleware serves (found by the "requestId" attribute or the
+// context's id): the 5xx report of that request carries its message and
+// the first line of its "err" (a recovered panic's value, not its stack).
+func (r *Reporter) Logger(l *slog.Logger) *slog.Logger {
+	if r == nil {
+		return l
+	}
+	return slog.New(&noteHandler{Handler: l.Handler(), r: r})
+}
+
+type noteHandler struct {
+	slog.Handler
+	r *Reporter
+}
+
+func (h *noteHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Level >= slog.LevelError {
+		id, cause := httpx.RequestID(ctx), ""
+		rec.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case "requestId":
+				id = a.Value.String()
+			case "err":
+				cause, _, _ = strings.Cut(a.Value.String(), "\n")
+			}
+			return true
+		})
+		if v, ok := h.r.notes.Load(id); ok && id != "" {
+			n := v.(*note)
+			n.mu.Lock()
+			if n.text == "" {
+				n.text = strings.TrimSpace(rec.Message + ": " + cause)
+			}
+			n.mu.Unlock()
+		}
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h *noteHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &noteHandler{Handler: h.Handler.WithAttrs(as), r: h.r}
+}
+
+func (h *noteHandler) WithGroup(name string) slog.Handler {
+	return &noteHandler{Handler: h.Handler.WithGroup(name), r: h.r}
 }
 
 type statusWriter struct {

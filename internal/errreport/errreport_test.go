@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -144,9 +145,16 @@ func TestReports(t *testing.T) {
 	mux.HandleFunc("GET /api/fail/{id}", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	})
+	lg := rep.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	mux.HandleFunc("GET /api/recovered/{id}", func(w http.ResponseWriter, r *http.Request) {
+		// As the API does with a panic it recovers: log it, answer 500.
+		lg.Error("api: internal error", "requestId", httpx.RequestID(r.Context()),
+			"err", errors.New("api: panic: kaboom\ngoroutine 7 [running]:\nmain.f()"))
+		http.Error(w, "internal", http.StatusInternalServerError)
+	})
 	mux.HandleFunc("GET /api/fine", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
-	patterns := []string{"POST /api/boom/{id}", "GET /api/fail/{id}", "GET /api/fine", "GET /readyz"}
+	patterns := []string{"POST /api/boom/{id}", "GET /api/fail/{id}", "GET /api/recovered/{id}", "GET /api/fine", "GET /readyz"}
 	srv := httptest.NewServer(httpx.AccessLog{Off: true}.Handler(rep.Middleware(patterns, []string{"GET /readyz"}, mux)))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the panic's trace
 	defer srv.Close()
@@ -171,6 +179,15 @@ func TestReports(t *testing.T) {
 	if tag(ev, "requestId") != res.Header.Get("X-Request-Id") || tag(ev, "status") != "503" ||
 		tag(ev, "route") != "GET /api/fail/{id}" || ev["message"] != "HTTP 503 GET /api/fail/{id}" || ev["release"] != "bd@1.2.3" {
 		t.Errorf("5xx event: %s", raw)
+	}
+	clean(t, raw, ev)
+
+	// A panic the handler recovered and logged: its 500 names it.
+	res = request(t, srv.URL, "GET", "/api/recovered/9")
+	ev, raw = sentry.next(t)
+	if tag(ev, "requestId") != res.Header.Get("X-Request-Id") || !strings.Contains(raw, "HTTP 500 GET /api/recovered/{id}: api: internal error: api: panic: kaboom") ||
+		strings.Contains(raw, "goroutine 7") {
+		t.Errorf("recovered panic event: %s", raw)
 	}
 	clean(t, raw, ev)
 
