@@ -65,7 +65,10 @@ func (a *App) startJobs(ctx context.Context) error {
 	if !ok {
 		return errors.New("app: jobs need the SQL store")
 	}
-	o := jobs.Options{Pool: st.PgxPool(), Retention: a.retention(), Log: a.log}
+	o := jobs.Options{Pool: st.PgxPool(), Retention: a.retention(), Log: a.log,
+		Failed: func(ctx context.Context, kind string, err error) {
+			a.errs.Error(ctx, err, map[string]string{"job": kind}) // Sentry, with --sentry-dsn
+		}}
 	var q jobQueue
 	if o.Pool == nil {
 		db, err := st.OpenJobsSQLite(ctx)

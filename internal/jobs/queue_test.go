@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,13 +113,29 @@ func TestQueueRetriesUnderSameID(t *testing.T) {
 		}
 		return nil
 	}
-	q, err := jobs.Start(t.Context(), jobs.Options{SQLite: db, Retention: r, PollInterval: poll})
+	var (
+		mu     sync.Mutex
+		failed []string // what Options.Failed heard: kind and error
+	)
+	q, err := jobs.Start(t.Context(), jobs.Options{SQLite: db, Retention: r, PollInterval: poll,
+		Failed: func(_ context.Context, kind string, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			failed = append(failed, kind+": "+err.Error())
+		}})
 	must(t, err)
 	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlstore.SQLiteFile)+"?mode=ro&_pragma=busy_timeout(5000)")
 	must(t, err)
 	t.Cleanup(func() { raw.Close() })
 	waitFor(t, "the retried retention job", func() bool { return count(t, raw, completedJobs) == 1 })
 	stop(t, q)
+
+	// The failed attempt was reported (to Sentry, in the server), once.
+	mu.Lock()
+	if len(failed) != 1 || !strings.HasPrefix(failed[0], "retention: ") || !strings.Contains(failed[0], "the database went away") {
+		t.Errorf("failures reported: %q, want the one failed attempt", failed)
+	}
+	mu.Unlock()
 
 	if n := count(t, raw, "SELECT attempt FROM river_job WHERE kind = 'retention'"); n != 2 {
 		t.Errorf("the job took %d attempts, want 2", n)

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // RetentionEvery is how often the retention job runs.
@@ -57,6 +58,24 @@ type Options struct {
 	PollInterval time.Duration
 	// Log gets River's warnings and errors.
 	Log *slog.Logger
+	// Failed, if set, hears every failed attempt of a job (an error or a
+	// panic, which River retries): the error reports (Sentry).
+	Failed func(ctx context.Context, kind string, err error)
+}
+
+// failures hands River's failed attempts to Options.Failed.
+type failures struct {
+	failed func(ctx context.Context, kind string, err error)
+}
+
+func (f failures) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	f.failed(ctx, job.Kind, err)
+	return nil // River's retry policy decides what follows
+}
+
+func (f failures) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, _ string) *river.ErrorHandlerResult {
+	f.failed(ctx, job.Kind, fmt.Errorf("jobs: %s panicked: %v", job.Kind, panicVal))
+	return nil
 }
 
 // Queue is a River client over the store's database: its tables (river_*)
@@ -156,6 +175,9 @@ func start[TTx any](ctx context.Context, d riverdriver.Driver[TTx], o Options) (
 				return RetentionArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: every}}
 			}, &river.PeriodicJobOpts{ID: "retention", RunOnStart: true})},
 		FetchPollInterval: o.PollInterval,
+	}
+	if o.Failed != nil {
+		cfg.ErrorHandler = failures{o.Failed}
 	}
 	if o.PollInterval > 0 {
 		cfg.FetchCooldown = min(o.PollInterval, river.FetchCooldownDefault)
