@@ -317,17 +317,18 @@ func (a *App) Addr() net.Addr { return a.ln.Addr() }
 func (a *App) Handler() http.Handler { return a.server.Handler }
 
 // Shutdown stops in order within ctx's deadline: sockets are told to
-// reconnect elsewhere (1012), HTTP stops, background work ends, then the
-// broker and the store close.
+// reconnect elsewhere (1012), the job queue stops (it shares SQLite's one
+// writer with the requests still being answered), HTTP stops, background
+// work ends, then the broker and the store close.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.health.ShuttingDown() // /readyz 503 first, so load balancers drain us
 	a.hub.Shutdown(ctx)
-	err := a.server.Shutdown(ctx)
+	err := a.stopJobs(ctx)
+	err = errors.Join(err, a.server.Shutdown(ctx))
 	err = errors.Join(err, a.stopMetrics(ctx))
 	if a.turn != nil {
 		err = errors.Join(err, a.turn.Close())
 	}
-	err = errors.Join(err, a.stopJobs(ctx))
 	if a.cancel != nil {
 		a.cancel()
 	}

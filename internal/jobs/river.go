@@ -85,6 +85,7 @@ func (f failures) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicV
 // succeeds: retention runs once per cluster.
 type Queue struct {
 	stop   func(context.Context) error
+	cancel func(context.Context) error // River's StopAndCancel
 	client any // *river.Client[pgx.Tx] or *river.Client[*sql.Tx], for tests
 }
 
@@ -189,13 +190,25 @@ func start[TTx any](ctx context.Context, d riverdriver.Driver[TTx], o Options) (
 	if err := client.Start(ctx); err != nil {
 		return nil, fmt.Errorf("jobs: start: %w", err)
 	}
-	return &Queue{stop: client.Stop, client: client}, nil
+	return &Queue{stop: client.Stop, cancel: client.StopAndCancel, client: client}, nil
 }
 
 // Stop stops fetching jobs and waits for the one under way, until ctx
 // ends (River then gives up on it; the job is retried later).
 func (q *Queue) Stop(ctx context.Context) error {
-	if err := q.stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	// Half the time is the job's to finish; then it is cancelled (River
+	// retries it later) and the queue gets the rest to wind down.
+	soft := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		soft, cancel = context.WithDeadline(ctx, deadline.Add(-time.Until(deadline)/2))
+		defer cancel()
+	}
+	err := q.stop(soft)
+	if err != nil && ctx.Err() == nil {
+		err = q.cancel(ctx)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("jobs: stop: %w", err)
 	}
 	return nil
