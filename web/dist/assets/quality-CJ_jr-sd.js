@@ -1,1 +1,0 @@
-import{f as e,p as t}from"./api-DbgqyMUb.js";import{B as n,z as r}from"./index-DiXb-wSc.js";var i=`bd.video.high`,a=t(r(`localStorage`,i,!1)===!0);e(()=>n(`localStorage`,i,a.value?!0:null));export{a as t};
