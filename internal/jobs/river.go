@@ -86,7 +86,7 @@ func (f failures) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicV
 type Queue struct {
 	stop   func(context.Context) error
 	cancel func(context.Context) error // River's StopAndCancel
-	client any // *river.Client[pgx.Tx] or *river.Client[*sql.Tx], for tests
+	client any                         // *river.Client[pgx.Tx] or *river.Client[*sql.Tx], for tests
 }
 
 // Start migrates River's tables and starts the queue; Stop stops it.
