@@ -41,8 +41,9 @@ func (s *Service) CloseEmptyRooms(ctx context.Context) ([]string, error) {
 }
 
 // emptyClosed has whoever is in a closed room leave it, told
-// participant-left with reason removed (nobody, unless they joined as it
-// closed).
+// participant-left with reason removed: everyone after a moderator's
+// CloseRoom; nobody after CloseEmptyRooms, unless they joined as it
+// closed.
 func (s *Service) emptyClosed(ctx context.Context, roomID string) error {
 	ps, err := s.store.Participants(ctx, roomID)
 	if err != nil {

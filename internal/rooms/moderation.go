@@ -6,7 +6,6 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/apperr"
 	"github.com/bodydouble/bodydouble/internal/model"
-	"github.com/bodydouble/bodydouble/internal/protocol"
 )
 
 // Audit actions written by rooms.
@@ -51,19 +50,5 @@ func (s *Service) CloseRoom(ctx context.Context, roomID string, a model.AuditEnt
 	if err := s.store.CloseRoom(ctx, roomID, a); err != nil {
 		return apperr.From(err)
 	}
-	ps, err := s.store.Participants(ctx, roomID)
-	if err != nil {
-		return apperr.From(err)
-	}
-	for _, p := range ps {
-		s.forgetStatus(p.UserID)
-		res, err := s.store.LeaveRoom(ctx, roomID, p.UserID, s.clock())
-		if err != nil {
-			return apperr.From(err)
-		}
-		if res.WasIn {
-			s.announceLeave(ctx, p.UserID, res, protocol.ReasonRemoved, protocol.Origin{})
-		}
-	}
-	return nil
+	return s.emptyClosed(ctx, roomID)
 }
