@@ -6,18 +6,13 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/coder/websocket"
 
-	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/realtime"
-	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
 )
 
@@ -30,33 +25,7 @@ func redisInstance(t *testing.T, st store.Store, url, prefix string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.NewService(st, strings.Repeat("s", 32), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := rooms.New(rooms.Options{Store: st, Broker: b, Logger: log})
-	hub, err := realtime.New(realtime.Options{Auth: a, Rooms: rs, Broker: b, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { rs.Run(ctx); done <- struct{}{} }()
-	go func() { hub.Run(ctx); done <- struct{}{} }()
-	mux := http.NewServeMux()
-	mux.Handle("/ws", hub)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		sctx, c := context.WithTimeout(context.Background(), waitLimit)
-		defer c()
-		hub.Shutdown(sctx)
-		srv.Close()
-		cancel()
-		<-done
-		<-done
-		b.Close()
-	})
-	return &env{st: st, auth: a, rooms: rs, hub: hub, srv: srv}
+	return newEnv(t, envOptions{store: st, broker: b})
 }
 
 // TestEraseClosesEverySocketEverywhere: a person who erased themselves

@@ -35,6 +35,9 @@ type env struct {
 type envOptions struct {
 	grace time.Duration
 	store store.Store
+	// broker is the instance's broker (closed with the env); a fresh
+	// in-process one when nil.
+	broker broker.Broker
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -44,7 +47,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 		st = openStore(t)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b := broker.NewMemory()
+	b := o.broker
+	if b == nil {
+		b = broker.NewMemory()
+	}
 	t.Cleanup(func() { b.Close() })
 	a, err := auth.NewService(st, strings.Repeat("s", 32), nil)
 	if err != nil {
