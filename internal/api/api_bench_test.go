@@ -146,21 +146,7 @@ func BenchmarkJoinRoom(b *testing.B) {
 // people each: the lobby every visitor's app shows.
 func BenchmarkListRooms(b *testing.B) {
 	eachBenchBackend(b, func(b *testing.B, a *benchAPI) {
-		viewer := a.signup(b)
-		for range 15 {
-			a.room(b, viewer)
-		}
-		var page struct {
-			Rooms []struct {
-				ID string `json:"id"`
-			} `json:"rooms"`
-		}
-		a.do(b, "GET", "/api/rooms", viewer, nil, http.StatusOK, &page)
-		for _, r := range page.Rooms {
-			for range 4 {
-				a.do(b, "POST", "/api/rooms/"+r.ID+"/join", a.signup(b), nil, http.StatusOK, nil)
-			}
-		}
+		viewer := a.lobby(b)
 		for b.Loop() {
 			a.do(b, "GET", "/api/rooms", viewer, nil, http.StatusOK, nil)
 		}
@@ -179,4 +165,26 @@ func BenchmarkStartSession(b *testing.B) {
 			a.do(b, "POST", "/api/sessions", tok, map[string]any{"roomId": room, "goals": []string{"write the report"}}, http.StatusCreated, nil)
 		}
 	})
+}
+
+// lobby fills a's lobby with 20 rooms (the starter rooms and 15 more) of 4
+// people each and returns the token of a viewer who is in none of them.
+func (a *benchAPI) lobby(b *testing.B) string {
+	b.Helper()
+	viewer := a.signup(b)
+	for range 15 {
+		a.room(b, viewer)
+	}
+	var page struct {
+		Rooms []struct {
+			ID string `json:"id"`
+		} `json:"rooms"`
+	}
+	a.do(b, "GET", "/api/rooms", viewer, nil, http.StatusOK, &page)
+	for _, r := range page.Rooms {
+		for range 4 {
+			a.do(b, "POST", "/api/rooms/"+r.ID+"/join", a.signup(b), nil, http.StatusOK, nil)
+		}
+	}
+	return viewer
 }

@@ -12,21 +12,7 @@ import (
 // "Metrics"): the cost of counting and timing each request by route.
 func BenchmarkListRoomsMetrics(b *testing.B) {
 	eachBenchBackend(b, func(b *testing.B, a *benchAPI) {
-		viewer := a.signup(b)
-		for range 15 {
-			a.room(b, viewer)
-		}
-		var page struct {
-			Rooms []struct {
-				ID string `json:"id"`
-			} `json:"rooms"`
-		}
-		a.do(b, "GET", "/api/rooms", viewer, nil, http.StatusOK, &page)
-		for _, r := range page.Rooms {
-			for range 4 {
-				a.do(b, "POST", "/api/rooms/"+r.ID+"/join", a.signup(b), nil, http.StatusOK, nil)
-			}
-		}
+		viewer := a.lobby(b)
 		plain := a.h
 		on := &benchAPI{h: metrics.New(metrics.Sources{}).Middleware(Patterns(), plain)}
 		for _, c := range []struct {
