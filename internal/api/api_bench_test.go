@@ -21,6 +21,7 @@ import (
 	"github.com/bodydouble/bodydouble/internal/auth"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/rooms"
+	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 	"github.com/bodydouble/bodydouble/internal/users"
 )
@@ -31,7 +32,11 @@ type benchAPI struct {
 }
 
 func newBenchAPI(b *testing.B, be storetest.Backend) *benchAPI {
-	st := be.Open(b)
+	return newBenchAPIOn(b, be.Open(b))
+}
+
+// newBenchAPIOn is newBenchAPI on a store the benchmark may also write to.
+func newBenchAPIOn(b *testing.B, st store.Store) *benchAPI {
 	if err := st.SeedRooms(context.Background(), rooms.StarterRooms()); err != nil {
 		b.Fatal(err)
 	}

@@ -12,21 +12,15 @@ package api
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/bodydouble/bodydouble/internal/auth"
-	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/model"
-	"github.com/bodydouble/bodydouble/internal/rooms"
 	"github.com/bodydouble/bodydouble/internal/store"
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
-	"github.com/bodydouble/bodydouble/internal/users"
 )
 
 const (
@@ -159,22 +153,4 @@ func lobbyLatency(b *testing.B, a *benchAPI, srv *server, token, path string, ca
 	}
 	b.ReportMetric(pct(0.50), "p50-µs")
 	b.ReportMetric(pct(0.99), "p99-µs")
-}
-
-// newBenchAPIOn is newBenchAPI on a store the benchmark also writes to.
-func newBenchAPIOn(b *testing.B, st store.Store) *benchAPI {
-	if err := st.SeedRooms(context.Background(), rooms.StarterRooms()); err != nil {
-		b.Fatal(err)
-	}
-	br := broker.NewMemory()
-	b.Cleanup(func() { br.Close() })
-	authSvc, err := auth.NewService(st, testSecret, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &benchAPI{h: New(Options{
-		Auth: authSvc, Rooms: rooms.New(rooms.Options{Store: st, Broker: br, Logger: log}),
-		Users: users.New(st, nil), Logger: log,
-	})}
 }
