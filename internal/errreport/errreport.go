@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/getsentry/sentry-go"
 
+	"github.com/bodydouble/bodydouble/internal/buildinfo"
 	"github.com/bodydouble/bodydouble/internal/httpx"
 )
 
@@ -68,21 +68,10 @@ func New(o Options) (*Reporter, error) {
 	return &Reporter{client: c, release: release}, nil
 }
 
-// Release names this build: the module version, else the VCS revision.
+// Release names this build as `bodydouble version` does: the version
+// (scripts/release sets it), else the commit, else "devel".
 func Release() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
-			return s.Value
-		}
-	}
-	return "devel"
+	return buildinfo.Read().Release()
 }
 
 // scrub drops whatever could name or reach a person: the request (its
