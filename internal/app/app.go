@@ -21,6 +21,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/api"
 	"github.com/bodydouble/bodydouble/internal/auth"
+	"github.com/bodydouble/bodydouble/internal/backup"
 	"github.com/bodydouble/bodydouble/internal/broker"
 	"github.com/bodydouble/bodydouble/internal/config"
 	"github.com/bodydouble/bodydouble/internal/errreport"
@@ -54,6 +55,9 @@ type App struct {
 	keys   *keys               // the keyring: seals values at rest, signs tokens
 	jobs   *jobQueue           // once-per-cluster jobs (retention.go)
 	ln     net.Listener
+	// dirLock is the shared lock on the SQLite data directory that tells
+	// `bodydouble restore` a server runs there (nil with PostgreSQL).
+	dirLock *backup.Lock
 
 	// metrics and its listener (metrics.go), nil without --metrics-addr.
 	metrics    *metrics.Metrics
@@ -105,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	var st *sqlstore.Store
 	if postgres {
 		st, err = sqlstore.OpenPostgres(ctx, cfg.DatabaseURL)
-	} else {
+	} else if a.dirLock, err = backup.LockShared(cfg.DataDir); err == nil {
 		st, err = sqlstore.OpenSQLite(ctx, cfg.DataDir)
 	}
 	if err != nil {
@@ -355,6 +359,7 @@ func (a *App) closeBackends() error {
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
 	}
+	errs = append(errs, a.dirLock.Close()) // after the store: no restore meets it open
 	return errors.Join(errs...)
 }
 
