@@ -35,6 +35,20 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") {
+		// bodydouble backup|restore FILE, with the server's flags.
+		cmd := app.Backup
+		if os.Args[1] == "restore" {
+			cmd = app.Restore
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := cmd(ctx, os.Args[2:], os.Getenv, os.Stdout)
+		stop()
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			fail(1, err)
+		}
+		return
+	}
 	cfg, err := config.Parse(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
