@@ -14,7 +14,9 @@ import (
 	"syscall"
 
 	"github.com/bodydouble/bodydouble/internal/app"
+	"github.com/bodydouble/bodydouble/internal/buildinfo"
 	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/healthcheck"
 	"github.com/bodydouble/bodydouble/internal/logx"
 )
 
@@ -30,6 +32,21 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "keys" {
 		// bodydouble keys list|rotate|retire <id>|init, with the server's flags.
 		err := app.Keys(context.Background(), os.Args[2:], os.Getenv, os.Stdout)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			fail(1, err)
+		}
+		return
+	}
+	if len(os.Args) == 2 && (os.Args[1] == "version" || os.Args[1] == "--version" || os.Args[1] == "-version") {
+		// bodydouble version: "bodydouble v0.2.0 (commit …, go1.26.8, linux/amd64)".
+		fmt.Println(buildinfo.Read())
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		// bodydouble healthcheck [server flags] [url]: exit 0 when this
+		// machine's server answers GET /healthz with 200 (the container's
+		// HEALTHCHECK, which has no curl).
+		err := healthcheck.Command(context.Background(), os.Args[2:], os.Getenv, os.Stdout)
 		if err != nil && !errors.Is(err, flag.ErrHelp) {
 			fail(1, err)
 		}
