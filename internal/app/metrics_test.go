@@ -90,6 +90,31 @@ func assertNoMetricsOnPublicPort(t *testing.T, base string) {
 	if strings.Contains(string(b), "# HELP") || strings.Contains(string(b), "bodydouble_") {
 		t.Fatalf("the public port serves metrics at /metrics: %d %.200s", res.StatusCode, b)
 	}
+	// Nor Go's profiles.
+	res, err = http.Get(base + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.Contains(string(b), "goroutine profile") {
+		t.Fatalf("the public port serves profiles at /debug/pprof/: %d %.200s", res.StatusCode, b)
+	}
+}
+
+// TestProfilesOnMetricsAddress: an operator chasing CPU or memory reads
+// Go's profiles from the metrics address.
+func TestProfilesOnMetricsAddress(t *testing.T) {
+	a, _, _ := startApp(t, func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" })
+	res, err := http.Get("http://" + a.MetricsServer().Addr().String() + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "goroutine profile") {
+		t.Fatalf("GET /debug/pprof/goroutine on the metrics address: %d %.200s", res.StatusCode, b)
+	}
 }
 
 func TestMetricsAfterTraffic(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -77,6 +78,11 @@ func checkExpr(t *testing.T, where, expr string, names map[string]bool) int {
 	return len(found)
 }
 
+// wantAlerts is what an operator must know at 3 a.m. (docs/operations.md).
+var wantAlerts = []string{"BodyDoubleInstanceDown", "BodyDoubleNotReady", "BodyDoubleHigh5xxRate",
+	"BodyDoubleSlowFanOut", "BodyDoubleSocketsDropping", "BodyDoubleBrokerReconnecting",
+	"BodyDoubleJobFailing", "BodyDoubleDiskFilling"}
+
 func TestAlertRulesNameExistingMetrics(t *testing.T) {
 	names := registered(t)
 	b, err := os.ReadFile("../../deploy/prometheus-alerts.yml")
@@ -105,10 +111,7 @@ func TestAlertRulesNameExistingMetrics(t *testing.T) {
 			checkExpr(t, r.Alert, r.Expr, names)
 		}
 	}
-	// What an operator must know at 3 a.m. (docs/operations.md).
-	for _, want := range []string{"BodyDoubleInstanceDown", "BodyDoubleNotReady", "BodyDoubleHigh5xxRate",
-		"BodyDoubleSlowFanOut", "BodyDoubleSocketsDropping", "BodyDoubleBrokerReconnecting",
-		"BodyDoubleJobFailing", "BodyDoubleDiskFilling"} {
+	for _, want := range wantAlerts {
 		if !alerts[want] {
 			t.Errorf("no alert %s", want)
 		}
@@ -199,5 +202,56 @@ func TestMiddlewareCountsRESTRefusals(t *testing.T) {
 	}
 	if len(got) != 8 {
 		t.Errorf("series %v, want the five limits and three request series", got)
+	}
+}
+
+// TestAlertRulesWithPromtool checks the rules as Prometheus reads them
+// and runs their unit tests (deploy/prometheus-alerts.test.yml: each alert
+// fires on the series it is for and stays quiet on a near miss). CI
+// installs promtool (Debian's prometheus package).
+func TestAlertRulesWithPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not installed (apt-get install prometheus)")
+	}
+	for _, args := range [][]string{
+		{"check", "rules", "prometheus-alerts.yml"},
+		{"test", "rules", "prometheus-alerts.test.yml"},
+	} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = "../../deploy"
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+
+	// Every alert has a case in which it fires.
+	b, err := os.ReadFile("../../deploy/prometheus-alerts.test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string `yaml:"alertname"`
+				ExpAlerts []any  `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("prometheus-alerts.test.yml: %v", err)
+	}
+	fires := map[string]bool{}
+	for _, tc := range doc.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			}
+		}
+	}
+	for _, want := range wantAlerts {
+		if !fires[want] {
+			t.Errorf("prometheus-alerts.test.yml has no case in which %s fires", want)
+		}
 	}
 }
