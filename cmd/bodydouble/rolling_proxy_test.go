@@ -3,10 +3,13 @@ package main_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +36,8 @@ type rollingProxy struct {
 	mu       sync.Mutex
 	backends []*rollingBackend
 	next     int
+	gone     []*rollingBackend // every backend ever added, for history
+	failures map[string]int    // why requests could not reach a backend
 
 	// What clients got: answers the proxy made itself (no backend could
 	// be reached) and 5xx answers of backends passed on, each split by
@@ -51,6 +56,25 @@ const rollingBackendHeader = "X-Rolling-Backend"
 type rollingBackend struct {
 	url     *url.URL
 	healthy atomic.Bool
+
+	mu      sync.Mutex
+	seen    string    // the last /readyz answer: a status, or the error
+	changes []string  // each change of seen, with when
+	since   time.Time // when the changes are counted from (mark)
+}
+
+// saw notes a /readyz answer.
+func (b *rollingBackend) saw(answer string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if answer != b.seen {
+		b.seen = answer
+		at := ""
+		if !b.since.IsZero() {
+			at = fmt.Sprintf(" at +%v", time.Since(b.since).Round(time.Millisecond))
+		}
+		b.changes = append(b.changes, answer+at)
+	}
 }
 
 // newRollingProxy listens on a random loopback port and starts checking
@@ -86,7 +110,9 @@ func (p *rollingProxy) add(base string) {
 		panic(err)
 	}
 	p.mu.Lock()
-	p.backends = append(p.backends, &rollingBackend{url: u})
+	b := &rollingBackend{url: u}
+	p.backends = append(p.backends, b)
+	p.gone = append(p.gone, b)
 	p.mu.Unlock()
 }
 
@@ -100,6 +126,41 @@ func (p *rollingProxy) remove(base string) {
 			return
 		}
 	}
+}
+
+// mark starts the clock of base's /readyz history (history).
+func (p *rollingProxy) mark(base string) {
+	if b := p.find(base); b != nil {
+		b.mu.Lock()
+		b.since = time.Now()
+		b.changes = append(b.changes, "mark "+b.seen)
+		b.mu.Unlock()
+	}
+}
+
+// history lists the changes of base's /readyz answers the proxy saw.
+func (p *rollingProxy) history(base string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, b := range p.gone {
+		if b.url.String() == base {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			return slices.Clone(b.changes)
+		}
+	}
+	return nil
+}
+
+func (p *rollingProxy) find(base string) *rollingBackend {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, b := range p.backends {
+		if b.url.String() == base {
+			return b
+		}
+	}
+	return nil
 }
 
 // healthy reports whether base is in the rotation and answering /readyz.
@@ -129,6 +190,11 @@ func (p *rollingProxy) check(ctx context.Context) {
 			ok := err == nil && resp.StatusCode == http.StatusOK
 			if err == nil {
 				resp.Body.Close()
+				b.saw(resp.Status)
+			} else if errors.Is(err, syscall.ECONNREFUSED) {
+				b.saw("connection refused")
+			} else if ctx.Err() == nil {
+				b.saw(err.Error())
 			}
 			b.healthy.Store(ok)
 		}
@@ -198,6 +264,16 @@ func (p *rollingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if failed == nil || r.Context().Err() != nil {
 			return // answered, or the client went away
 		}
+		p.mu.Lock()
+		if p.failures == nil {
+			p.failures = map[string]int{}
+		}
+		why := failed.Error()
+		if errors.Is(failed, syscall.ECONNREFUSED) {
+			why = "connection refused"
+		}
+		p.failures[r.Method+" "+why]++
+		p.mu.Unlock()
 		if idempotent && errors.Is(failed, syscall.ECONNREFUSED) {
 			p.retried.Add(1)
 			continue
@@ -215,4 +291,12 @@ func (p *rollingProxy) fail(w http.ResponseWriter, ws bool) {
 		p.proxy502REST.Add(1)
 	}
 	http.Error(w, "no backend answered", http.StatusBadGateway)
+}
+
+// failed counts the requests that could not reach a backend, by method
+// and error (retried ones included).
+func (p *rollingProxy) failed() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.failures)
 }

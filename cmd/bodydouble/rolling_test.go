@@ -137,6 +137,7 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 	var backTimes []time.Duration
 	for i, old := range servers {
 		began := time.Now()
+		proxy.mark(old.URL)
 		if err := old.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +161,8 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 		proxy.add(fresh.URL)
 		rollingWait(t, "the new instance healthy at the proxy", func() bool { return proxy.healthy(fresh.URL) })
 		servers[i] = fresh
-		t.Logf("restart %d: SIGTERM to exit %v, everyone back %v after SIGTERM, the new instance ready %v after SIGTERM", i+1, took.Round(time.Millisecond), back.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+		t.Logf("restart %d: SIGTERM to exit %v, everyone back %v after SIGTERM, the new instance ready %v after SIGTERM; the old one's /readyz as the proxy saw it after SIGTERM: %v",
+			i+1, took.Round(time.Millisecond), back.Round(time.Millisecond), time.Since(began).Round(time.Millisecond), proxy.history(old.URL))
 	}
 	// More load on the new pair, then the checks.
 	acked := rollingSum(people, func(p *rollingPerson) int64 { return p.acked.Load() })
@@ -233,6 +235,7 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 		rec.dialFailures(), rollingSum(people, func(p *rollingPerson) int64 { return p.sent.Load() }), rollingSum(people, func(p *rollingPerson) int64 { return p.acked.Load() }))
 	t.Logf("REST: %d requests through the proxy, %d GETs retried on the other instance, %d answered 502 by the proxy, %d 5xx from an instance; session reads (status: count) %v; outsiders' joins (status: count) %v",
 		proxy.restRequests.Load(), proxy.retried.Load(), proxy.proxy502REST.Load(), proxy.backend5xxREST.Load(), rec.pollStatuses(), rec.knockStatuses())
+	t.Logf("requests that could not reach an instance (method and error: count): %v", proxy.failed())
 	t.Logf("WebSocket upgrades: %d through the proxy, %d answered 502 by the proxy, %d 5xx from an instance", proxy.wsUpgrades.Load(), proxy.proxy502WS.Load(), proxy.backend5xxWS.Load())
 	// Reading a session is idempotent: the proxy tries it elsewhere, so
 	// no read may fail.
