@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,20 @@ type Config struct {
 	TURNRelayPortMin, TURNRelayPortMax int
 	// ICEServers are external STUN/TURN servers handed to browsers.
 	ICEServers []ICEServer
+
+	// Domains, when set (--domain), make bodydouble serve HTTPS by itself
+	// with certificates for these names obtained and renewed over ACME
+	// from ACMECA (ACMEEmail the account's contact, ACMECARoot a PEM file
+	// of roots trusted for the CA, for a test CA): HTTPS on HTTPSAddr,
+	// plain HTTP (the CA's challenges, a redirect for the rest) on
+	// HTTPAddr; Addr is not used then.
+	Domains                       []string
+	ACMECA, ACMEEmail, ACMECARoot string
+	HTTPSAddr, HTTPAddr           string
+	// ACMERenewCheck is how often certificates are checked for renewal;
+	// 0 is certmagic's default (10 minutes). It has no flag: tests with
+	// short-lived certificates shorten it.
+	ACMERenewCheck time.Duration
 
 	// KeyringFile names the keyring file (keys that seal values at rest
 	// and sign tokens); KeyringJSON is a keyring given inline in
@@ -142,6 +157,9 @@ const (
 	DefaultCloseEmptyRoomsAfter = 24 * time.Hour
 )
 
+// LetsEncrypt is --acme-ca's default: Let's Encrypt's production directory.
+const LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
+
 // TURNOff as --turn-addr disables the built-in STUN/TURN server.
 const TURNOff = "off"
 
@@ -200,6 +218,9 @@ func Default() Config {
 		ShutdownGrace: 10 * time.Second,
 		RetainAudit:   DefaultRetainAudit,
 		TURNAddr:      ":3478",
+		ACMECA:        LetsEncrypt,
+		HTTPSAddr:     ":443",
+		HTTPAddr:      ":80",
 
 		RetainInactive: DefaultRetainInactive,
 
@@ -239,7 +260,7 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	// usage; the caller prints the error as one line instead, and the
 	// usage goes to out only when asked for.
 	fs.SetOutput(io.Discard)
-	var proxies, rateLimit, relayPorts, iceServers string
+	var proxies, rateLimit, relayPorts, iceServers, domains string
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite database and generated secret")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "postgres://… to use PostgreSQL instead of SQLite")
@@ -250,6 +271,12 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.StringVar(&c.PublicURL, "public-url", "", "origin people use, e.g. https://focus.example.org (Origin check, Secure cookies)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file to serve HTTPS")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS key file to serve HTTPS")
+	fs.StringVar(&domains, "domain", "", "comma-separated host names to serve HTTPS for by itself, with certificates obtained and renewed over ACME (HTTPS on --https-addr, redirect on --http-addr; --addr is not used)")
+	fs.StringVar(&c.ACMECA, "acme-ca", c.ACMECA, "ACME directory URL of the CA that issues --domain's certificates")
+	fs.StringVar(&c.ACMEEmail, "acme-email", "", "contact address of the ACME account (the CA's expiry and policy mails), optional")
+	fs.StringVar(&c.ACMECARoot, "acme-ca-root", "", "PEM file of the root certificates to trust for --acme-ca's own HTTPS (a private or test CA); the system's roots when empty")
+	fs.StringVar(&c.HTTPSAddr, "https-addr", c.HTTPSAddr, "address of the HTTPS listener with --domain")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the plain HTTP listener with --domain: ACME challenges, and a redirect to HTTPS")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-* headers are believed")
 	fs.StringVar(&rateLimit, "rate-limit", "on", "limits per client address and network (REST, new identities, connections, WebSocket upgrades, TURN relays): on or off")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
@@ -322,6 +349,12 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	if c.TrustedProxies, err = parsePrefixes(proxies); err != nil {
 		return Config{}, nil, err
 	}
+	if c.Domains, err = parseDomains(domains); err != nil {
+		return Config{}, nil, err
+	}
+	if len(c.Domains) > 0 && c.PublicURL == "" {
+		c.PublicURL = c.DomainURL()
+	}
 	if c.TURNRelayPortMin, c.TURNRelayPortMax, err = parsePortRange(relayPorts); err != nil {
 		return Config{}, nil, err
 	}
@@ -342,6 +375,9 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("config: --tls-cert and --tls-key go together")
+	}
+	if err := c.validateACME(); err != nil {
+		return err
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
@@ -483,6 +519,97 @@ func parsePortRange(s string) (lo, hi int, err error) {
 		return 0, 0, fmt.Errorf("config: --turn-relay-ports must be a range like 49152-65535, not %q", s)
 	}
 	return lo, hi, nil
+}
+
+// validateACME checks --domain and the settings that go with it.
+func (c Config) validateACME() error {
+	if len(c.Domains) == 0 {
+		return nil
+	}
+	if c.TLSCert != "" {
+		return errors.New("config: --domain and --tls-cert exclude each other: --domain obtains its own certificates")
+	}
+	for _, d := range c.Domains {
+		if err := checkDomain(d); err != nil {
+			return err
+		}
+	}
+	u, err := url.Parse(c.ACMECA)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("config: --acme-ca must be an https:// directory URL, not %q", c.ACMECA)
+	}
+	if c.ACMEEmail != "" && (strings.Count(c.ACMEEmail, "@") != 1 || strings.HasPrefix(c.ACMEEmail, "@") || strings.HasSuffix(c.ACMEEmail, "@") || strings.ContainsAny(c.ACMEEmail, " \t\r\n<>,;")) {
+		return fmt.Errorf("config: --acme-email must be an e-mail address, not %q", c.ACMEEmail)
+	}
+	ports := map[string]string{}
+	for _, a := range []struct{ flag, addr string }{{"--https-addr", c.HTTPSAddr}, {"--http-addr", c.HTTPAddr}} {
+		_, port, err := net.SplitHostPort(a.addr)
+		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 1 || p > 65535 {
+			return fmt.Errorf("config: %s must be host:port with a port from 1 to 65535, not %q", a.flag, a.addr)
+		}
+		if other, ok := ports[port]; ok {
+			return fmt.Errorf("config: %s and %s must use different ports", other, a.flag)
+		}
+		ports[port] = a.flag
+	}
+	// The public origin is one of the names, over HTTPS: cookies are
+	// Secure and the Origin check expects what browsers send.
+	u, err = url.Parse(c.PublicURL)
+	if err != nil || u.Scheme != "https" || !slices.Contains(c.Domains, strings.ToLower(u.Hostname())) {
+		return fmt.Errorf("config: with --domain, --public-url must be https:// and one of the domains (default %s), not %q", c.DomainURL(), c.PublicURL)
+	}
+	return nil
+}
+
+// DomainURL is the origin --domain serves: https:// and the first domain,
+// with --https-addr's port unless it is 443.
+func (c Config) DomainURL() string {
+	if len(c.Domains) == 0 {
+		return ""
+	}
+	host := c.Domains[0]
+	if _, port, err := net.SplitHostPort(c.HTTPSAddr); err == nil && port != "443" {
+		host = net.JoinHostPort(host, port)
+	}
+	return "https://" + host
+}
+
+// parseDomains reads --domain: comma-separated host names, lower-cased,
+// a trailing dot dropped; a name given twice is an error.
+func parseDomains(s string) ([]string, error) {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(part)), ".")
+		if d == "" {
+			continue
+		}
+		if slices.Contains(out, d) {
+			return nil, fmt.Errorf("config: --domain names %q twice", d)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// checkDomain reports whether d is a host name a CA can issue for: labels
+// of letters, digits and inner hyphens, no wildcard (that needs the DNS
+// challenge), no IP address.
+func checkDomain(d string) error {
+	bad := fmt.Errorf("config: --domain: %q is not a host name like focus.example.org", d)
+	if len(d) > 253 || net.ParseIP(d) != nil {
+		return bad
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return bad
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return bad
+			}
+		}
+	}
+	return nil
 }
 
 // PublicOrigin returns the configured public origin without a trailing
