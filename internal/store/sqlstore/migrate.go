@@ -75,23 +75,39 @@ func (s *Store) migrate(ctx context.Context) error {
 		)`); err != nil {
 			return err
 		}
+		known := map[int]bool{}
+		for _, m := range ms {
+			known[m.version] = true
+		}
 		applied := map[int]bool{}
-		rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
+		newer := "" // the first contract migration of a newer release, if any
+		rows, err := tx.QueryContext(ctx, "SELECT version, name FROM schema_migrations ORDER BY version")
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var v int
-			if err := rows.Scan(&v); err != nil {
+			var name string
+			if err := rows.Scan(&v, &name); err != nil {
 				return err
 			}
 			applied[v] = true
+			if !known[v] && newer == "" && isContract(name) {
+				newer = name
+			}
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		rows.Close()
+		// A newer release's expand migrations only add what this binary
+		// ignores, so it runs on that schema (a rolling upgrade, a
+		// rollback). A contract migration removed or changed something
+		// older releases may use: refuse rather than fail request by request.
+		if newer != "" {
+			return fmt.Errorf("the database has migration %s of a newer release, which removes or changes what this release may use: run that release or a newer one", newer)
+		}
 		for _, m := range ms {
 			if applied[m.version] {
 				continue
@@ -115,6 +131,16 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	return nil
+}
+
+// isContract reports whether a migration file is a contract step: named
+// NNNN_contract_<what>.sql, it drops, renames or tightens what an older
+// release may still use, so it may run only once every instance runs a
+// release that no longer uses it (docs/operations.md "Upgrading"). Every
+// other migration only expands the schema.
+func isContract(name string) bool {
+	_, rest, _ := strings.Cut(name, "_")
+	return strings.HasPrefix(rest, "contract_")
 }
 
 // migrationSteps are Go steps of migrations, by version: each runs right
