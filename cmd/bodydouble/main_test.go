@@ -60,7 +60,13 @@ var listenLine = regexp.MustCompile(`url=(https?://[^ ]+)`)
 // start runs bodydouble in dir with args and waits for its listening line.
 func start(t *testing.T, dir string, env []string, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0"}, args...)...)
+	return startBinary(t, bin, dir, env, args...)
+}
+
+// startBinary is start with another build of bodydouble (an older release).
+func startBinary(t *testing.T, binary, dir string, env []string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
