@@ -49,6 +49,9 @@ type rollingProxy struct {
 	restRequests, wsUpgrades     atomic.Int64
 }
 
+// rollingCheckEvery is how often the proxy asks each backend's /readyz.
+const rollingCheckEvery = 200 * time.Millisecond
+
 // rollingBackendHeader names the instance that answered, on every answer
 // the proxy passes on.
 const rollingBackendHeader = "X-Rolling-Backend"
@@ -175,10 +178,10 @@ func (p *rollingProxy) healthy(base string) bool {
 	return false
 }
 
-// check asks every backend's /readyz every 200 ms until ctx ends.
+// check asks every backend's /readyz every rollingCheckEvery until ctx ends.
 func (p *rollingProxy) check(ctx context.Context) {
 	client := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(200 * time.Millisecond)
+	tick := time.NewTicker(rollingCheckEvery)
 	defer tick.Stop()
 	for {
 		p.mu.Lock()

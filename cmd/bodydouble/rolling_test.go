@@ -647,3 +647,64 @@ func rollingWait(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRollingDrainLetsTheBalancerSeeTheInstanceGo checks what
+// docs/operations.md ("Health probes") promises a load balancer: when
+// shutdown begins, /readyz answers 503 before the instance stops taking
+// connections, so a balancer checking every 200 ms stops sending to it
+// first (the 503 lasts at least one check interval). Without that window, requests the balancer sends in the meantime
+// find the connection refused: a GET can be tried elsewhere, a POST gets
+// 502 (as the rolling restart test counts).
+func TestRollingDrainLetsTheBalancerSeeTheInstanceGo(t *testing.T) {
+	t.Parallel()
+	s := start(t, t.TempDir(), nil)
+	proxy := newRollingProxy(t)
+	proxy.add(s.URL)
+	rollingWait(t, "the instance healthy at the proxy", func() bool { return proxy.healthy(s.URL) })
+	// A socket, so that shutdown has someone to tell 1012.
+	me := signUp(t, s.URL)
+	c := wstest.Dial(t, wsURL(s.URL), me.Token)
+
+	// Besides the proxy, the test asks /readyz as often as it can, to
+	// measure how long the 503 lasts.
+	var first503, refused time.Time
+	proxy.mark(s.URL)
+	began := time.Now()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: time.Second}
+	for refused.IsZero() && time.Since(began) < 20*time.Second {
+		resp, err := client.Get(s.URL + "/readyz")
+		switch {
+		case err != nil:
+			refused = time.Now()
+		case resp.StatusCode == http.StatusServiceUnavailable && first503.IsZero():
+			first503 = time.Now()
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+	}
+	closed := c.WaitClose()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, s.logs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running 20 s after SIGTERM")
+	}
+	window, from := time.Duration(0), "never"
+	if !first503.IsZero() {
+		window, from = refused.Sub(first503), "+"+first503.Sub(began).Round(time.Millisecond).String()
+	}
+	t.Logf("after SIGTERM: /readyz 503 from %s for %v, then connections refused; socket closed with %d; the proxy (checking every 200 ms) saw %v",
+		from, window.Round(time.Millisecond), closed, proxy.history(s.URL))
+	// A balancer that checks every rollingCheckEvery sees a 503 that
+	// lasts at least that long, whenever its checks fall.
+	if window < rollingCheckEvery {
+		t.Errorf("/readyz answered 503 for %v before the instance stopped taking connections (%v after SIGTERM): a load balancer checking every %v may never see it, and sends requests to a closed port meanwhile",
+			window.Round(time.Millisecond), refused.Sub(began).Round(time.Millisecond), rollingCheckEvery)
+	}
+}
