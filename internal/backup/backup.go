@@ -80,6 +80,7 @@ func Create(ctx context.Context, dst string, o Options) (res Result, err error) 
 	}
 	defer lk.Close()
 
+	removeStale(filepath.Dir(dst), o.Now)
 	work, err := os.MkdirTemp(filepath.Dir(dst), ".bodydouble-backup-*")
 	if err != nil {
 		return res, fmt.Errorf("backup: %w", err)
@@ -322,6 +323,22 @@ func (a *archiveWriter) blobs(ctx context.Context, dir string) (int, error) {
 		return n, fmt.Errorf("backup: blobs: %w", err)
 	}
 	return n, nil
+}
+
+// staleAfter is the age at which a backup's working directory is taken
+// for the leftover of a backup killed outright (SIGKILL, power loss); a
+// backup still running into the same directory is younger.
+const staleAfter = 24 * time.Hour
+
+// removeStale removes such leftovers from dir: they may hold a plain copy
+// of the database.
+func removeStale(dir string, now time.Time) {
+	old, _ := filepath.Glob(filepath.Join(dir, ".bodydouble-backup-*"))
+	for _, o := range old {
+		if st, err := os.Stat(o); err == nil && st.IsDir() && now.Sub(st.ModTime()) > staleAfter {
+			os.RemoveAll(o)
+		}
+	}
 }
 
 // syncDir makes a rename in dir durable, as far as the system allows.

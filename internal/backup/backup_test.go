@@ -350,3 +350,32 @@ func TestLocks(t *testing.T) {
 		t.Fatalf("restore once the servers stopped: %v", err)
 	}
 }
+
+// TestLeftoversOfKilledBackupsGo: a working directory of a backup killed
+// outright a day ago (it may hold a plain copy of the database) is removed
+// by the next backup into the same directory; a recent one, perhaps a
+// backup still running, is not.
+func TestLeftoversOfKilledBackupsGo(t *testing.T) {
+	src, _ := dataDir(t)
+	out := t.TempDir()
+	old, recent := filepath.Join(out, ".bodydouble-backup-1"), filepath.Join(out, ".bodydouble-backup-2")
+	for _, d := range []string{old, recent} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(d, "bodydouble.db"), []byte("plain"))
+	}
+	at := time.Now().Add(-25 * time.Hour)
+	if err := os.Chtimes(old, at, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Create(context.Background(), filepath.Join(out, "b.tar"), backup.Options{DataDir: src, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); err == nil {
+		t.Fatal("the day-old leftover is still there")
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Fatalf("the recent working directory went: %v", err)
+	}
+}

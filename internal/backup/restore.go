@@ -96,6 +96,12 @@ func Restore(ctx context.Context, file string, opts RestoreOptions) (res Restore
 	}
 	res.Encrypted = encrypted
 
+	// What a restore killed outright left (this one holds the lock alone).
+	if old, _ := filepath.Glob(filepath.Join(opts.DataDir, ".restore-*")); len(old) > 0 {
+		for _, o := range old {
+			os.RemoveAll(o)
+		}
+	}
 	work, err := os.MkdirTemp(opts.DataDir, ".restore-*")
 	if err != nil {
 		return res, fmt.Errorf("restore: %w", err)
