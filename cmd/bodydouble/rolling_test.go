@@ -70,11 +70,11 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 	dir := t.TempDir()
 	a, bb := startTogether(t, dir, env, args...)
 	proxy := newRollingProxy(t)
+	rec := &rollingRecord{}
 	proxy.add(a.URL)
 	proxy.add(bb.URL)
-	rollingWait(t, "both instances healthy at the proxy", func() bool { return proxy.healthy(a.URL) && proxy.healthy(bb.URL) })
+	rollingWait(t, rec, "both instances healthy at the proxy", func() bool { return proxy.healthy(a.URL) && proxy.healthy(bb.URL) })
 
-	rec := &rollingRecord{}
 	ctx, cancel := context.WithCancel(context.Background())
 	var running sync.WaitGroup
 	t.Cleanup(func() { cancel(); running.Wait() })
@@ -102,7 +102,7 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 		running.Add(1)
 		go func() { defer running.Done(); p.run(ctx) }()
 	}
-	rollingWait(t, "everyone in their room", func() bool { return rollingAllOn(people, "") })
+	rollingWait(t, rec, "everyone in their room", func() bool { return rollingAllOn(people, "") })
 	// A focus session each, started over REST; then the REST load.
 	for _, p := range people {
 		var s struct {
@@ -123,7 +123,7 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 	}
 	// Load runs a while before anything restarts: five presence updates
 	// of each person answered.
-	rollingWait(t, "presence updates answered", func() bool {
+	rollingWait(t, rec, "presence updates answered", func() bool {
 		for _, p := range people {
 			if p.acked.Load() < 5 {
 				return false
@@ -144,7 +144,7 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 		// Everyone whose socket was on the old instance is back, on
 		// another one, in their room (while the old one may still be
 		// finishing its shutdown).
-		rollingWait(t, "everyone back after stopping "+old.URL, func() bool { return rollingAllOn(people, old.URL) })
+		rollingWait(t, rec, "everyone back after stopping "+old.URL, func() bool { return rollingAllOn(people, old.URL) })
 		back := time.Since(began)
 		backTimes = append(backTimes, back)
 		select {
@@ -159,14 +159,14 @@ func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 		proxy.remove(old.URL)
 		fresh := start(t, dir, env, args...)
 		proxy.add(fresh.URL)
-		rollingWait(t, "the new instance healthy at the proxy", func() bool { return proxy.healthy(fresh.URL) })
+		rollingWait(t, rec, "the new instance healthy at the proxy", func() bool { return proxy.healthy(fresh.URL) })
 		servers[i] = fresh
 		t.Logf("restart %d: SIGTERM to exit %v, everyone back %v after SIGTERM, the new instance ready %v after SIGTERM; the old one's /readyz as the proxy saw it after SIGTERM: %v",
 			i+1, took.Round(time.Millisecond), back.Round(time.Millisecond), time.Since(began).Round(time.Millisecond), proxy.history(old.URL))
 	}
 	// More load on the new pair, then the checks.
 	acked := rollingSum(people, func(p *rollingPerson) int64 { return p.acked.Load() })
-	rollingWait(t, "presence updates answered after the restarts", func() bool {
+	rollingWait(t, rec, "presence updates answered after the restarts", func() bool {
 		return rollingSum(people, func(p *rollingPerson) int64 { return p.acked.Load() }) >= acked+5*int64(len(people))
 	})
 	cancel()
@@ -263,8 +263,12 @@ func (r *rollingRecord) problem(format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.problemN++
-	if len(r.issues) < 20 {
-		r.issues = append(r.issues, fmt.Sprintf(format, args...))
+	if len(r.issues) < 10 {
+		msg := fmt.Sprintf(format, args...)
+		if len(msg) > 300 {
+			msg = msg[:300] + "…"
+		}
+		r.issues = append(r.issues, msg)
 	}
 }
 
@@ -636,13 +640,18 @@ func (p *rollingPerson) request(ctx context.Context, method, path string) (int, 
 	return resp.StatusCode, body
 }
 
-// rollingWait polls cond every 20 ms for up to a minute.
-func rollingWait(t *testing.T, what string, cond func() bool) {
+// rollingWait polls cond every 20 ms for up to a minute; when it does
+// not come true, the test fails with the problems rec holds (if any).
+func rollingWait(t *testing.T, rec *rollingRecord, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within a minute", what)
+			var seen []string
+			if rec != nil {
+				seen = rec.problems()
+			}
+			t.Fatalf("%s: not within a minute; problems: %q", what, seen)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -660,7 +669,7 @@ func TestRollingDrainLetsTheBalancerSeeTheInstanceGo(t *testing.T) {
 	s := start(t, t.TempDir(), nil)
 	proxy := newRollingProxy(t)
 	proxy.add(s.URL)
-	rollingWait(t, "the instance healthy at the proxy", func() bool { return proxy.healthy(s.URL) })
+	rollingWait(t, nil, "the instance healthy at the proxy", func() bool { return proxy.healthy(s.URL) })
 	// A socket, so that shutdown has someone to tell 1012.
 	me := signUp(t, s.URL)
 	c := wstest.Dial(t, wsURL(s.URL), me.Token)
