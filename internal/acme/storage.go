@@ -243,14 +243,15 @@ func (s *Storage) RenewLockLease(ctx context.Context, name string, d time.Durati
 	return nil
 }
 
-// Unlock releases the lock name.
+// Unlock releases the lock name. Releasing a lock this Storage does not
+// hold (Close released it already) does nothing.
 func (s *Storage) Unlock(ctx context.Context, name string) error {
 	s.mu.Lock()
 	stop, mine := s.held[name]
 	delete(s.held, name)
 	s.mu.Unlock()
 	if !mine {
-		return fmt.Errorf("acme storage: lock %q is not held", name)
+		return nil
 	}
 	stop()
 	return s.db.Unlock(ctx, name, s.owner)

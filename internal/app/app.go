@@ -59,6 +59,9 @@ type App struct {
 	// `bodydouble restore` a server runs there (nil with PostgreSQL).
 	dirLock *backup.Lock
 
+	// acme serves HTTPS by itself with --domain (tls.go), nil without.
+	acme *domainTLS
+
 	// metrics and its listener (metrics.go), nil without --metrics-addr.
 	metrics    *metrics.Metrics
 	metricsSrv *metrics.Server
@@ -228,15 +231,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		IdleTimeout:       cmp.Or(cfg.IdleTimeout, config.DefaultIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if err := a.newACME(st); err != nil { // --domain (tls.go)
+		return nil, err
+	}
 	return a, nil
 }
 
 // Start listens on the configured address and serves in the background
 // until Shutdown. It returns once the listener is open.
 func (a *App) Start(ctx context.Context) error {
-	tcp, err := net.Listen("tcp", a.cfg.Addr)
+	tcp, err := net.Listen("tcp", a.listenAddr())
 	if err != nil {
-		return fmt.Errorf("app: cannot listen on %q: %w", a.cfg.Addr, err)
+		return fmt.Errorf("app: cannot listen on %q: %w", a.listenAddr(), err)
 	}
 	perAddr := a.cfg.MaxConnsPerAddr
 	if !a.cfg.RateLimit {
@@ -257,6 +263,9 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
 		scheme = "https"
+	} else if a.acme != nil {
+		ln = tls.NewListener(ln, a.acme.mgr.TLSConfig())
+		scheme = "https"
 	}
 	a.ln = ln
 	a.startTURN()
@@ -266,6 +275,10 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
+	if err := a.startACME(bg); err != nil { // --domain's HTTP listener and certificates (tls.go)
+		ln.Close()
+		return err
+	}
 	if err := a.startJobs(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return err
@@ -329,6 +342,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.hub.Shutdown(ctx)
 	err := a.stopJobs(ctx)
 	err = errors.Join(err, a.server.Shutdown(ctx))
+	err = errors.Join(err, a.stopACME(ctx))
 	err = errors.Join(err, a.stopMetrics(ctx))
 	if a.turn != nil {
 		err = errors.Join(err, a.turn.Close())
