@@ -21,7 +21,7 @@ import (
 const Timeout = 3 * time.Second
 
 const usage = "usage: bodydouble healthcheck [server flags] [url]\n" +
-	"  GETs /healthz of the server --addr (BODYDOUBLE_ADDR) names, on this machine, or url; exits 0 when it answers 200"
+	"  GETs /healthz of the server --addr (or --https-addr with --domain) names, on this machine, or url; exits 0 when it answers 200"
 
 // Command runs `bodydouble healthcheck` with the server's flags and
 // BODYDOUBLE_* variables (so that, given the same environment as the
@@ -32,25 +32,33 @@ func Command(ctx context.Context, args []string, getenv func(string) string, out
 	if err != nil {
 		return err
 	}
-	var url string
-	switch len(words) {
-	case 0:
+	var url, serverName string
+	switch {
+	case len(words) == 1:
+		url = words[0]
+	case len(words) > 1:
+		return errors.New(usage)
+	case len(cfg.Domains) > 0:
+		// --domain: HTTPS on --https-addr, with the certificate of the
+		// first name (the server picks it by SNI).
+		if url, err = URL(cfg.HTTPSAddr, true); err != nil {
+			return err
+		}
+		serverName = cfg.Domains[0]
+	default:
 		if url, err = URL(cfg.Addr, cfg.TLSCert != ""); err != nil {
 			return err
 		}
-	case 1:
-		url = words[0]
-	default:
-		return errors.New(usage)
 	}
-	if err := Check(ctx, url); err != nil {
+	if err := Check(ctx, url, serverName); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s: ok\n", url)
 	return nil
 }
 
-// URL is the address of /healthz of a server listening on addr (--addr),
+// URL is the address of /healthz of a server listening on addr (--addr,
+// or --https-addr with --domain),
 // over HTTPS when it serves TLS itself. An address that listens on every
 // interface (":8080", "0.0.0.0:8080", "[::]:8080") is asked on 127.0.0.1.
 func URL(addr string, https bool) (string, error) {
@@ -69,7 +77,8 @@ func URL(addr string, https bool) (string, error) {
 }
 
 // Check GETs url and returns nil when it answers 200 within Timeout.
-func Check(ctx context.Context, url string) error {
+// serverName, when not empty, is the name sent in TLS (SNI).
+func Check(ctx context.Context, url, serverName string) error {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -80,7 +89,7 @@ func Check(ctx context.Context, url string) error {
 		// The server's certificate names its public host, not the
 		// loopback address asked here; this only asks whether the
 		// process answers, and sends nothing secret.
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, ServerName: serverName},
 		Proxy:           nil, // never through an HTTP_PROXY of the environment
 	}}
 	defer client.CloseIdleConnections()

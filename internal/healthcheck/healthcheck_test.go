@@ -46,14 +46,14 @@ func TestCheckNeeds200(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	if err := Check(ctx, srv.URL+"/healthz"); err != nil {
+	if err := Check(ctx, srv.URL+"/healthz", ""); err != nil {
 		t.Fatalf("200: %v", err)
 	}
 	status = http.StatusServiceUnavailable
-	if err := Check(ctx, srv.URL+"/healthz"); err == nil || !strings.Contains(err.Error(), "503") {
+	if err := Check(ctx, srv.URL+"/healthz", ""); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("503: %v, want an error naming the status", err)
 	}
-	if err := Check(ctx, srv.URL+"/elsewhere"); err == nil {
+	if err := Check(ctx, srv.URL+"/elsewhere", ""); err == nil {
 		t.Fatal("404: no error")
 	}
 }
@@ -61,8 +61,26 @@ func TestCheckNeeds200(t *testing.T) {
 func TestCheckOverTLS(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	if err := Check(context.Background(), srv.URL+"/healthz"); err != nil {
+	if err := Check(context.Background(), srv.URL+"/healthz", ""); err != nil {
 		t.Fatalf("self-signed HTTPS on loopback: %v", err)
+	}
+}
+
+// With --domain the server picks its certificate by the name the client
+// sends (SNI), and answers on --https-addr, not --addr.
+func TestCommandWithDomainSendsTheName(t *testing.T) {
+	var sni string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sni = r.TLS.ServerName }))
+	srv.StartTLS()
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	env := map[string]string{"BODYDOUBLE_DOMAIN": "focus.example.org", "BODYDOUBLE_HTTPS_ADDR": ":" + port, "BODYDOUBLE_ADDR": "127.0.0.1:1"}
+	var out bytes.Buffer
+	if err := Command(context.Background(), nil, func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatalf("--domain: %v", err)
+	}
+	if sni != "focus.example.org" || !strings.Contains(out.String(), "https://127.0.0.1:"+port+"/healthz: ok") {
+		t.Fatalf("SNI %q, output %q", sni, out.String())
 	}
 }
 
@@ -73,7 +91,7 @@ func TestCheckNobodyListening(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	if err := Check(context.Background(), "http://"+addr+"/healthz"); err == nil {
+	if err := Check(context.Background(), "http://"+addr+"/healthz", ""); err == nil {
 		t.Fatal("closed port: no error")
 	}
 }
