@@ -131,12 +131,13 @@ func (p *rollingProxy) remove(base string) {
 	}
 }
 
-// mark starts the clock of base's /readyz history (history).
+// mark starts base's /readyz history (history) afresh: what it
+// answered so far, then each change, timed from now.
 func (p *rollingProxy) mark(base string) {
 	if b := p.find(base); b != nil {
 		b.mu.Lock()
 		b.since = time.Now()
-		b.changes = append(b.changes, "mark "+b.seen)
+		b.changes = []string{b.seen + " before"}
 		b.mu.Unlock()
 	}
 }
