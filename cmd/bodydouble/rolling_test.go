@@ -48,8 +48,12 @@ const (
 // Afterwards everyone is back in their own room on both instances'
 // views, every focus session is still open, no room holds more people
 // than it seats, nobody heard anyone leave, and the outsiders never got
-// a seat. The counts (reconnects, refused upgrades, time until everyone
-// was back, what the proxy answered) are logged with -v.
+// a seat. Every read of a session answers 200 (a GET the proxy could not
+// deliver is tried on the other instance); a POST it could not deliver is
+// counted, not failed, since the instance closes its port before a
+// balancer can see its 503 (TestRollingDrainLetsTheBalancerSeeTheInstanceGo).
+// The counts (reconnects, refused upgrades, time until everyone was back,
+// what the proxy answered) are logged with -v.
 func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 	t.Parallel()
 	redisURL := os.Getenv("BODYDOUBLE_TEST_REDIS_URL")
