@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
+	_ "modernc.org/sqlite" // to write into a stopped instance's database
 
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
@@ -205,6 +207,59 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 			t.Logf("%s warned: %s", s.name, w)
 		}
 	}
+}
+
+// TestRefusesADatabaseANewerReleaseContracted starts bodydouble on a
+// database that a newer release migrated past a contract migration this
+// binary does not know (docs/operations.md "Migrations: expand, then
+// contract"): it exits with one line naming that migration and changes
+// nothing. A newer release's expand migration alone does not stop it.
+func TestRefusesADatabaseANewerReleaseContracted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	start(t, dir, nil).stop()
+	db, err := sql.Open("sqlite", filepath.Join(dir, "data", "bodydouble.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE later (id TEXT); INSERT INTO schema_migrations (version, name) VALUES (9998, '9998_later.sql')"); err != nil {
+		t.Fatal(err)
+	}
+	start(t, dir, nil).stop()
+
+	if _, err := db.Exec("INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_contract_drop_role.sql')"); err != nil {
+		t.Fatal(err)
+	}
+	before := migrationsRecorded(t, db)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*startupLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--addr", "127.0.0.1:0", "--turn-addr", "off")
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit %v, want code 1; stderr:\n%s", err, stderr.String())
+	}
+	out := strings.TrimSpace(stderr.String())
+	if strings.Contains(out, "\n") || !strings.HasPrefix(out, "bodydouble: ") || !strings.Contains(out, "9999_contract_drop_role.sql") || !strings.Contains(out, "newer release") {
+		t.Fatalf("stderr is not one line naming the migration:\n%s", out)
+	}
+	if after := migrationsRecorded(t, db); after != before {
+		t.Fatalf("the refused start changed schema_migrations: %d rows, then %d", before, after)
+	}
+	t.Log(out)
+}
+
+func migrationsRecorded(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // sessionBody is the part of a focus session these tests read.
