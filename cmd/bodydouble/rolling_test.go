@@ -665,12 +665,13 @@ func rollingWait(t *testing.T, rec *rollingRecord, what string, cond func() bool
 // docs/operations.md ("Health probes") promises a load balancer: when
 // shutdown begins, /readyz answers 503 before the instance stops taking
 // connections, so a balancer checking every 200 ms stops sending to it
-// first (the 503 lasts at least one check interval). Without that window, requests the balancer sends in the meantime
-// find the connection refused: a GET can be tried elsewhere, a POST gets
-// 502 (as the rolling restart test counts).
+// first (the 503 lasts at least one check interval: --drain-delay, 2 s by
+// default with --redis-url, given here since this instance runs alone).
+// Without that window, requests the balancer sends in the meantime find
+// the connection refused: a GET can be tried elsewhere, a POST gets 502.
 func TestRollingDrainLetsTheBalancerSeeTheInstanceGo(t *testing.T) {
 	t.Parallel()
-	s := start(t, t.TempDir(), nil)
+	s := start(t, t.TempDir(), nil, "--drain-delay", "1s")
 	proxy := newRollingProxy(t)
 	proxy.add(s.URL)
 	rollingWait(t, nil, "the instance healthy at the proxy", func() bool { return proxy.healthy(s.URL) })

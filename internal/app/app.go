@@ -339,6 +339,7 @@ func (a *App) Handler() http.Handler { return a.server.Handler }
 // work ends, then the broker and the store close.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.health.ShuttingDown() // /readyz 503 first, so load balancers drain us
+	a.drain(ctx)
 	a.hub.Shutdown(ctx)
 	err := a.stopJobs(ctx)
 	err = errors.Join(err, a.server.Shutdown(ctx))
@@ -359,6 +360,21 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	a.errs.Flush(time.Second) // reports under way, within reason
 	return errors.Join(err, a.closeBackends())
+}
+
+// drain keeps serving for --drain-delay after /readyz has turned 503:
+// a load balancer checking it every second or two sees the instance go
+// and sends new requests and sockets elsewhere before the port closes.
+func (a *App) drain(ctx context.Context) {
+	if a.cfg.DrainDelay <= 0 {
+		return
+	}
+	t := time.NewTimer(a.cfg.DrainDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // closeBackends closes the broker and the store, whichever New opened.

@@ -34,6 +34,10 @@ type Config struct {
 	RateLimit      bool
 	LogFormat      string // text | json
 	ShutdownGrace  time.Duration
+	// DrainDelay is how long shutdown keeps serving after /readyz turns
+	// 503, so a load balancer sees it and stops sending new people here
+	// before sockets get 1012 and the port closes (--drain-delay).
+	DrainDelay time.Duration
 	// LogLevel is the level at start: debug, info, warn or error (the
 	// metrics address can change it while running, docs/operations.md).
 	LogLevel string
@@ -260,7 +264,7 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	// usage; the caller prints the error as one line instead, and the
 	// usage goes to out only when asked for.
 	fs.SetOutput(io.Discard)
-	var proxies, rateLimit, relayPorts, iceServers, domains string
+	var proxies, rateLimit, drainDelay, relayPorts, iceServers, domains string
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite database and generated secret")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "postgres://… to use PostgreSQL instead of SQLite")
@@ -285,6 +289,7 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 	fs.StringVar(&c.SentryDSN, "sentry-dsn", "", "Sentry DSN: panics, 5xx answers, failed background jobs and the web app's error reports go there (off when empty)")
 	fs.StringVar(&c.Environment, "environment", "", "environment name sent with error reports, e.g. production or staging")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long shutdown may take")
+	fs.StringVar(&drainDelay, "drain-delay", "auto", "how long shutdown keeps serving after /readyz turns 503, so a load balancer stops sending people here first; auto: 2s with --redis-url (several instances), else 0")
 	fs.Var(days{&c.RetainAudit}, "retain-audit", "how long audit log entries are kept: days (400d) or a duration (9600h)")
 	fs.Var(daysOrNever{&c.RetainInactive}, "retain-inactive", "how long a person may be inactive before they are erased: days (365d) or a duration; 0 never")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "address of the Prometheus metrics listener (/metrics), e.g. 127.0.0.1:9090; keep it private, off when empty")
@@ -346,6 +351,17 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 		return Config{}, nil, fmt.Errorf("config: --rate-limit must be on or off, not %q", rateLimit)
 	}
 
+	switch drainDelay {
+	case "auto":
+		if c.RedisURL != "" {
+			c.DrainDelay = 2 * time.Second
+		}
+	default:
+		if c.DrainDelay, err = time.ParseDuration(drainDelay); err != nil || c.DrainDelay < 0 {
+			return Config{}, nil, fmt.Errorf("config: --drain-delay must be auto or a duration like 2s, not %q", drainDelay)
+		}
+	}
+
 	if c.TrustedProxies, err = parsePrefixes(proxies); err != nil {
 		return Config{}, nil, err
 	}
@@ -370,6 +386,9 @@ func ParseCommand(args []string, getenv func(string) string, out io.Writer) (Con
 
 // Validate reports the first problem with c.
 func (c Config) Validate() error {
+	if c.DrainDelay < 0 || (c.DrainDelay > 0 && c.DrainDelay >= c.ShutdownGrace) {
+		return fmt.Errorf("config: --drain-delay (%s) must be shorter than --shutdown-grace (%s)", c.DrainDelay, c.ShutdownGrace)
+	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return errors.New("config: --secret must be at least 32 bytes")
 	}
