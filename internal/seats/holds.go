@@ -2,6 +2,7 @@ package seats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -129,11 +130,23 @@ func (h *Holds) sync(ctx context.Context) {
 		}
 	}
 	if err := h.lease.Hold(ctx, hold); err != nil {
-		h.log.Warn("seats: hold seats", "users", len(hold), "err", err)
+		h.warn(ctx, "seats: hold seats", len(hold), err)
 		retry(hold)
 	}
 	if err := h.lease.Release(ctx, release); err != nil {
-		h.log.Warn("seats: release seats", "users", len(release), "err", err)
+		h.warn(ctx, "seats: release seats", len(release), err)
 		retry(release)
 	}
+}
+
+// warn logs a failed hold or release, except at shutdown: the sockets
+// closing with 1012 then ask for releases the stopped loop cannot make,
+// and need none (the lease ends with the instance and the seats wait for
+// their people as after any stop).
+func (h *Holds) warn(ctx context.Context, msg string, users int, err error) {
+	level := slog.LevelWarn
+	if errors.Is(ctx.Err(), context.Canceled) { // stopping; a timeout still warns
+		level = slog.LevelDebug
+	}
+	h.log.Log(context.Background(), level, msg, "users", users, "err", err)
 }
