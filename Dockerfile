@@ -17,8 +17,9 @@ ARG GO_VERSION=1.26.8
 # --- build: the Go toolchain, on the machine's own platform, cross-compiling
 # for the target's (docker buildx build --platform linux/amd64,linux/arm64).
 FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
-ARG TARGETOS=linux
-ARG TARGETARCH=amd64
+# Set by BuildKit from --platform (empty: the builder's own, as Go's default).
+ARG TARGETOS
+ARG TARGETARCH
 # The version bodydouble version prints and error reports carry; the
 # commit, since .git is not sent to the build (.dockerignore).
 ARG VERSION=devel
