@@ -34,18 +34,19 @@ RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
 	go build -trimpath -buildvcs=false -tags timetzdata \
 	-ldflags "-s -w -X github.com/bodydouble/bodydouble/internal/buildinfo.version=${VERSION} -X github.com/bodydouble/bodydouble/internal/buildinfo.commit=${COMMIT}" \
 	-o /out/bodydouble ./cmd/bodydouble
-# The mount points, owned by the user that runs bodydouble; /tmp as usual.
-RUN mkdir -p /out/data /out/tmp && chown 65532:65532 /out/data && chmod 0700 /out/data && chmod 1777 /out/tmp
+# The image's two directories: /data only for bodydouble's user, /tmp for
+# anyone, as usual.
+RUN mkdir -p /out/rootfs/data /out/rootfs/tmp && chmod 0700 /out/rootfs/data && chmod 1777 /out/rootfs/tmp
 
 # --- the image: nothing but the binary, CA certificates (Sentry, S3, ACME)
 # and two empty directories.
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/bodydouble /usr/local/bin/bodydouble
-COPY --from=build /out/data /data
-COPY --from=build /out/tmp /tmp
+# (COPY makes root the owner of what it copies, unless told otherwise.)
+COPY --from=build --chown=65532:65532 /out/rootfs/ /
 # 65532 is "nonroot" in distroless images; no name is needed (scratch has no
-# /etc/passwd). It owns /data and nothing else.
+# /etc/passwd). It owns /data (and /tmp, open to all anyway), nothing else.
 USER 65532:65532
 ENV BODYDOUBLE_ADDR=:8080 \
 	BODYDOUBLE_DATA_DIR=/data \

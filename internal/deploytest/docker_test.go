@@ -96,7 +96,7 @@ func TestDockerfile(t *testing.T) {
 	if base := final[0].args; base != "scratch" && !strings.HasPrefix(base, "gcr.io/distroless/static") {
 		t.Errorf("final stage FROM %q, want scratch or distroless/static", base)
 	}
-	var user, binary, healthcheck, volume string
+	var user, binary, healthcheck, volume, chown string
 	var entrypoint, cmdArgs []string
 	env := map[string]string{}
 	var exposed []string
@@ -107,6 +107,9 @@ func TestDockerfile(t *testing.T) {
 		case "COPY":
 			if f := strings.Fields(in.args); len(f) >= 2 && f[len(f)-2] == "/out/bodydouble" {
 				binary = f[len(f)-1]
+			}
+			if m := regexp.MustCompile(`--chown=(\S+) .*/rootfs/ /$`).FindStringSubmatch(in.args); m != nil {
+				chown = m[1]
 			}
 		case "HEALTHCHECK":
 			healthcheck = in.args
@@ -131,6 +134,9 @@ func TestDockerfile(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^[1-9][0-9]*(:[1-9][0-9]*)?$`).MatchString(user) {
 		t.Errorf("USER %q, want a numeric user (and group) other than root", user)
+	}
+	if chown != user {
+		t.Errorf("the directories (/data) are copied for %q, not for USER %q: bodydouble could not write its data", chown, user)
 	}
 	if binary == "" || len(entrypoint) != 1 || entrypoint[0] != binary {
 		t.Errorf("ENTRYPOINT %q, want the binary copied to %q", entrypoint, binary)
