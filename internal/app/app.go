@@ -237,6 +237,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	return a, nil
 }
 
+// connsPerAddr is the cap of open connections per client address on the
+// public listeners (--max-conns-per-addr; none with --rate-limit=off).
+func (a *App) connsPerAddr() int {
+	if !a.cfg.RateLimit {
+		return 0 // load tests bring thousands of people from one address
+	}
+	return a.cfg.MaxConnsPerAddr
+}
+
 // Start listens on the configured address and serves in the background
 // until Shutdown. It returns once the listener is open.
 func (a *App) Start(ctx context.Context) error {
@@ -244,12 +253,8 @@ func (a *App) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("app: cannot listen on %q: %w", a.listenAddr(), err)
 	}
-	perAddr := a.cfg.MaxConnsPerAddr
-	if !a.cfg.RateLimit {
-		perAddr = 0 // load tests bring thousands of people from one address
-	}
 	limited := httpx.ConnLimits{
-		PerAddr: perAddr, Exempt: httpx.Proxies(a.cfg.TrustedProxies),
+		PerAddr: a.connsPerAddr(), Exempt: httpx.Proxies(a.cfg.TrustedProxies),
 		Total: httpx.TotalFromRlimit(), Held: a.hub.Conns, Log: a.log,
 	}.Listen(tcp)
 	a.server.ConnState = limited.ConnState

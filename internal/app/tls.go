@@ -13,6 +13,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/acme"
 	"github.com/bodydouble/bodydouble/internal/config"
+	"github.com/bodydouble/bodydouble/internal/httpx"
 	"github.com/bodydouble/bodydouble/internal/store/sqlstore"
 )
 
@@ -66,6 +67,11 @@ func (a *App) listenAddr() string {
 	return a.cfg.Addr
 }
 
+// plainHTTPConns is the most connections --http-addr holds open at once:
+// redirects and challenges are quick, so a flood of idle connections is
+// all that could fill it.
+const plainHTTPConns = 1024
+
 // startACME opens the plain HTTP listener (challenges and the redirect)
 // and starts obtaining or loading the certificates in the background. The
 // HTTPS listener is open by then: the CA validates through both. Until a
@@ -79,8 +85,16 @@ func (a *App) startACME(bg context.Context) error {
 	if err != nil {
 		return fmt.Errorf("app: cannot listen on --http-addr %q: %w", a.cfg.HTTPAddr, err)
 	}
+	// Plain HTTP only answers challenges and redirects, but it is as
+	// public as HTTPS: the same cap per address, and a total of its own.
+	limited := httpx.ConnLimits{
+		PerAddr: a.connsPerAddr(), Exempt: httpx.Proxies(a.cfg.TrustedProxies),
+		Total: plainHTTPConns, Log: a.log,
+	}.Listen(ln)
+	ln = limited
 	a.acme.ln = ln
 	a.acme.http = &http.Server{
+		ConnState:         limited.ConnState,
 		Handler:           a.acme.mgr.HTTPHandler(),
 		ReadHeaderTimeout: cmp.Or(a.cfg.HeaderTimeout, config.DefaultHeaderTimeout),
 		IdleTimeout:       cmp.Or(a.cfg.IdleTimeout, config.DefaultIdleTimeout),
