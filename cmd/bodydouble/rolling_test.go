@@ -3,8 +3,6 @@ package main_test
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -24,7 +21,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
-	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
 
 // The load of the rolling-restart test: rollingRooms rooms of
@@ -56,18 +52,7 @@ const (
 // what the proxy answered) are logged with -v.
 func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 	t.Parallel()
-	redisURL := os.Getenv("BODYDOUBLE_TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("BODYDOUBLE_TEST_REDIS_URL not set")
-	}
-	dbURL := storetest.PostgresURL(t)
-	b := make([]byte, 6)
-	crand.Read(b)
-	env := []string{
-		"BODYDOUBLE_DATABASE_URL=" + dbURL,
-		"BODYDOUBLE_REDIS_URL=" + redisURL,
-		"BODYDOUBLE_REDIS_PREFIX=bdtest-" + hex.EncodeToString(b) + ":",
-	}
+	env := scaleOutEnv(t)
 	// The proxy is the instances' one trusted proxy: their limits per
 	// address count each client, not the proxy.
 	args := []string{"--trusted-proxies", "127.0.0.1/32"}

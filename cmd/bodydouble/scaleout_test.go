@@ -15,10 +15,10 @@ import (
 	"github.com/bodydouble/bodydouble/internal/store/storetest"
 )
 
-// scaleOut starts two instances at once on a fresh PostgreSQL database and
-// a private Redis prefix, or skips without BODYDOUBLE_TEST_DATABASE_URL and
-// BODYDOUBLE_TEST_REDIS_URL.
-func scaleOut(t *testing.T) (*server, *server) {
+// scaleOutEnv is the environment of instances that share a fresh
+// PostgreSQL database and a private Redis prefix; it skips the test
+// without BODYDOUBLE_TEST_DATABASE_URL and BODYDOUBLE_TEST_REDIS_URL.
+func scaleOutEnv(t *testing.T) []string {
 	t.Helper()
 	redisURL := os.Getenv("BODYDOUBLE_TEST_REDIS_URL")
 	if redisURL == "" {
@@ -27,12 +27,17 @@ func scaleOut(t *testing.T) (*server, *server) {
 	dbURL := storetest.PostgresURL(t)
 	b := make([]byte, 6)
 	rand.Read(b)
-	env := []string{
+	return []string{
 		"BODYDOUBLE_DATABASE_URL=" + dbURL,
 		"BODYDOUBLE_REDIS_URL=" + redisURL,
 		"BODYDOUBLE_REDIS_PREFIX=bdtest-" + hex.EncodeToString(b) + ":",
 	}
-	return startTogether(t, t.TempDir(), env)
+}
+
+// scaleOut starts two instances at once on scaleOutEnv.
+func scaleOut(t *testing.T) (*server, *server) {
+	t.Helper()
+	return startTogether(t, t.TempDir(), scaleOutEnv(t))
 }
 
 func wsURL(base string) string { return "ws" + strings.TrimPrefix(base, "http") + "/ws" }

@@ -3,9 +3,7 @@ package main_test
 import (
 	"archive/tar"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +23,7 @@ import (
 
 	"github.com/bodydouble/bodydouble/internal/realtime"
 	"github.com/bodydouble/bodydouble/internal/realtime/wstest"
-	"github.com/bodydouble/bodydouble/internal/store/storetest"
+	"github.com/bodydouble/bodydouble/internal/release"
 )
 
 // TestUpgradeFromThePreviousRelease runs a rolling upgrade's riskiest
@@ -38,42 +36,29 @@ import (
 // a rollback) and serves again.
 func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	t.Parallel()
-	redisURL := os.Getenv("BODYDOUBLE_TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("BODYDOUBLE_TEST_REDIS_URL not set")
-	}
-	if os.Getenv(storetest.PostgresEnv) == "" {
-		t.Skip(storetest.PostgresEnv + " not set")
-	}
+	env := scaleOutEnv(t)
+	dbURL := strings.TrimPrefix(env[0], "BODYDOUBLE_DATABASE_URL=")
 	prev := readPreviousRelease(t)
 	oldBin := buildRelease(t, prev)
-	dbURL := storetest.PostgresURL(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	env := []string{
-		"BODYDOUBLE_DATABASE_URL=" + dbURL,
-		"BODYDOUBLE_REDIS_URL=" + redisURL,
-		"BODYDOUBLE_REDIS_PREFIX=bdtest-" + hex.EncodeToString(b) + ":",
-	}
 
 	// The previous release creates its schema and serves.
 	old := startBinary(t, oldBin, t.TempDir(), env)
-	if v := schemaVersion(t, dbURL); v != prev.lastMigration {
-		t.Fatalf("%s left the schema at migration %d, want %d", prev.version, v, prev.lastMigration)
+	if v := schemaVersion(t, dbURL); v != prev.LastMigration {
+		t.Fatalf("%s left the schema at migration %d, want %d", prev.Version, v, prev.LastMigration)
 	}
 	alice, bob := signUp(t, old.URL), signUp(t, old.URL)
 	var created struct {
 		ID string `json:"id"`
 	}
 	if code := call(t, nil, "POST", old.URL+"/api/rooms", alice.Token, map[string]any{"name": "Before and after", "category": "study", "timerControl": "anyone"}, &created); code != http.StatusCreated {
-		t.Fatalf("create room on %s: %d", prev.version, code)
+		t.Fatalf("create room on %s: %d", prev.Version, code)
 	}
 	room := created.ID
 	ca := wstest.Dial(t, wsURL(old.URL), alice.Token)
 	ca.Join(room)
 	var aliceSession sessionBody
 	if code := call(t, nil, "POST", old.URL+"/api/sessions", alice.Token, map[string]any{"roomId": room, "goals": []string{"plan the week"}, "plannedMinutes": 50}, &aliceSession); code != http.StatusCreated {
-		t.Fatalf("start a session on %s: %d", prev.version, code)
+		t.Fatalf("start a session on %s: %d", prev.Version, code)
 	}
 	ca.Expect("focus-session-started", "")
 
@@ -84,10 +69,10 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	if v := schemaVersion(t, dbURL); v != latest {
 		t.Fatalf("after the new instance started the schema is at %d, want %d", v, latest)
 	}
-	if latest == prev.lastMigration {
-		t.Logf("no migration since %s: the upgrade test checks only that both serve", prev.version)
+	if latest == prev.LastMigration {
+		t.Logf("no migration since %s: the upgrade test checks only that both serve", prev.Version)
 	}
-	t.Logf("upgraded the schema from %04d (%s) to %04d", prev.lastMigration, prev.version, latest)
+	t.Logf("upgraded the schema from %04d (%s) to %04d", prev.LastMigration, prev.Version, latest)
 
 	// Tokens and data cross both ways.
 	carol := signUp(t, cur.URL)
@@ -100,13 +85,13 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	}
 	var onNew sessionBody
 	if code := call(t, nil, "GET", cur.URL+"/api/sessions/"+aliceSession.ID, alice.Token, nil, &onNew); code != http.StatusOK || strings.Join(onNew.Goals, "|") != "plan the week" || onNew.PlannedMinutes == nil || *onNew.PlannedMinutes != 50 {
-		t.Fatalf("session started on %s, read on the new instance: %d %+v", prev.version, code, onNew)
+		t.Fatalf("session started on %s, read on the new instance: %d %+v", prev.Version, code, onNew)
 	}
 	var carolsRoom struct {
 		ID string `json:"id"`
 	}
 	if code := call(t, nil, "POST", old.URL+"/api/rooms", carol.Token, map[string]any{"name": "Made on the old one", "category": "creative"}, &carolsRoom); code != http.StatusCreated {
-		t.Fatalf("create room on %s after the migration: %d", prev.version, code)
+		t.Fatalf("create room on %s after the migration: %d", prev.Version, code)
 	}
 	for _, base := range []string{old.URL, cur.URL} {
 		var rooms roomList
@@ -128,7 +113,7 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 		t.Fatalf("bob's snapshot on the new instance has %d participants", n)
 	}
 	if got := ca.Expect("participant-joined", "").Field(t, "participant", "id"); got != bob.User.ID {
-		t.Fatalf("alice on %s saw %v join", prev.version, got)
+		t.Fatalf("alice on %s saw %v join", prev.Version, got)
 	}
 	cb.Send("update-presence", map[string]any{"roomId": room, "status": "break"}, "p")
 	cb.Expect("presence-updated", "p")
@@ -143,18 +128,18 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	}
 	cb.Expect("focus-session-started", "")
 	if got := ca.Expect("focus-session-started", "").Field(t, "session", "id"); got != bobSession.ID {
-		t.Fatalf("alice on %s saw session %v start", prev.version, got)
+		t.Fatalf("alice on %s saw session %v start", prev.Version, got)
 	}
 
 	// The old instance writes to the migrated schema, and the new one
 	// reads it: progress, then the check-in.
 	if code := call(t, nil, "PUT", old.URL+"/api/sessions/"+aliceSession.ID, alice.Token, map[string]any{"progress": 60}, nil); code != http.StatusOK {
-		t.Fatalf("update a session on %s after the migration: %d", prev.version, code)
+		t.Fatalf("update a session on %s after the migration: %d", prev.Version, code)
 	}
 	ca.Expect("focus-session-updated", "")
 	cb.Expect("focus-session-updated", "")
 	if code := call(t, nil, "POST", old.URL+"/api/sessions/"+aliceSession.ID+"/complete", alice.Token, map[string]any{"achievements": []string{"week planned"}, "rating": 4}, nil); code != http.StatusOK {
-		t.Fatalf("complete a session on %s after the migration: %d", prev.version, code)
+		t.Fatalf("complete a session on %s after the migration: %d", prev.Version, code)
 	}
 	ca.Expect("focus-session-completed", "")
 	cb.Expect("focus-session-completed", "")
@@ -165,7 +150,7 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 		t.Fatalf("alice's history on the new instance: %d %+v", code, history)
 	}
 	if s := history.Sessions[0]; s.ID != aliceSession.ID || !s.IsCompleted || s.Progress != 60 || strings.Join(s.Achievements, "|") != "week planned" {
-		t.Fatalf("the session %s completed, read on the new instance: %+v", prev.version, s)
+		t.Fatalf("the session %s completed, read on the new instance: %+v", prev.Version, s)
 	}
 
 	// The old instance restarts on the migrated schema (a crash during the
@@ -179,7 +164,7 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	old = startBinary(t, oldBin, t.TempDir(), env)
 	ca = wstest.Dial(t, wsURL(old.URL), alice.Token)
 	if n := len(ca.Join(room).Field(t, "participants").([]any)); n != 2 {
-		t.Fatalf("%d participants after %s restarted on the migrated schema", n, prev.version)
+		t.Fatalf("%d participants after %s restarted on the migrated schema", n, prev.Version)
 	}
 	ca.Send("update-presence", map[string]any{"roomId": room, "status": "working"}, "r")
 	ca.Expect("presence-updated", "r")
@@ -188,10 +173,10 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	}
 	dave := signUp(t, old.URL)
 	if code := call(t, nil, "GET", cur.URL+"/api/auth/session", dave.Token, nil, nil); code != http.StatusOK {
-		t.Fatalf("signed up on the restarted %s, on the new instance: %d", prev.version, code)
+		t.Fatalf("signed up on the restarted %s, on the new instance: %d", prev.Version, code)
 	}
 	if v := schemaVersion(t, dbURL); v != latest {
-		t.Fatalf("the schema went from %d to %d when %s restarted", latest, v, prev.version)
+		t.Fatalf("the schema went from %d to %d when %s restarted", latest, v, prev.Version)
 	}
 
 	old.stop()
@@ -199,7 +184,7 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	for _, s := range []struct {
 		name string
 		*server
-	}{{prev.version, first}, {"new", cur}, {prev.version + " restarted", old}} {
+	}{{prev.Version, first}, {"new", cur}, {prev.Version + " restarted", old}} {
 		if m := errorLine.FindString(s.logs.String()); m != "" {
 			t.Errorf("%s logged an error: %s\n%s", s.name, m, s.logs)
 		}
@@ -278,28 +263,13 @@ var (
 	warnLine  = regexp.MustCompile(`(?m)^.*level=WARN.*$`)
 )
 
-// previousRelease is deploy/previous-release: the release a rolling
-// upgrade comes from, its commit, and its last migration.
-type previousRelease struct {
-	version, commit string
-	lastMigration   int
-}
-
-var previousReleaseLine = regexp.MustCompile(`^(v\d+\.\d+\.\d+) ([0-9a-f]{40}) (\d{4})$`)
-
-func readPreviousRelease(t *testing.T) previousRelease {
+func readPreviousRelease(t *testing.T) release.Previous {
 	t.Helper()
-	const file = "../../deploy/previous-release"
-	b, err := os.ReadFile(file)
+	p, err := release.ReadPrevious()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := previousReleaseLine.FindStringSubmatch(strings.TrimSpace(string(b)))
-	if m == nil {
-		t.Fatalf("%s is not one line \"vX.Y.Z <40-hex commit> <NNNN last migration>\": %q", file, b)
-	}
-	n, _ := strconv.Atoi(m[3])
-	return previousRelease{version: m[1], commit: m[2], lastMigration: n}
+	return p
 }
 
 // buildRelease builds bodydouble as it was at prev's commit, taken from
@@ -307,7 +277,7 @@ func readPreviousRelease(t *testing.T) previousRelease {
 // stay untouched), without the race detector or cgo, to save time. It
 // skips only when git or the commit is missing (a source archive, a
 // shallow clone).
-func buildRelease(t *testing.T, prev previousRelease) string {
+func buildRelease(t *testing.T, prev release.Previous) string {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed: cannot build the previous release")
@@ -317,12 +287,12 @@ func buildRelease(t *testing.T, prev previousRelease) string {
 		t.Skipf("not in a git checkout: cannot build the previous release: %v", err)
 	}
 	root := strings.TrimSpace(string(top))
-	if err := exec.Command("git", "-C", root, "cat-file", "-e", prev.commit+"^{commit}").Run(); err != nil {
-		t.Skipf("commit %s (%s) is not in this checkout (a shallow clone?): %v", prev.commit, prev.version, err)
+	if err := exec.Command("git", "-C", root, "cat-file", "-e", prev.Commit+"^{commit}").Run(); err != nil {
+		t.Skipf("commit %s (%s) is not in this checkout (a shallow clone?): %v", prev.Commit, prev.Version, err)
 	}
 
 	src := t.TempDir()
-	archive := exec.Command("git", "-C", root, "archive", "--format=tar", prev.commit)
+	archive := exec.Command("git", "-C", root, "archive", "--format=tar", prev.Commit)
 	out, err := archive.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -335,13 +305,13 @@ func buildRelease(t *testing.T, prev previousRelease) string {
 	if err := untar(out, src); err != nil {
 		archive.Process.Kill()
 		archive.Wait()
-		t.Fatalf("unpack %s: %v", prev.version, err)
+		t.Fatalf("unpack %s: %v", prev.Version, err)
 	}
 	if err := archive.Wait(); err != nil {
-		t.Fatalf("git archive %s: %v\n%s", prev.commit, err, stderr.String())
+		t.Fatalf("git archive %s: %v\n%s", prev.Commit, err, stderr.String())
 	}
 
-	bin := filepath.Join(t.TempDir(), "bodydouble-"+prev.version)
+	bin := filepath.Join(t.TempDir(), "bodydouble-"+prev.Version)
 	args := []string{"build", "-trimpath", "-o", bin} // -trimpath: the temporary directory does not defeat the build cache
 	if _, err := os.Stat(filepath.Join(src, "web", "embed_noweb.go")); err == nil {
 		args = append(args, "-tags", "noweb") // the API and socket are what an upgrade tests
@@ -351,9 +321,9 @@ func buildRelease(t *testing.T, prev previousRelease) string {
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	began := time.Now()
 	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", prev.version, err, b)
+		t.Fatalf("build %s: %v\n%s", prev.Version, err, b)
 	}
-	t.Logf("built %s (%s) in %v", prev.version, prev.commit[:12], time.Since(began).Round(time.Second))
+	t.Logf("built %s (%s) in %v", prev.Version, prev.Commit[:12], time.Since(began).Round(time.Second))
 	return bin
 }
 

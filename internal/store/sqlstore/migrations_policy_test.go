@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bodydouble/bodydouble/internal/release"
 )
 
 // The expand/contract rule (docs/operations.md "Upgrading"): while a
@@ -25,29 +26,13 @@ import (
 // "-- contract: <reason>", and it ships only once every instance runs a
 // release that no longer uses what it removes.
 
-// previousReleaseFile names the previous release: its version, its full
-// commit hash and its last migration.
-const previousReleaseFile = "../../../deploy/previous-release"
-
-type previousRelease struct {
-	version, commit string
-	lastMigration   int
-}
-
-var previousReleaseLine = regexp.MustCompile(`^(v\d+\.\d+\.\d+) ([0-9a-f]{40}) (\d{4})$`)
-
-func readPreviousRelease(t *testing.T) previousRelease {
+func readPreviousRelease(t *testing.T) release.Previous {
 	t.Helper()
-	b, err := os.ReadFile(previousReleaseFile)
+	p, err := release.ReadPrevious()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := previousReleaseLine.FindStringSubmatch(strings.TrimSpace(string(b)))
-	if m == nil {
-		t.Fatalf("%s is not one line \"vX.Y.Z <40-hex commit> <NNNN last migration>\": %q", previousReleaseFile, b)
-	}
-	n, _ := strconv.Atoi(m[3])
-	return previousRelease{version: m[1], commit: m[2], lastMigration: n}
+	return p
 }
 
 // embedded lists one dialect's migrations as the binary embeds them.
@@ -70,7 +55,7 @@ func TestMigrationsAfterThePreviousReleaseOnlyExpand(t *testing.T) {
 	checked := 0
 	for _, dialect := range []string{"postgres", "sqlite"} {
 		for _, m := range embedded(t, dialect) {
-			if m.version <= prev.lastMigration {
+			if m.version <= prev.LastMigration {
 				continue
 			}
 			checked++
@@ -79,7 +64,7 @@ func TestMigrationsAfterThePreviousReleaseOnlyExpand(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d migrations after %s's last (%04d) checked", checked, prev.version, prev.lastMigration)
+	t.Logf("%d migrations after %s's last (%04d) checked", checked, prev.Version, prev.LastMigration)
 }
 
 // TestReleasedMigrationsNeverChange compares the migrations up to the
@@ -89,40 +74,40 @@ func TestMigrationsAfterThePreviousReleaseOnlyExpand(t *testing.T) {
 // the repository's history (git); skipped in a checkout without it.
 func TestReleasedMigrationsNeverChange(t *testing.T) {
 	prev := readPreviousRelease(t)
-	git := gitAt(t, prev.commit)
+	git := gitAt(t, prev.Commit)
 	latest := 0
 	for _, dialect := range []string{"postgres", "sqlite"} {
 		dir := "internal/store/sqlstore/migrations/" + dialect
-		out := git("ls-tree", "--name-only", prev.commit, dir+"/")
+		out := git("ls-tree", "--name-only", prev.Commit, dir+"/")
 		then := map[string]bool{}
 		for _, p := range strings.Fields(out) {
 			name := path.Base(p)
 			then[name] = true
 			v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 			if err != nil {
-				t.Fatalf("%s at %s: %v", p, prev.version, err)
+				t.Fatalf("%s at %s: %v", p, prev.Version, err)
 			}
 			latest = max(latest, v)
 		}
 		for _, m := range embedded(t, dialect) {
-			if m.version > prev.lastMigration {
+			if m.version > prev.LastMigration {
 				continue
 			}
 			if !then[m.name] {
-				t.Errorf("%s/%s: numbered up to %s's last migration (%04d) but not in %s", dialect, m.name, prev.version, prev.lastMigration, prev.version)
+				t.Errorf("%s/%s: numbered up to %s's last migration (%04d) but not in %s", dialect, m.name, prev.Version, prev.LastMigration, prev.Version)
 				continue
 			}
 			delete(then, m.name)
-			if old := git("show", prev.commit+":"+dir+"/"+m.name); old != m.sql {
-				t.Errorf("%s/%s differs from %s's: a released migration must never change; add a new one", dialect, m.name, prev.version)
+			if old := git("show", prev.Commit+":"+dir+"/"+m.name); old != m.sql {
+				t.Errorf("%s/%s differs from %s's: a released migration must never change; add a new one", dialect, m.name, prev.Version)
 			}
 		}
 		for name := range then {
-			t.Errorf("%s/%s of %s is gone", dialect, name, prev.version)
+			t.Errorf("%s/%s of %s is gone", dialect, name, prev.Version)
 		}
 	}
-	if latest != prev.lastMigration {
-		t.Errorf("%s says %s's last migration is %04d; its commit's is %04d", previousReleaseFile, prev.version, prev.lastMigration, latest)
+	if latest != prev.LastMigration {
+		t.Errorf("%s says %s's last migration is %04d; its commit's is %04d", release.File(), prev.Version, prev.LastMigration, latest)
 	}
 }
 
