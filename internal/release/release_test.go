@@ -9,7 +9,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"",
-		"v0.1.0 b1caac7 0013",  // short commit
+		"v0.1.0 b1caac7 0013", // short commit
 		"0.1.0 b1caac76a2bb82ed65e9004d4872521ff2383733 0013", // no v
 		"v0.1.0 b1caac76a2bb82ed65e9004d4872521ff2383733 13",  // not four digits
 		"v0.1.0 b1caac76a2bb82ed65e9004d4872521ff2383733 0013\nv0.2.0 b1caac76a2bb82ed65e9004d4872521ff2383733 0014",
