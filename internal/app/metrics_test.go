@@ -132,6 +132,8 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	}
 	ws := wstest.Dial(t, wsOf(a), s.token)
 	ws.Join(room)
+	ws.Send("update-presence", map[string]any{"roomId": room, "status": "asleep"}, "bad")
+	ws.ExpectError("invalid", "bad") // an answer to this socket alone
 	if code := s.do(t, "POST", "/api/sessions", map[string]any{"roomId": room, "goals": []string{"write"}}, nil); code != http.StatusCreated {
 		t.Fatalf("start session: %d", code)
 	}
@@ -158,6 +160,8 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		{"bodydouble_ws_joined_participants", nil, 1},
 		{"bodydouble_rooms_with_people", nil, 1},
 		{"bodydouble_ws_frames_in_total", []string{"event", "join-room"}, 1},
+		{"bodydouble_ws_frames_out_total", []string{"event", "room-joined"}, 1},
+		{"bodydouble_ws_frames_out_total", []string{"event", "error"}, 1},
 		{"bodydouble_ws_frames_in_total", []string{"event", "update-presence"}, 1},
 		{"bodydouble_ws_fanout_seconds", nil, 1},
 		{"bodydouble_ws_join_seconds", nil, 1},

@@ -183,6 +183,9 @@ func (m *Metrics) FanOut(event string, n int, d time.Duration) {
 	m.fanOut.Observe(d.Seconds())
 }
 
+// Replied counts one event sent to a single socket (realtime.Observer).
+func (m *Metrics) Replied(event string) { m.framesOut[eventNumber(event)].Add(1) }
+
 // limits are the label values of rate_limited_total (realtime's Limit*
 // names, and rest for REST's 429 answers).
 var limits = []string{"rest", "ws_upgrade_address", "ws_upgrade_person", "ws_sockets_address", "ws_sockets_person"}

@@ -22,7 +22,7 @@ var (
 	descRooms        = desc("rooms_with_people", "Rooms with at least one socket on this instance.")
 	descParticipants = desc("ws_joined_participants", "Sockets on this instance joined to a room.")
 	descFramesIn     = desc("ws_frames_in_total", "Frames read from sockets, by event.", "event")
-	descFramesOut    = desc("ws_frames_out_total", "Room event frames handed to sockets, by event.", "event")
+	descFramesOut    = desc("ws_frames_out_total", "Frames handed to sockets, by event: room events once per socket, and answers to one socket (room-joined, error).", "event")
 	descPoolInUse    = desc("db_pool_connections_in_use", "Database connections running a query.")
 	descPoolIdle     = desc("db_pool_connections_idle", "Idle database connections.")
 	descPoolMax      = desc("db_pool_connections_max", "Most database connections the pool opens.")

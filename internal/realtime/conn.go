@@ -274,6 +274,7 @@ func (c *conn) closeWith(code int, why string) {
 // reply sends one event to this connection only.
 func (c *conn) reply(ref, event string, data []byte) {
 	c.enqueue(encodeFrame(event, data, ref, time.Now().UnixMilli()))
+	c.hub.replied(event)
 }
 
 // fail sends an error event to this connection only.

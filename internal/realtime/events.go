@@ -171,6 +171,7 @@ func (c *conn) join(ctx context.Context, roomID, ref string) error {
 		return err
 	}
 	c.hub.ready(c, encodeFrame(protocol.EvRoomJoined, b, ref, nowMillis()))
+	c.hub.replied(protocol.EvRoomJoined)
 	return nil
 }
 

@@ -13,6 +13,9 @@ type Observer interface {
 	FrameIn(event string)
 	// FanOut is one room event handed to n local sockets, taking d.
 	FanOut(event string, n int, d time.Duration)
+	// Replied is one event sent to a single socket, not fanned out: an
+	// answer (room-joined, room-left, error) or a direct message.
+	Replied(event string)
 	// Joined is one join-room answered after d.
 	Joined(d time.Duration)
 	// RateLimited is one upgrade refused by a limit (the Limit* names).
@@ -52,6 +55,13 @@ func (h *Hub) RoomsWithPeople() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.inRoom)
+}
+
+// replied tells the Observer of one event sent to a single socket.
+func (h *Hub) replied(event string) {
+	if h.obs != nil {
+		h.obs.Replied(event)
+	}
 }
 
 // timedJoin is join, timed for the Observer when there is one.
