@@ -440,7 +440,48 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("config: --log-level must be debug, info, warn or error, not %q", c.LogLevel)
 	}
+	if err := c.validateMetrics(); err != nil {
+		return err
+	}
 	return c.validateTURN()
+}
+
+// validateMetrics checks --metrics-addr: host:port, and never a port a
+// public listener (--addr, or --https-addr and --http-addr with --domain)
+// may share, whatever the spelling (":8080", "0.0.0.0:8080",
+// "127.0.0.1:8080" all overlap).
+func (c Config) validateMetrics() error {
+	if c.MetricsAddr == "" {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+		return fmt.Errorf("config: --metrics-addr must be host:port, not %q", c.MetricsAddr)
+	}
+	public := []struct{ flag, addr string }{{"--addr", c.Addr}}
+	if len(c.Domains) > 0 {
+		public = []struct{ flag, addr string }{{"--https-addr", c.HTTPSAddr}, {"--http-addr", c.HTTPAddr}}
+	}
+	for _, p := range public {
+		if overlaps(c.MetricsAddr, p.addr) {
+			return fmt.Errorf("config: --metrics-addr %q overlaps %s %q: metrics never go on a public port", c.MetricsAddr, p.flag, p.addr)
+		}
+	}
+	return nil
+}
+
+// overlaps reports whether listeners on a and b would share a port: the
+// same fixed port, on the same host or where either is every address.
+func overlaps(a, b string) bool {
+	ha, pa, err1 := net.SplitHostPort(a)
+	hb, pb, err2 := net.SplitHostPort(b)
+	if err1 != nil || err2 != nil || pa != pb || pa == "0" {
+		return false
+	}
+	every := func(h string) bool {
+		ip, err := netip.ParseAddr(h)
+		return h == "" || (err == nil && ip.IsUnspecified())
+	}
+	return ha == hb || every(ha) || every(hb)
 }
 
 // checkURL reports whether raw is a URL of one of schemes, without ever
@@ -463,15 +504,6 @@ func checkURL(flag, raw string, schemes ...string) error {
 // validateTURN checks the STUN/TURN settings.
 func (c Config) validateTURN() error {
 	var listenIP netip.Addr
-	if c.MetricsAddr != "" {
-		_, port, err := net.SplitHostPort(c.MetricsAddr)
-		if err != nil || port == "" {
-			return fmt.Errorf("config: --metrics-addr must be host:port, not %q", c.MetricsAddr)
-		}
-		if c.MetricsAddr == c.Addr && port != "0" {
-			return errors.New("config: --metrics-addr must not be --addr: metrics never go on the public port")
-		}
-	}
 	if c.TURNAddr != TURNOff {
 		host, port, err := net.SplitHostPort(c.TURNAddr)
 		if err != nil {

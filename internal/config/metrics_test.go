@@ -26,9 +26,24 @@ func TestMetricsAddr(t *testing.T) {
 		{"--metrics-addr", "9090"},                     // no host:port
 		{"--metrics-addr", "127.0.0.1:"},               // no port
 		{"--addr", ":8080", "--metrics-addr", ":8080"}, // the public port
+		{"--addr", ":8080", "--metrics-addr", "127.0.0.1:8080"},
+		{"--addr", "127.0.0.1:8080", "--metrics-addr", "0.0.0.0:8080"},
+		{"--addr", "[::]:8080", "--metrics-addr", "[::1]:8080"},
+		{"--domain", "focus.example.org", "--metrics-addr", "127.0.0.1:443"}, // --https-addr :443
+		{"--domain", "focus.example.org", "--metrics-addr", ":80"},           // --http-addr :80
 	} {
 		if _, err := Parse(bad, env(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--metrics-addr") {
 			t.Errorf("%v: %v, want an error about --metrics-addr", bad, err)
+		}
+	}
+	for _, good := range [][]string{
+		{"--addr", ":8080", "--metrics-addr", "127.0.0.1:9090"},
+		{"--addr", "127.0.0.1:8080", "--metrics-addr", "10.0.0.5:8080"}, // another address, same port
+		{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"},      // both chosen by the system
+		{"--domain", "focus.example.org", "--metrics-addr", "127.0.0.1:8080"},
+	} {
+		if _, err := Parse(good, env(nil), &bytes.Buffer{}); err != nil {
+			t.Errorf("%v: %v", good, err)
 		}
 	}
 }
