@@ -64,7 +64,8 @@ func TestTwoInstancesOnPostgresAndRedisActAsOne(t *testing.T) {
 	ca := wstest.Dial(t, wsURL(a.URL), alice.Token)
 	cb := wstest.Dial(t, wsURL(b.URL), bob.Token)
 	ca.Join(room)
-	if n := len(cb.Join(room).Field(t, "participants").([]any)); n != 2 {
+	snap := cb.Join(room)
+	if n := len(snap.Field(t, "participants").([]any)); n != 2 {
 		t.Fatalf("bob's snapshot on B has %d participants", n)
 	}
 	if got := ca.Expect("participant-joined", "").Field(t, "participant", "id"); got != bob.User.ID {
@@ -72,7 +73,7 @@ func TestTwoInstancesOnPostgresAndRedisActAsOne(t *testing.T) {
 	}
 
 	cb.Send("update-presence", map[string]any{"roomId": room, "status": "break"}, "p")
-	cb.Expect("presence-updated", "p")
+	cb.ExpectAfterJoin(snap, "presence-updated", "p")
 	ca.Expect("presence-updated", "")
 
 	// A focus session started over REST on A reaches the socket on B.
@@ -129,7 +130,7 @@ func TestStoppingAnInstanceAsksClientsToReconnect(t *testing.T) {
 	ca := wstest.Dial(t, wsURL(a.URL), alice.Token)
 	cb := wstest.Dial(t, wsURL(b.URL), bob.Token)
 	ca.Join(room)
-	cb.Join(room)
+	snap := cb.Join(room)
 	ca.Expect("participant-joined", "")
 
 	a.stop()
@@ -142,6 +143,6 @@ func TestStoppingAnInstanceAsksClientsToReconnect(t *testing.T) {
 		t.Fatalf("%d participants after moving instance", n)
 	}
 	cb.Send("update-presence", map[string]any{"roomId": room, "status": "away"}, "p")
-	cb.Expect("presence-updated", "p")
+	cb.ExpectAfterJoin(snap, "presence-updated", "p")
 	ca.Expect("presence-updated", "")
 }

@@ -109,14 +109,15 @@ func TestUpgradeFromThePreviousRelease(t *testing.T) {
 
 	// One room, people on both instances: each sees the other.
 	cb := wstest.Dial(t, wsURL(cur.URL), bob.Token)
-	if n := len(cb.Join(room).Field(t, "participants").([]any)); n != 2 {
+	snap := cb.Join(room)
+	if n := len(snap.Field(t, "participants").([]any)); n != 2 {
 		t.Fatalf("bob's snapshot on the new instance has %d participants", n)
 	}
 	if got := ca.Expect("participant-joined", "").Field(t, "participant", "id"); got != bob.User.ID {
 		t.Fatalf("alice on %s saw %v join", prev.Version, got)
 	}
 	cb.Send("update-presence", map[string]any{"roomId": room, "status": "break"}, "p")
-	cb.Expect("presence-updated", "p")
+	cb.ExpectAfterJoin(snap, "presence-updated", "p")
 	ca.Expect("presence-updated", "")
 	ca.Send("update-presence", map[string]any{"roomId": room, "status": "away"}, "q")
 	ca.Expect("presence-updated", "q")

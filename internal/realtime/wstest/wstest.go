@@ -136,6 +136,33 @@ func (c *Client) Expect(event, ref string) Msg {
 	return m
 }
 
+// ExpectAfterJoin is Expect for the first frames after Join's snapshot
+// (room-joined): it passes over participant-joined events for people the
+// snapshot already lists. The protocol allows them: a join that happened
+// while the snapshot was read (on another instance, say) arrives after it
+// although the snapshot shows it.
+func (c *Client) ExpectAfterJoin(snapshot Msg, event, ref string) Msg {
+	c.t.Helper()
+	listed := map[string]bool{}
+	for _, p := range snapshot.Field(c.t, "participants").([]any) {
+		if id, ok := p.(map[string]any)["id"].(string); ok {
+			listed[id] = true
+		}
+	}
+	for {
+		m := c.Next()
+		if m.Event == "participant-joined" && event != "participant-joined" {
+			if id, ok := m.Field(c.t, "participant", "id").(string); ok && listed[id] {
+				continue
+			}
+		}
+		if m.Event != event || m.Ref != ref {
+			c.t.Fatalf("got %s (ref %q) %s, want %s (ref %q)", m.Event, m.Ref, m.Data, event, ref)
+		}
+		return m
+	}
+}
+
 // ExpectError checks the next frame is an error with code and ref.
 func (c *Client) ExpectError(code, ref string) Msg {
 	c.t.Helper()
