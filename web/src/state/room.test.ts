@@ -151,6 +151,28 @@ describe('room store', () => {
     expect(m.mySession.value).toBeNull(); // not picked up again as open
   });
 
+  it('starts a block pressed just as the connection dropped, once the room is joined again', async () => {
+    const first = FakeSocket.last();
+    const starting = m.startFocus(['Water the plants'], false, 25);
+    expect(first.lastSent('start-focus-session').data).toEqual({ roomId: 'r1', goals: ['Water the plants'], shareGoals: false, plannedMinutes: 25 });
+    first.drop(1006); // no answer: the request fails with the socket
+    await vi.advanceTimersByTimeAsync(0);
+    expect(m.notice.value).toMatch(/starts as soon as you're back/);
+    await vi.advanceTimersByTimeAsync(10_000); // the longest wait between reconnect tries
+    const second = FakeSocket.last();
+    expect(second).not.toBe(first);
+    second.open();
+    answerJoin([me, other]);
+    await vi.advanceTimersByTimeAsync(0);
+    const retry = second.lastSent('start-focus-session');
+    expect(retry.data).toEqual({ roomId: 'r1', goals: ['Water the plants'], shareGoals: false, plannedMinutes: 25 });
+    const s = { id: 's4', roomId: 'r1', userId: 'me', startedAt: '', endedAt: null, durationMinutes: null, goals: ['Water the plants'], achievements: [], progress: 0, rating: null, shareGoals: false, isCompleted: false };
+    second.receive('focus-session-started', { roomId: 'r1', session: s, serverTime: Date.now() }, retry.ref);
+    await expect(starting).resolves.toMatchObject({ id: 's4' });
+    expect(m.notice.value).toBeNull();
+    second.receive('focus-session-completed', { roomId: 'r1', session: { ...s, isCompleted: true, endedAt: 'x' }, serverTime: Date.now() });
+  });
+
   it('leaves, and does not rejoin on the next reconnect', async () => {
     const ws = FakeSocket.last();
     const leaving = m.leaveRoom();

@@ -97,6 +97,7 @@ function handle(event: string, data: Data): void {
         reconcileMySession(after!);
         resendProgress(after!);
       }
+      for (const w of [...rejoinWaiters]) w();
       if (before?.room.id !== after!.room.id) announce(welcome(after!));
       break;
     case 'room-left':
@@ -342,8 +343,50 @@ export const timerActions = {
   reset: () => act('reset-timer', { roomId: roomId() }),
 };
 
-/** startFocus starts my focus session and my block together (plannedMinutes 5–240, or null: open-ended). */
+/** How long a start cut off by a dropped connection waits for the room to be joined again. */
+const START_WAITING = "Reconnecting… Your block starts as soon as you're back.";
+const START_REJOIN_WAIT_MS = 30_000; // the server keeps a seat as long; reconnect tries are at most 10 s apart
+
+/**
+ * startFocus starts my focus session and my block together (plannedMinutes
+ * 5–240, or null: open-ended). When the connection drops before the answer
+ * (or is down at the click), it waits for the room to be joined again and
+ * tries once more, so the press is not lost; a session the first try did
+ * start is picked up (session_active).
+ */
 export async function startFocus(goals: string[], shareGoals: boolean, plannedMinutes: number | null = null): Promise<Session> {
+  try {
+    return await startFocusOnce(goals, shareGoals, plannedMinutes);
+  } catch (e) {
+    const id = currentRoomId.value;
+    if (!(e instanceof NotConnectedError) || !id) throw e;
+    notice.value = START_WAITING;
+    if (!(await rejoined(id, START_REJOIN_WAIT_MS))) {
+      notice.value = e.message;
+      throw e;
+    }
+    return await startFocusOnce(goals, shareGoals, plannedMinutes);
+  }
+}
+
+/** Waiting for the next room-joined (rejoined). */
+const rejoinWaiters = new Set<() => void>();
+
+/** rejoined resolves true at the next room-joined of room id, false after ms. */
+function rejoined(id: string, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      rejoinWaiters.delete(waiter);
+      resolve(ok);
+    };
+    const waiter = () => done(room.value?.room.id === id);
+    const timer = setTimeout(() => done(false), ms);
+    rejoinWaiters.add(waiter);
+  });
+}
+
+async function startFocusOnce(goals: string[], shareGoals: boolean, plannedMinutes: number | null): Promise<Session> {
   try {
     const data: Data = { roomId: roomId(), goals, shareGoals };
     if (plannedMinutes !== null) data.plannedMinutes = plannedMinutes;
