@@ -2,12 +2,14 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"image"
 	"image/png"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,6 +126,21 @@ func TestAvatarUploads(t *testing.T) {
 		c.do(t, "PUT", "/api/users/me/avatar", pic, "Content-Type", "image/png").want(t, http.StatusOK)
 		if len(files()) != 1 {
 			t.Fatalf("files %v", files())
+		}
+		// The export carries the uploaded picture itself, not a reference
+		// to the server's file.
+		var x struct {
+			User struct {
+				Avatar *string `json:"avatar"`
+			} `json:"user"`
+		}
+		c.do(t, "GET", "/api/users/me/export", nil).want(t, http.StatusOK).decode(t, &x)
+		stored, err := os.ReadFile(files()[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "data:image/png;base64," + base64.StdEncoding.EncodeToString(stored); x.User.Avatar == nil || *x.User.Avatar != want {
+			t.Fatalf("exported avatar %v, want the stored picture as a data: URL", x.User.Avatar != nil)
 		}
 		c.do(t, "DELETE", "/api/users/me", nil).want(t, http.StatusNoContent)
 		if f := files(); len(f) != 0 {

@@ -2,6 +2,8 @@ package users
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -15,6 +17,21 @@ func (s *Service) Export(ctx context.Context, userID string) (model.UserExport, 
 	x, err := s.store.ExportUser(ctx, userID)
 	if err != nil {
 		return model.UserExport{}, apperr.From(err)
+	}
+	// An uploaded picture is stored as a reference to the blob store;
+	// the export carries the picture itself, as a data: URL like the
+	// avatars kept in the database.
+	if ref := x.User.AvatarURL; ref != nil && strings.HasPrefix(*ref, blobRef) {
+		a, err := s.blobAvatar(ctx, *ref)
+		switch {
+		case err != nil && apperr.From(err).Code == apperr.NotFound:
+			x.User.AvatarURL = nil // the file is gone: there is no picture to give
+		case err != nil:
+			return model.UserExport{}, err
+		default:
+			u := "data:" + a.ContentType + ";base64," + base64.StdEncoding.EncodeToString(a.Data)
+			x.User.AvatarURL = &u
+		}
 	}
 	return x, nil
 }
