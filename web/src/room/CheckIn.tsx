@@ -10,7 +10,7 @@ import { completeFocus, leaveRoom } from '../state/room';
 import { achievementsFrom } from './focus';
 import { checkedIn, dispatch, loop } from './loopState';
 
-const RATINGS = ['Not much', 'A little', 'Somewhat', 'Mostly', 'Very'];
+const RATINGS = ['Not much', 'A little', 'Okay', 'Mostly', 'Very'];
 
 /** outcomeText: "Nice work: 25 minutes of focus." */
 export function outcomeText(s: Session): string {
@@ -114,7 +114,7 @@ export function CheckIn({ session, early, onDone }: { session: Session; early: b
       {errors.achievements && <p id="achievements-error" class="field-error">{errors.achievements}</p>}
       <fieldset class="mb-4 mt-3" aria-describedby={errors.rating ? 'rating-error' : undefined}>
         <legend class="label">How did it go?</legend>
-        <div class="grid grid-cols-[repeat(auto-fit,minmax(3.75rem,1fr))] gap-1.5">
+        <div class="grid grid-cols-5 gap-1">
           {RATINGS.map((text, i) => (
             <label key={i} class="seg min-w-0 flex-col gap-0 px-0.5 text-center text-xs leading-tight">
               <input type="radio" name="rating" class="sr-only" checked={rating === i + 1} data-testid={`rating-${i + 1}`} onChange={() => setRating(i + 1)} />
