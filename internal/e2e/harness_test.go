@@ -83,7 +83,13 @@ func startServer(t *testing.T, changes ...func(*config.Config)) *server {
 
 func (s *server) start() {
 	s.t.Helper()
-	log := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// BODYDOUBLE_TEST_LOG_LEVEL=debug shows more in a failed test's server
+	// log (why each socket closed, for one).
+	level := slog.LevelInfo
+	if os.Getenv("BODYDOUBLE_TEST_LOG_LEVEL") == "debug" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: level}))
 	ctx := context.Background()
 	a, err := app.New(ctx, s.cfg, log)
 	if err != nil {

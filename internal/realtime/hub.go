@@ -229,8 +229,11 @@ func New(o Options) (*Hub, error) {
 			c.onMessage(typ, b)
 		}
 	})
-	u.OnClose(func(ws *websocket.Conn, _ error) {
+	u.OnClose(func(ws *websocket.Conn, err error) {
 		if c := h.claim(ws); c != nil {
+			// Why sockets drop, for an operator at --log-level debug: the
+			// code this server sent (0: none) and what ended the connection.
+			h.log.Debug("realtime: socket closed", "conn", c.id, "sent", c.closing.Load(), "err", err)
 			h.unregister(c)
 		}
 	})
