@@ -516,11 +516,17 @@ func (b *browser) shot(name string) {
 	if os.Getenv("BODYDOUBLE_SCREENSHOTS") != "1" {
 		return
 	}
-	// From the top, so that the room's slim timer bar (shown while the timer
-	// is scrolled away) is not captured half-way down the page.
-	eval[chromedp.Void](b, `window.scrollTo(0, 0)`)
-	b.waitFor("the page at the top", `document.querySelectorAll('.fixed[aria-hidden="true"]').length === 0`)
+	// From the top, and without the room's slim timer bar (a copy of the
+	// timer shown while it is scrolled away, which a full-page capture
+	// would paint half-way down the page; it may not have noticed the
+	// scroll yet).
+	// (A constructed style sheet: the page's CSP refuses inline styles.)
+	eval[chromedp.Void](b, `window.scrollTo(0, 0);
+		window.bdShot = new CSSStyleSheet();
+		window.bdShot.replaceSync('.fixed[aria-hidden="true"] { visibility: hidden !important; }');
+		document.adoptedStyleSheets = [...document.adoptedStyleSheets, window.bdShot]`)
 	png := run(b, chromedp.FullScreenshot(100))
+	eval[chromedp.Void](b, `document.adoptedStyleSheets = document.adoptedStyleSheets.filter((s) => s !== window.bdShot)`)
 	dir := filepath.Join("..", "..", "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)
