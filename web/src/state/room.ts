@@ -343,9 +343,13 @@ export const timerActions = {
   reset: () => act('reset-timer', { roomId: roomId() }),
 };
 
-/** How long a start cut off by a dropped connection waits for the room to be joined again. */
+/** What the room says while a start cut off by a dropped connection waits. */
 const START_WAITING = "Reconnecting… Your block starts as soon as you're back.";
-const START_REJOIN_WAIT_MS = 30_000; // the server keeps a seat as long; reconnect tries are at most 10 s apart
+/**
+ * How long that start waits for the room to be joined again: as long as
+ * the server keeps a seat; reconnect tries are at most 10 s apart.
+ */
+const START_REJOIN_WAIT_MS = 30_000;
 
 /**
  * startFocus starts my focus session and my block together (plannedMinutes
@@ -362,7 +366,7 @@ export async function startFocus(goals: string[], shareGoals: boolean, plannedMi
     if (!(e instanceof NotConnectedError) || !id) throw e;
     notice.value = START_WAITING;
     if (!(await rejoined(id, START_REJOIN_WAIT_MS))) {
-      notice.value = e.message;
+      if (currentRoomId.value === id) notice.value = e.message; // not once they left
       throw e;
     }
     return await startFocusOnce(goals, shareGoals, plannedMinutes);

@@ -1,0 +1,1 @@
+import{a as e,o as t}from"./signals.module-CQndhIW6.js";import{U as n,W as r}from"./index-BX-NDiTc.js";var i=`bd.video.high`,a=t(n(`localStorage`,i,!1)===!0);e(()=>r(`localStorage`,i,a.value?!0:null));export{a as t};
