@@ -51,9 +51,11 @@ func TestBlocklistFollowsItsFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { b.run(ctx, ticks); close(done) }()
-	// tick hands run a tick and waits until it has been handled: run
-	// takes the second only after reloading for the first.
-	tick := func() { ticks <- time.Time{}; ticks <- time.Time{} }
+	// tick lets a change apply and waits until it has: the first tick
+	// sees the file changed, the second (the file held still) loads it,
+	// and run takes the third only after that load. The third finds
+	// nothing new, or at most notes a change the test is making.
+	tick := func() { ticks <- time.Time{}; ticks <- time.Time{}; ticks <- time.Time{} }
 
 	tick()
 	if !refuses(b.rules, "Grindset") {

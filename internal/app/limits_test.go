@@ -168,9 +168,15 @@ func TestBlockCIDRs(t *testing.T) {
 	}
 	t.Cleanup(func() { shutdown(t, a) })
 	base := "http://" + a.Addr().String()
-	// tick drives the watcher: the second send returns once the first
-	// reload is done (one goroutine reads them in turn).
-	tick := func() { a.blockedTicks <- time.Now(); a.blockedTicks <- time.Now() }
+	// tick drives the watcher until a change has applied: the first tick
+	// sees it, the second loads it (the file held still), and the third
+	// is taken only once that load is done (one goroutine reads them in
+	// turn); the third finds nothing new, or notes the next write.
+	tick := func() {
+		for range 3 {
+			a.blockedTicks <- time.Now()
+		}
+	}
 
 	me := signUp(t, a) // from 127.0.0.1: not blocked
 	refused := func(what string, res *http.Response, p problemBody) {

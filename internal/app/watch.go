@@ -24,6 +24,12 @@ type fileWatch struct {
 
 	mod  time.Time
 	size int64
+	// seenMod and seenSize are what the previous tick found, when it
+	// differed from what is loaded: a change is loaded once the file has
+	// held still for a tick, never half-written (an editor that truncates
+	// and then writes would otherwise be read in between, as an empty list).
+	seenMod  time.Time
+	seenSize int64
 }
 
 // load reads the file and applies it.
@@ -46,11 +52,16 @@ func (w *fileWatch) load() error {
 }
 
 // reload loads the file again if it changed since the last load (its
-// modification time or size). A file that cannot be read or applied
-// keeps what was in force, and says so.
+// modification time or size) and not since the previous tick, so a
+// change applies one to two ticks after it is made. A file that cannot
+// be read or applied keeps what was in force, and says so.
 func (w *fileWatch) reload() {
 	fi, err := os.Stat(w.path)
 	if err == nil && fi.ModTime().Equal(w.mod) && fi.Size() == w.size {
+		return
+	}
+	if err == nil && (!fi.ModTime().Equal(w.seenMod) || fi.Size() != w.seenSize) {
+		w.seenMod, w.seenSize = fi.ModTime(), fi.Size() // still changing, perhaps
 		return
 	}
 	if err == nil {
