@@ -306,16 +306,19 @@ func testLockExpires(t *testing.T, db Backend) {
 func testLockRenewed(t *testing.T, db Backend) {
 	ctx := t.Context()
 	a, b := newStorage(t, db), newStorage(t, db)
-	a.lease = 300 * time.Millisecond
+	// Renewed every lease/3: a renewal may be late by up to two thirds of
+	// a lease before b could take the lock. 300 ms left 200 ms, which a
+	// busy CI machine's PostgreSQL once missed; 2 s leaves 1.3 s.
+	a.lease = 2 * time.Second
 	if err := a.Lock(ctx, "n"); err != nil {
 		t.Fatal(err)
 	}
 	// Well past its first lease, a still holds the lock: it renews it.
-	for end := time.Now().Add(4 * a.lease); time.Now().Before(end); {
+	for end := time.Now().Add(5 * a.lease / 2); time.Now().Before(end); {
 		if ok, err := b.TryLock(ctx, "n"); ok || err != nil {
 			t.Fatalf("b took a renewed lock: %v, %v", ok, err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	// certmagic may ask for a longer lease.
 	if err := a.RenewLockLease(ctx, "n", time.Hour); err != nil {
