@@ -52,7 +52,7 @@ const (
 // what the proxy answered) are logged with -v.
 func TestRollingRestartBehindAProxyKeepsEverySeatAndSession(t *testing.T) {
 	t.Parallel()
-	env := scaleOutEnv(t)
+	env, _ := scaleOutEnv(t)
 	// The proxy is the instances' one trusted proxy: their limits per
 	// address count each client, not the proxy.
 	args := []string{"--trusted-proxies", "127.0.0.1/32"}

@@ -16,28 +16,29 @@ import (
 )
 
 // scaleOutEnv is the environment of instances that share a fresh
-// PostgreSQL database and a private Redis prefix; it skips the test
-// without BODYDOUBLE_TEST_DATABASE_URL and BODYDOUBLE_TEST_REDIS_URL.
-func scaleOutEnv(t *testing.T) []string {
+// PostgreSQL database (dbURL) and a private Redis prefix; it skips the
+// test without BODYDOUBLE_TEST_DATABASE_URL and BODYDOUBLE_TEST_REDIS_URL.
+func scaleOutEnv(t *testing.T) (env []string, dbURL string) {
 	t.Helper()
 	redisURL := os.Getenv("BODYDOUBLE_TEST_REDIS_URL")
 	if redisURL == "" {
 		t.Skip("BODYDOUBLE_TEST_REDIS_URL not set")
 	}
-	dbURL := storetest.PostgresURL(t)
+	dbURL = storetest.PostgresURL(t)
 	b := make([]byte, 6)
 	rand.Read(b)
 	return []string{
 		"BODYDOUBLE_DATABASE_URL=" + dbURL,
 		"BODYDOUBLE_REDIS_URL=" + redisURL,
 		"BODYDOUBLE_REDIS_PREFIX=bdtest-" + hex.EncodeToString(b) + ":",
-	}
+	}, dbURL
 }
 
 // scaleOut starts two instances at once on scaleOutEnv.
 func scaleOut(t *testing.T) (*server, *server) {
 	t.Helper()
-	return startTogether(t, t.TempDir(), scaleOutEnv(t))
+	env, _ := scaleOutEnv(t)
+	return startTogether(t, t.TempDir(), env)
 }
 
 func wsURL(base string) string { return "ws" + strings.TrimPrefix(base, "http") + "/ws" }

@@ -36,8 +36,7 @@ import (
 // a rollback) and serves again.
 func TestUpgradeFromThePreviousRelease(t *testing.T) {
 	t.Parallel()
-	env := scaleOutEnv(t)
-	dbURL := strings.TrimPrefix(env[0], "BODYDOUBLE_DATABASE_URL=")
+	env, dbURL := scaleOutEnv(t)
 	prev := readPreviousRelease(t)
 	oldBin := buildRelease(t, prev)
 

@@ -20,8 +20,9 @@ func refuses(r *textrules.Rules, s string) bool {
 	return why != ""
 }
 
-// writeList writes terms to path with modification time mod, so that a
-// change is seen however coarse the file system's clock is.
+// writeList writes a watched list (words, networks) to path with
+// modification time mod, so that a change is seen however coarse the file
+// system's clock is.
 func writeList(t *testing.T, path, terms string, mod time.Time) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(terms), 0o600); err != nil {

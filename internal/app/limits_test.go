@@ -140,15 +140,7 @@ func TestLimitsSharedAcrossInstances(t *testing.T) {
 func TestBlockCIDRs(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "blocked.txt")
-	write := func(text string, mod time.Time) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(path, mod, mod); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(text string, mod time.Time) { t.Helper(); writeList(t, path, text, mod) }
 	t0 := time.Now().Add(-time.Hour)
 	write("# abusive networks\n203.0.113.0/24\n2001:db8:bad::/48 # a comment\n198.51.100.7\n", t0)
 	cfg := config.Default()

@@ -3,7 +3,6 @@ package app
 import (
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,15 +13,7 @@ import (
 // tick.
 func TestFileWatchWaitsForTheFileToHoldStill(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "list.txt")
-	write := func(text string, mod time.Time) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(path, mod, mod); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(text string, mod time.Time) { t.Helper(); writeList(t, path, text, mod) }
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	write("first\n", t0)
 	var applied []string

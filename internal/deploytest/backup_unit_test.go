@@ -84,8 +84,8 @@ func TestSystemdBackupUnit(t *testing.T) {
 	if err := os.WriteFile(old, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	weekOld := time.Now().Add(-15 * 24 * time.Hour)
-	if err := os.Chtimes(old, weekOld, weekOld); err != nil {
+	fifteenDaysAgo := time.Now().Add(-15 * 24 * time.Hour)
+	if err := os.Chtimes(old, fifteenDaysAgo, fifteenDaysAgo); err != nil {
 		t.Fatal(err)
 	}
 	paths := strings.NewReplacer("/usr/local/bin/bodydouble", bin, "/var/lib/bodydouble-backups", backups, "/var/lib/bodydouble", data)

@@ -516,11 +516,11 @@ func (b *browser) shot(name string) {
 	if os.Getenv("BODYDOUBLE_SCREENSHOTS") != "1" {
 		return
 	}
-	// From the top, and without the room's slim timer bar (a copy of the
+	// From the top, and without the room's slim timer bar: a copy of the
 	// timer shown while it is scrolled away, which a full-page capture
-	// would paint half-way down the page; it may not have noticed the
-	// scroll yet).
-	// (A constructed style sheet: the page's CSP refuses inline styles.)
+	// would paint half-way down the page, and which may not have noticed
+	// the scroll yet. It is hidden by a constructed style sheet, since the
+	// page's CSP refuses inline styles.
 	eval[chromedp.Void](b, `window.scrollTo(0, 0);
 		window.bdShot = new CSSStyleSheet();
 		window.bdShot.replaceSync('.fixed[aria-hidden="true"] { visibility: hidden !important; }');

@@ -126,7 +126,12 @@ func (c *Client) Next() Msg {
 // Expect returns the next frame, which must be event with ref and carry serverTime.
 func (c *Client) Expect(event, ref string) Msg {
 	c.t.Helper()
-	m := c.Next()
+	return c.check(c.Next(), event, ref)
+}
+
+// check fails the test unless m is event with ref and carries serverTime.
+func (c *Client) check(m Msg, event, ref string) Msg {
+	c.t.Helper()
 	if m.Event != event || m.Ref != ref {
 		c.t.Fatalf("got %s (ref %q) %s, want %s (ref %q)", m.Event, m.Ref, m.Data, event, ref)
 	}
@@ -156,10 +161,7 @@ func (c *Client) ExpectAfterJoin(snapshot Msg, event, ref string) Msg {
 				continue
 			}
 		}
-		if m.Event != event || m.Ref != ref {
-			c.t.Fatalf("got %s (ref %q) %s, want %s (ref %q)", m.Event, m.Ref, m.Data, event, ref)
-		}
-		return m
+		return c.check(m, event, ref)
 	}
 }
 
